@@ -1,0 +1,12 @@
+"""The one kind of error a user sees: a paragraph that names the bad value and what is allowed."""
+
+
+class SweepError(Exception):
+    """Bad configuration, search space or study state, explained in one paragraph."""
+
+
+# Exit codes a scheduler (cron, systemd, CI) can act on.
+EXIT_DONE = 0           # the invocation added its trials (or had nothing left to add)
+EXIT_FAILED = 1         # trials crashed beyond max_failure_rate, or an unexpected error
+EXIT_BAD_INPUT = 2      # invalid configuration, search space, data or storage
+EXIT_BUDGET_EXHAUSTED = 3  # every study had already reached max_trials: nothing was run

@@ -1,0 +1,79 @@
+"""Before any trial runs: compose each study's config, narrow its space, validate it, fingerprint it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from optuna.distributions import BaseDistribution, CategoricalDistribution
+
+from .builders import build_data, build_model, build_optimizer, check_pairing
+from .errors import SweepError
+from .search_space import SearchSpace, to_json
+from .study import study_name
+
+_ABSENT = object()
+# Settings that change what a trial measures; a study refuses to mix trials that differ in them.
+_MEASURE = ("steps", "batch_size", "dtype", "divergence_factor")
+
+
+@dataclass
+class StudyPlan:
+    name: str
+    overrides: list[str]                       # the cell's group choices and the fixed values
+    distributions: dict[str, BaseDistribution]  # the part of the space this optimizer has
+    identity: dict[str, Any]
+    cfg: DictConfig                             # the composed job config (without trial values)
+
+
+def make_plans(space: SearchSpace, family: str, compose) -> list[StudyPlan]:
+    """One plan per cell; ``compose(overrides)`` returns the job config for those overrides."""
+    plans = [_plan(cell, space, family, compose) for cell in space.cells()]
+    used = {k for p in plans for k in p.distributions}
+    unknown = sorted(set(space.distributions) - used)
+    if unknown:
+        raise SweepError(
+            f"The search space names {', '.join(unknown)}, which no swept config has. Check the "
+            "spelling (keys look like optimizer.lr, optimizer.gamma, optimizer.eps, train.steps)."
+        )
+    return plans
+
+
+def _plan(cell: dict[str, str], space: SearchSpace, family: str, compose) -> StudyPlan:
+    overrides = [f"{k}={v}" for k, v in cell.items()] + [f"{k}={v}" for k, v in space.fixed.items()]
+    cfg = compose(overrides)
+    dists = {
+        k: d for k, d in space.distributions.items()
+        if OmegaConf.select(cfg, k, default=_ABSENT) is not _ABSENT
+    }
+    data = _validate(cfg, dists)
+    groups = {"model": cfg.model.name, "data": cfg.data.name, "optimizer": cfg.optimizer.name}
+    groups |= {k: v for k, v in cell.items() if k not in groups}
+    optimizer = OmegaConf.to_container(cfg.optimizer, resolve=True)
+    identity = {
+        **groups,
+        "data_fingerprint": data.fingerprint if data is not None else "none",
+        "optimizer_settings": {k: v for k, v in optimizer.items() if f"optimizer.{k}" not in dists},
+        "train": {k: cfg.train[k] for k in _MEASURE},
+        "optimized_metric": cfg.optimized_metric,
+        "search_space": to_json(dists),
+    }
+    return StudyPlan(study_name(family, groups), overrides, dists, identity, cfg)
+
+
+def _validate(cfg: DictConfig, dists: dict[str, BaseDistribution]):
+    """Build everything once, with every swept value at each end of its range."""
+    model, data = build_model(cfg), build_data(cfg)
+    check_pairing(model, data, cfg)
+    build_optimizer(cfg)
+    for key, d in dists.items():
+        ends = d.choices if isinstance(d, CategoricalDistribution) else (d.low, d.high)
+        for value in ends:
+            probe = cfg.copy()
+            OmegaConf.update(probe, key, value)
+            try:
+                build_optimizer(probe)
+            except ValueError as e:
+                raise SweepError(f"The search space of {key} reaches {value!r}, which is invalid: {e}") from None
+    return data

@@ -1,0 +1,96 @@
+"""One Optuna study per (model, data, optimizer): its name, identity and trial budget."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from .errors import SweepError
+
+# A study records what its trials measured; a later invocation that would measure something
+# else (other data, steps, conventions or search space) is refused rather than mixed in.
+IDENTITY_ATTR = "gammasweep.identity"
+
+
+def study_name(family: str, cell: dict[str, str]) -> str:
+    """``<family>.<model>.<data>.<optimizer>[.<key>=<value>...]``.
+
+    Data is left out for the problems that carry their own; other split keys are named by their
+    last part, e.g. ``gamma_sensitivity.mnist_mlp.mnist_5k.rmsprop.initial_square_avg=1.0``.
+    """
+    parts = [family]
+    for key, value in cell.items():
+        if key in ("model", "data", "optimizer"):
+            parts += [] if (key == "data" and value == "none") else [value]
+        else:
+            parts.append(f"{key.rsplit('.', 1)[-1]}={value}")
+    return ".".join(parts)
+
+
+def open_study(
+    name: str,
+    storage: optuna.storages.BaseStorage,
+    direction: str,
+    identity: dict[str, Any],
+) -> optuna.Study:
+    """Create the study, or load it and check that it measures the same thing as before."""
+    if direction not in ("minimize", "maximize"):
+        raise SweepError(
+            f"hydra.sweeper.direction must be 'minimize' or 'maximize', but got {direction!r}."
+        )
+    study = optuna.create_study(
+        study_name=name, storage=storage, direction=direction, load_if_exists=True
+    )
+    if study.direction.name.lower() != direction:
+        raise SweepError(
+            f"Study {name!r} already exists with direction {study.direction.name.lower()}; "
+            f"this invocation asks for {direction}. Use another hydra.sweeper.study_name."
+        )
+    stored = study.user_attrs.get(IDENTITY_ATTR)
+    canonical = json.loads(json.dumps(identity, sort_keys=True, default=str))
+    if stored is None:
+        study.set_user_attr(IDENTITY_ATTR, canonical)
+    elif stored != canonical:
+        raise SweepError(_mismatch(name, stored, canonical))
+    return study
+
+
+def _mismatch(name: str, stored: dict, new: dict) -> str:
+    diffs = [
+        f"{key}: study has {stored.get(key)!r}, this run {new.get(key)!r}"
+        for key in sorted(stored.keys() | new.keys())
+        if stored.get(key) != new.get(key)
+    ]
+    return (
+        f"Refusing to add trials to study {name!r}: they would not measure the same thing as its "
+        f"existing trials ({'; '.join(diffs)}). Keep the original settings to resume it, or "
+        "start a new study with hydra.sweeper.study_name=<new name>."
+    )
+
+
+COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+
+
+def remaining_budget(study: optuna.Study, launched: int, n_trials: int, max_trials: int | None) -> int:
+    """Trials this invocation may still add: its own ``n_trials``, capped by the study's total.
+
+    Running trials count against ``max_trials`` so that workers sharing a study do not overshoot;
+    failed trials do not (they are retried or replaced).
+    """
+    left = n_trials - launched
+    if max_trials is not None:
+        left = min(left, max_trials - len(study.get_trials(deepcopy=False, states=COUNTED)))
+    return max(left, 0)
+
+
+def best_trials(study: optuna.Study, per: list[str], top_k: int) -> list[optuna.trial.FrozenTrial]:
+    """The ``top_k`` best complete, non-diverged trials for each combination of the ``per`` params."""
+    groups: dict[tuple, list] = {}
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        if not t.user_attrs.get("diverged", False):
+            groups.setdefault(tuple(t.params.get(k) for k in per), []).append(t)
+    sign = 1 if study.direction.name == "MINIMIZE" else -1
+    return [t for ts in groups.values() for t in sorted(ts, key=lambda t: sign * t.value)[:top_k]]

@@ -1,0 +1,223 @@
+"""gammasweep's Hydra Sweeper on Optuna >= 5: ask a batch, launch it through Hydra, tell the results.
+
+Registered with Hydra by ``hydra_plugins.gammasweep_sweeper``; configured in
+``conf/hydra/sweeper/gammasweep.yaml``. Each (model, data, optimizer) gets a study of its own
+(see ``plan``); studies live in an RDB storage, so running the same command again resumes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from typing import Any
+
+import optuna
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.plugins import Plugins
+from hydra.plugins.sweeper import Sweeper
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf
+from optuna.distributions import IntDistribution
+from optuna.trial import TrialState
+
+from . import tracking, trial_link
+from .builders import USER_ERRORS
+from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED
+from .heartbeat import beating, fail_stale
+from .plan import StudyPlan, make_plans
+from .samplers import make_pruner, make_sampler
+from .search_space import parse
+from .storage import open_storage
+from .study import best_trials, open_study, remaining_budget
+
+log = logging.getLogger(__name__)
+
+
+class TooManyFailures(Exception):
+    """More trials crashed than ``max_failure_rate`` allows."""
+
+
+class OptunaSweeper(Sweeper):
+    def __init__(self, **options: Any) -> None:
+        self.options = OmegaConf.create(options)
+        self.job_idx = 0
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        self.config, self.hydra_context = config, hydra_context
+        self.launcher = Plugins.instance().instantiate_launcher(
+            config=config, hydra_context=hydra_context, task_function=task_function
+        )
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
+        try:
+            summaries = self._sweep(arguments)
+        except USER_ERRORS as e:
+            _die(f"gammasweep: error: {e}", EXIT_BAD_INPUT)
+        except TooManyFailures as e:
+            _die(f"gammasweep: sweep stopped: {e}", EXIT_FAILED)
+        if summaries and all(s["added"] == 0 for s in summaries):
+            log.info("Every study had already reached hydra.sweeper.max_trials: nothing to add.")
+            sys.exit(EXIT_BUDGET_EXHAUSTED)
+        return summaries
+
+    def _sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
+        o = self.options
+        loader = self.hydra_context.config_loader
+        preset = [f"{k}={v}" for k, v in (o.params or {}).items()]
+        space = parse(preset + list(arguments), loader, tuple(o.split_by))
+        plans = make_plans(space, o.study_name, self._compose)
+        log.info("%d stud%s: %s", len(plans), "y" if len(plans) == 1 else "ies", ", ".join(p.name for p in plans))
+        summaries = [self._run_study(plan) for plan in plans]
+        if o.report and any(s["added"] for s in summaries):
+            _report(o, plans[0].cfg)
+        return summaries
+
+    def _compose(self, overrides: list[str]) -> DictConfig:
+        """The job config for these overrides, resolvable here as it will be in the job."""
+        cfg = self.hydra_context.config_loader.load_sweep_config(self.config, overrides)
+        HydraConfig.instance().set_config(cfg)   # for ${hydra:...} interpolations
+        return cfg
+
+    def _run_study(self, plan: StudyPlan) -> dict[str, Any]:
+        o = self.options
+        study = self._open(plan.name, plan.identity)
+        study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, len(study.trials))
+        study.pruner = make_pruner(dict(o.pruner))
+        launched = self._optimize(study, plan, plan.distributions)
+        summary = self._summarize(study, plan, launched)
+        if o.seeds.n:
+            self._run_seeds(study, plan)
+        return summary
+
+    def _run_seeds(self, tuned: optuna.Study, plan: StudyPlan) -> None:
+        """Re-run the best settings (per value of ``seeds.per``) with ``seeds.n`` fresh seeds."""
+        o = self.options
+        study = self._open(f"{plan.name}.seeds", plan.identity | {"seeds_of": plan.name})
+        study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()
+        seeds = [plan.cfg.train.seed + 1 + i for i in range(o.seeds.n)]
+        done = {(t.user_attrs.get("source_trial"), t.params.get("train.seed")) for t in study.trials
+                if t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)}
+        todo = [(t, s) for t in best_trials(tuned, list(o.seeds.per), o.seeds.top_k) for s in seeds
+                if (t.number, s) not in done]
+        for trial, seed in todo:
+            study.enqueue_trial(trial.params | {"train.seed": seed}, user_attrs={"source_trial": trial.number})
+        space = plan.distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
+        launched = self._optimize(study, plan, space, budget=len(todo))
+        self._summarize(study, plan, launched)
+
+    def _open(self, name: str, identity: dict[str, Any]) -> optuna.Study:
+        o = self.options
+        storage = open_storage(o.storage, o.heartbeat_interval, o.grace_period, o.retry_failed_trials)
+        study = open_study(name, storage, o.direction, identity)
+        trial_link.register(o.storage, study)
+        return study
+
+    def _optimize(self, study, plan: StudyPlan, space, budget: int | None = None) -> int:
+        """Ask, launch and tell in batches of ``n_jobs`` until this invocation's budget is spent."""
+        o = self.options
+        ml = plan.cfg.mlflow
+        experiment_id = tracking.ensure_experiment(ml.tracking_uri, ml.experiment_name, ml.artifact_location)
+        parent = tracking.parent_run(ml.tracking_uri, experiment_id, study)
+        n_trials = o.n_trials if budget is None else budget
+        max_trials = o.max_trials if budget is None else None
+        launched, failed = 0, 0
+        while (left := remaining_budget(study, launched, n_trials, max_trials)) > 0:
+            if isinstance(study.sampler, optuna.samplers.GridSampler) and study.sampler.is_exhausted(study):
+                break
+            fail_stale(study, o.heartbeat_interval)
+            batch = [study.ask(space) for _ in range(min(o.n_jobs, left))]
+            jobs = [plan.overrides + _trial_overrides(t, study.study_name, parent) for t in batch]
+            with beating(study, batch, o.heartbeat_interval):
+                returns = self.launcher.launch(jobs, initial_job_idx=self.job_idx)
+            self.job_idx += len(returns)
+            failed += sum(_tell(study, t, r) for t, r in zip(batch, returns))
+            launched += len(batch)
+            if failed > o.max_failure_rate * n_trials:
+                raise TooManyFailures(
+                    f"{failed} of {launched} trials of study {study.study_name!r} failed, more than "
+                    f"max_failure_rate={o.max_failure_rate} of the {n_trials} planned; "
+                    "each failure's error is in its trial's user attribute 'error' and in the log."
+                )
+        return launched
+
+    def _summarize(self, study: optuna.Study, plan: StudyPlan, launched: int) -> dict[str, Any]:
+        """Log the study's state to its MLflow parent run (the best trial's values) and return it."""
+        uri = plan.cfg.mlflow.tracking_uri
+        summary = _summary(study, launched)
+        parent = study.user_attrs[tracking.PARENT_ATTR]
+        tracking.log_all(uri, parent, metrics=summary["metrics"], tags=summary["tags"])
+        return {"study": study.study_name, "added": launched, **summary}
+
+
+def _trial_overrides(trial: optuna.Trial, study_name: str, parent_run_id: str) -> list[str]:
+    values = [f"{k}={_hydra_value(v)}" for k, v in trial.params.items()]
+    return values + [
+        f"trial.study={_quote(study_name)}",
+        f"trial.number={trial.number}",
+        f"trial.parent_run_id={_quote(parent_run_id)}",
+    ]
+
+
+def _hydra_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else str(v)
+    return "null" if v is None else str(v)
+
+
+def _quote(s: str) -> str:
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _tell(study: optuna.Study, trial: optuna.Trial, ret: Any) -> bool:
+    """Record one job's outcome; True if it failed."""
+    try:
+        value = float(ret.return_value)  # re-raises the job's exception
+    except optuna.TrialPruned:
+        study.tell(trial, state=TrialState.PRUNED)
+        return False
+    except Exception as e:  # a crashed trial is recorded and the sweep goes on
+        message = f"{type(e).__name__}: {e}"
+        log.warning("Trial %d of %s failed: %s", trial.number, study.study_name, message)
+        trial.set_user_attr("error", message[:2000])
+        study.tell(trial, state=TrialState.FAIL)
+        return True
+    if not math.isfinite(value):
+        trial.set_user_attr("error", f"non-finite objective {value}")
+        study.tell(trial, state=TrialState.FAIL)
+        return True
+    study.tell(trial, value)
+    return False
+
+
+def _summary(study: optuna.Study, launched: int) -> dict[str, Any]:
+    trials = study.get_trials(deepcopy=False)
+    count = {s.name.lower(): sum(t.state == s for t in trials) for s in TrialState}
+    metrics = {f"n_{k}": v for k, v in count.items() if k in ("complete", "pruned", "fail")}
+    tags: dict[str, Any] = {}
+    if count["complete"]:
+        best = study.best_trial
+        metrics["best_value"] = best.value
+        tags = {"best_trial": best.number} | {f"best.{k}": v for k, v in best.params.items()}
+    log.info("%s: +%d trials, %s", study.study_name, launched, metrics)
+    return {"metrics": metrics, "tags": tags}
+
+
+def _report(o: DictConfig, cfg: DictConfig) -> None:
+    """Regenerate the study family's report (the analysis lives in sweeps.report)."""
+    from .report import write_report
+
+    path = write_report(
+        storage=o.storage, family=o.study_name, out_dir=f"{cfg.output_dir}/reports/{o.study_name}",
+        tracking_uri=cfg.mlflow.tracking_uri, experiment_name=cfg.mlflow.experiment_name,
+    )
+    log.info("Report: %s", path)
+
+
+def _die(message: str, code: int) -> None:
+    log.error(message)
+    print(message, file=sys.stderr)
+    sys.exit(code)

@@ -1,0 +1,55 @@
+"""How a task reaches its Optuna trial: in-process, or from another process through the storage.
+
+The sweeper asks Optuna for trials and passes each job the study name and trial number; the job
+opens the same storage (one connection pool per process) and reports intermediate values there,
+so median/hyperband pruning works with the basic launcher and with process launchers alike.
+"""
+
+from __future__ import annotations
+
+import optuna
+
+from .samplers import make_pruner
+from .storage import open_storage
+
+
+_studies: dict[tuple[str, str], optuna.Study] = {}
+
+
+def register(url: str, study: optuna.Study) -> None:
+    """Let in-process tasks use the sweeper's own study object (its storage, sampler, pruner)."""
+    _studies[(url, study.study_name)] = study
+
+
+def attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
+    """The live trial ``number`` of ``study_name`` in the sweeper's storage."""
+    key = (sweeper_cfg.storage, study_name)
+    if key not in _studies:  # a worker process: open the storage, prune as the sweeper would
+        storage = open_storage(
+            sweeper_cfg.storage,
+            sweeper_cfg.get("heartbeat_interval"),
+            sweeper_cfg.get("grace_period"),
+            sweeper_cfg.get("retry_failed_trials", 0),
+        )
+        _studies[key] = optuna.load_study(
+            study_name=study_name, storage=storage, pruner=make_pruner(sweeper_cfg.pruner)
+        )
+    study = _studies[key]
+    trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
+    return optuna.Trial(study, trial_id)
+
+
+class Reporter:
+    """The training loop's ``on_eval``: keeps the metric history and drives pruning."""
+
+    def __init__(self, metric: str, trial: optuna.Trial | None):
+        self.metric, self.trial = metric, trial
+        self.history: list[tuple[str, float, int]] = []   # (key, value, step) for MLflow
+
+    def __call__(self, step: int, metrics: dict[str, float]) -> None:
+        self.history += [(k, float(v), step) for k, v in metrics.items()]
+        if self.trial is None or self.metric not in metrics:
+            return
+        self.trial.report(float(metrics[self.metric]), step)
+        if self.trial.should_prune():
+            raise optuna.TrialPruned(f"pruned at step {step}")
