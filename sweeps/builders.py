@@ -38,7 +38,7 @@ def build_data(cfg: DictConfig) -> Dataset | None:
         raise SweepError(f"train.dtype must be one of {', '.join(DTYPES)}, but got {dtype!r}.")
     if cfg.data.name == "none":
         return None
-    options = OmegaConf.to_container(cfg.data.get("options") or {}, resolve=True)
+    options = OmegaConf.to_container(cfg.data.options, resolve=True) if "options" in cfg.data else {}
     return _load(cfg.data.name, dtype, json.dumps(options, sort_keys=True))
 
 

@@ -27,17 +27,29 @@ class StudyPlan:
     cfg: DictConfig                             # the composed job config (without trial values)
 
 
-def make_plans(space: SearchSpace, family: str, compose) -> list[StudyPlan]:
-    """One plan per cell; ``compose(overrides)`` returns the job config for those overrides."""
+def make_plans(space: SearchSpace, family: str, compose, group_options) -> list[StudyPlan]:
+    """One plan per cell; ``compose(overrides)`` returns the job config for those overrides.
+
+    A swept key that a cell's config lacks (sgd has no gamma) is left out of that cell's study;
+    a key that no option of its group has at all is a typo and an error.
+    """
     plans = [_plan(cell, space, family, compose) for cell in space.cells()]
     used = {k for p in plans for k in p.distributions}
-    unknown = sorted(set(space.distributions) - used)
+    unknown = sorted(k for k in set(space.distributions) - used if not _exists(k, compose, group_options))
     if unknown:
         raise SweepError(
             f"The search space names {', '.join(unknown)}, which no swept config has. Check the "
             "spelling (keys look like optimizer.lr, optimizer.gamma, optimizer.eps, train.steps)."
         )
     return plans
+
+
+def _exists(key: str, compose, group_options) -> bool:
+    group = key.split(".", 1)[0]
+    return any(
+        OmegaConf.select(compose([f"{group}={option}"]), key, default=_ABSENT) is not _ABSENT
+        for option in group_options(group)
+    )
 
 
 def _plan(cell: dict[str, str], space: SearchSpace, family: str, compose) -> StudyPlan:

@@ -46,7 +46,7 @@ def make_sampler(
             return optuna.samplers.GPSampler(seed=fresh_seed, **opts)
         if name == "qmc":
             return optuna.samplers.QMCSampler(seed=seed, **_without(opts, "n_startup_trials"))
-        return optuna.samplers.GridSampler(grid(distributions, grid_points), seed=seed)
+        return AskTellGridSampler(grid(distributions, grid_points), seed=seed)
     except (TypeError, ValueError, ImportError) as e:
         raise SweepError(f"The {name} sampler cannot be built from {cfg}: {e}") from None
 
@@ -71,3 +71,14 @@ def make_pruner(cfg: dict[str, Any]) -> optuna.pruners.BasePruner:
 def _without(opts: dict[str, Any], *keys: str) -> dict[str, Any]:
     """Drop the options of the default config that this sampler or pruner does not take."""
     return {k: v for k, v in opts.items() if k not in keys}
+
+
+class AskTellGridSampler(optuna.samplers.GridSampler):
+    """A grid sampler for ask/tell: the sweeper stops at ``is_exhausted``.
+
+    Optuna's GridSampler calls ``study.stop()`` after the last grid point, which is only legal
+    inside ``study.optimize``; with ask/tell it raises after the trial was stored.
+    """
+
+    def after_trial(self, study, trial, state, values) -> None:
+        pass

@@ -95,7 +95,7 @@ def _distribution(override: Override) -> BaseDistribution:
         return CategoricalDistribution(choices)
     except (ValueError, TypeError, HydraException) as e:
         raise SweepError(
-            f"The search space of '{key}' ({override.input_line!r}) is invalid: {e}. "
+            f"The search space of '{key}' ({override.input_line!r}) is invalid: {str(e).rstrip('.')}. "
             "An interval needs low < high (and low > 0 with tag(log, ...)); "
             "a range needs a step that reaches stop; a choice needs at least one value."
         ) from None

@@ -67,7 +67,7 @@ class OptunaSweeper(Sweeper):
         loader = self.hydra_context.config_loader
         preset = [f"{k}={v}" for k, v in (o.params or {}).items()]
         space = parse(preset + list(arguments), loader, tuple(o.split_by))
-        plans = make_plans(space, o.study_name, self._compose)
+        plans = make_plans(space, o.study_name, self._compose, loader.get_group_options)
         log.info("%d stud%s: %s", len(plans), "y" if len(plans) == 1 else "ies", ", ".join(p.name for p in plans))
         summaries = [self._run_study(plan) for plan in plans]
         if o.report and any(s["added"] for s in summaries):
@@ -175,10 +175,11 @@ def _quote(s: str) -> str:
 def _tell(study: optuna.Study, trial: optuna.Trial, ret: Any) -> bool:
     """Record one job's outcome; True if it failed."""
     try:
-        value = float(ret.return_value)  # re-raises the job's exception
-    except optuna.TrialPruned:
-        study.tell(trial, state=TrialState.PRUNED)
-        return False
+        value = ret.return_value  # re-raises the job's exception
+        if isinstance(value, trial_link.Pruned):
+            study.tell(trial, state=TrialState.PRUNED)
+            return False
+        value = float(value)
     except Exception as e:  # a crashed trial is recorded and the sweep goes on
         message = f"{type(e).__name__}: {e}"
         log.warning("Trial %d of %s failed: %s", trial.number, study.study_name, message)
@@ -218,6 +219,6 @@ def _report(o: DictConfig, cfg: DictConfig) -> None:
 
 
 def _die(message: str, code: int) -> None:
-    log.error(message)
+    log.debug(message)   # into the sweep's log file; the console gets it once, on stderr
     print(message, file=sys.stderr)
     sys.exit(code)

@@ -39,6 +39,13 @@ def attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
     return optuna.Trial(study, trial_id)
 
 
+class Pruned:
+    """What a job returns when its trial was pruned (an exception would be logged as an error)."""
+
+    def __init__(self, message: str = ""):
+        self.message = message
+
+
 class Reporter:
     """The training loop's ``on_eval``: keeps the metric history and drives pruning."""
 

@@ -1,0 +1,114 @@
+"""The thin stateful wrapper: a dict of parameters updated in place, one small state per key.
+
+Each optimizer module supplies two functions over a NamedTuple state (optax style):
+
+    init(param, **hyperparameters) -> state        # buffers: zeros of param's dtype and shape
+    step(param, grad, state, **hyperparameters) -> state
+
+``step`` updates ``param`` and the state's buffers in place (this is the training hot path) and
+returns the state with its step counter advanced; it reads nothing else. ``Optimizer.update`` has
+the interface of "Deep Learning from Scratch" (common/optimizer.py): ``update(params, grads)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+
+class Spec(NamedTuple):
+    """What the registry knows about one optimizer."""
+
+    name: str
+    defaults: Mapping[str, Any]  # every hyperparameter and its default, in signature order
+    init: Callable[..., Any]
+    step: Callable[..., Any]
+    aliases: Mapping[str, str] = {}  # alternative name -> hyperparameter, e.g. adam: gamma -> beta2
+
+
+class Optimizer:
+    """Updates ``params[key]`` in place from ``grads[key]``; state is created lazily per key.
+
+    Attributes:
+        name: the registry name, e.g. ``"rmsprop"``.
+        hyperparameters: every hyperparameter in effect (defaults included) plus aliases such as
+            adam's ``gamma`` (= ``beta2``); a fresh dict on each access.
+        step_count: number of ``update`` calls so far.
+        state: key -> that parameter's state (NamedTuple). A key first seen after some updates
+            starts its own step counter at 0, as in torch.optim.
+
+    Populations: a hyperparameter given as an array of shape (K,) or (K, 1, ..., 1) holds one value
+    per trial. Every parameter then has the K trials on its leading axis, and the array is reshaped
+    to (K, 1, ..., 1) with that parameter's number of axes, e.g. (K, 1, 1) for W of shape (K, m, n)
+    and (K, 1) for b of shape (K, n).
+    """
+
+    def __init__(self, spec: Spec, hyperparameters: dict[str, Any]):
+        self._spec = spec
+        self._hp = hyperparameters
+        self.step_count = 0
+        self.state: dict[str, Any] = {}
+        self._key_hp: dict[str, dict[str, Any]] = {}  # hyperparameters shaped for each parameter
+
+    @property
+    def name(self) -> str:
+        return self._spec.name
+
+    @property
+    def hyperparameters(self) -> dict[str, Any]:
+        report = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in self._hp.items()}
+        for alias, target in self._spec.aliases.items():
+            report[alias] = self._hp[target]
+        return report
+
+    def update(self, params: dict[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
+        if params.keys() != grads.keys():
+            raise ValueError(
+                f"{self.name}: params and grads must have the same keys, but params has "
+                f"{sorted(params)} and grads has {sorted(grads)}."
+            )
+        for key, param in params.items():
+            grad = grads[key]
+            state = self.state.get(key)
+            if state is None:
+                _check_param(self.name, key, param)
+                self._key_hp[key] = _shape_for(self.name, key, self._hp, param)
+                state = self._spec.init(param, **self._key_hp[key])
+            if np.shape(grad) != param.shape:
+                raise ValueError(
+                    f"{self.name}: grads[{key!r}] must have the shape of params[{key!r}], "
+                    f"{param.shape}, but got shape {np.shape(grad)}."
+                )
+            self.state[key] = self._spec.step(param, grad, state, **self._key_hp[key])
+        self.step_count += 1
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
+        return f"Optimizer({self.name!r}, {args})"
+
+
+def _check_param(opt: str, key: str, param: Any) -> None:
+    if not isinstance(param, np.ndarray) or param.dtype.kind != "f" or not param.flags.writeable:
+        raise ValueError(
+            f"{opt}: params[{key!r}] must be a writeable floating-point numpy array (it is "
+            f"updated in place), but got {type(param).__name__}"
+            f"{'' if not isinstance(param, np.ndarray) else f' of dtype {param.dtype}'}."
+        )
+
+
+def _shape_for(opt: str, key: str, hp: dict[str, Any], param: np.ndarray) -> dict[str, Any]:
+    """Reshape per-trial arrays (K, 1, ..., 1) to broadcast against ``param`` of shape (K, ...)."""
+    shaped = {}
+    for name, value in hp.items():
+        if isinstance(value, np.ndarray):
+            k = value.shape[0]
+            if param.ndim == 0 or param.shape[0] != k:
+                raise ValueError(
+                    f"{opt}: {name} holds {k} per-trial values, so params[{key!r}] must have {k} "
+                    f"trials on its leading axis, but it has shape {param.shape}."
+                )
+            value = value.reshape((k,) + (1,) * (param.ndim - 1))
+        shaped[name] = value
+    return shaped

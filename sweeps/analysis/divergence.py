@@ -1,0 +1,29 @@
+"""Divergence rate by γ: the fraction of COMPLETE trials at each γ point whose run diverged.
+
+Only COMPLETE trials count: a pruned run was stopped before we could know whether it would have
+diverged, and a FAIL is a crash, not a divergence.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import points
+from .sensitivity import complete
+from .variants import Variant
+
+COLUMNS = ["gamma", "span", "n", "n_diverged", "rate"]
+
+
+def divergence_rate(v: Variant) -> pd.DataFrame:
+    done = complete(v.tuning)
+    if done.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    gp = points.fit(done["gamma"])
+    keys, spans = gp.key(done["gamma"]), gp.span(done["gamma"])
+    rows = [
+        {"gamma": g, "span": spans.loc[sub.index[0]], "n": len(sub),
+         "n_diverged": int(sub["diverged"].sum()), "rate": float(sub["diverged"].mean())}
+        for g, sub in done.groupby(keys, sort=True)
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,0 +1,81 @@
+"""Every analysis of a study family, computed once: what the summary, sections and figures read."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import seeds, verdicts
+from .divergence import divergence_rate
+from .gamma_one import gamma_one
+from .importance import COLUMNS as IMPORTANCE_COLUMNS
+from .importance import importances
+from .lr_gamma import lr_gamma
+from .optimizers import optimizer_table
+from .schedule import schedule_verdict
+from .sensitivity import curve
+from .speed import steps_to_target, target
+from .tunability import tunability
+from .variants import Variant, gamma_variants
+
+
+@dataclass
+class VariantResult:
+    variant: Variant
+    curve: pd.DataFrame
+    lr_gamma: pd.DataFrame
+    divergence: pd.DataFrame
+    target: float
+    speed: pd.DataFrame
+    tunability: pd.DataFrame
+    noise: float                   # pooled σ over seeds (NaN without seed re-runs)
+    tolerance: verdicts.Tolerance
+
+
+@dataclass
+class FamilyAnalysis:
+    family: str
+    trials: pd.DataFrame
+    studies: pd.DataFrame
+    importances: pd.DataFrame
+    variants: list[VariantResult]
+    gamma_one: pd.DataFrame
+    schedule: pd.DataFrame
+    optimizers: pd.DataFrame
+
+    @property
+    def has_seeds(self) -> bool:
+        return bool((self.trials["role"] == "seeds").any())
+
+
+def analyse(family: str, trials: pd.DataFrame, studies: pd.DataFrame) -> FamilyAnalysis:
+    return FamilyAnalysis(
+        family=family, trials=trials, studies=studies,
+        importances=_importances(trials, studies),
+        variants=[_variant(v) for v in gamma_variants(trials)],
+        gamma_one=gamma_one(trials), schedule=schedule_verdict(trials),
+        optimizers=optimizer_table(trials),
+    )
+
+
+def _variant(v: Variant) -> VariantResult:
+    c = curve(v)
+    noise = seeds.noise(seeds.groups(v.seeds))
+    best = c["best"].min() if v.direction == "minimize" else c["best"].max()
+    goal = target(v)
+    return VariantResult(
+        variant=v, curve=c, lr_gamma=lr_gamma(v), divergence=divergence_rate(v), target=goal,
+        speed=steps_to_target(v, goal), tunability=tunability(v), noise=noise,
+        tolerance=verdicts.tolerance(noise, best if len(c) else math.nan),
+    )
+
+
+def _importances(trials: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+    tables = []
+    for s in studies[studies["role"] == "tuning"].itertuples(index=False):
+        rows = trials[trials["study"] == s.study]
+        if len(rows):
+            tables.append(importances(rows, s.distributions, s.direction))
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=IMPORTANCE_COLUMNS)

@@ -1,0 +1,33 @@
+"""Every optimizer's best result per problem, with its spread over seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ._style import metric_scale, save
+
+
+def optimizer_figure(table: pd.DataFrame, path: Path) -> Path:
+    problems = sorted(table["problem"].unique())
+    fig, axes = plt.subplots(len(problems), 1, figsize=(7.5, 1.4 + 0.45 * len(table)), squeeze=False)
+    for ax, prob in zip(axes[:, 0], problems):
+        t = table[table["problem"] == prob].sort_values("label")
+        y = np.arange(len(t))
+        ax.plot(t["best"], y, "o", color="C0", label="best tuning run")
+        s = (t["seed_n"] > 0).to_numpy()
+        if s.any():
+            ax.errorbar(t["seed_mean"][s], y[s], xerr=np.nan_to_num(t["seed_std"][s].to_numpy(float)),
+                        fmt="D", color="C1", ms=4, capsize=3, label="seed re-runs: mean ± std")
+            ax.hlines(y[s], t["seed_min"][s], t["seed_max"][s], color="C1", alpha=0.4, lw=4,
+                      label="seed re-runs: min–max")
+        ax.set_yticks(y, t["label"].str.split("/").str[-1])
+        metric_scale(ax, list(t["best"]) + list(t["seed_min"]) + list(t["seed_max"]), axis="x")
+        ax.set(xlabel=f"final {t['metric'].iloc[0]} ({t['direction'].iloc[0]})", title=prob)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("Best result per optimizer")
+    return save(fig, path)

@@ -1,0 +1,154 @@
+"""Read a study family out of the Optuna storage into two tidy tables: trials and studies.
+
+``trials``: one row per finished trial (COMPLETE, PRUNED, FAIL) of every study of the family,
+seed re-runs included (``role == "seeds"``). Optimizer parameters get their short names
+(``optimizer.lr`` -> ``lr``), ``train.seed`` becomes ``seed``; an optimizer value the study did
+not sweep is filled in from its identity's ``optimizer_settings``, so ``gamma_schedule`` or
+``initial_square_avg`` is a column whether a study swept it or fixed it.
+
+``studies``: one row per study with its identity, direction, MLflow parent run and search space.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pandas as pd
+from optuna.distributions import json_to_distribution
+from optuna.trial import TrialState
+
+from ..errors import SweepError
+from ..storage import open_storage
+from ..study import IDENTITY_ATTR
+from ..tracking import PARENT_ATTR
+
+SEEDS_SUFFIX = ".seeds"
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+# Columns every trials table has, even when no study of the family has the value.
+NUMERIC = ("lr", "gamma", "eps", "initial_square_avg", "seed", "source_trial", "value",
+           "diverged_step", "train_seconds")
+TEXT = ("gamma_schedule", "eps_in_sqrt", "mlflow_run_id", "error")
+
+
+def short_name(key: str) -> str:
+    """``optimizer.lr`` -> ``lr``; ``train.seed`` -> ``seed``; anything else unchanged."""
+    if key.startswith("optimizer."):
+        return key.removeprefix("optimizer.")
+    return "seed" if key == "train.seed" else key
+
+
+def families(storage: str | optuna.storages.BaseStorage) -> list[str]:
+    """The family names in a storage: the first dot-separated part of every study name."""
+    return sorted({n.split(".", 1)[0] for n in optuna.get_all_study_names(_open(storage))})
+
+
+def study_names(storage: str | optuna.storages.BaseStorage, family: str) -> list[str]:
+    """The family's studies (seed studies included); a family without any is an error."""
+    names = sorted(n for n in optuna.get_all_study_names(_open(storage)) if n.startswith(family + "."))
+    if not names:
+        found = ", ".join(families(storage)) or "none"
+        raise SweepError(
+            f"No study family {family!r} in the Optuna storage {_shown(storage)}; families found: "
+            f"{found}. The family is hydra.sweeper.study_name of the sweep (e.g. default)."
+        )
+    return names
+
+
+def load_studies(storage: str | optuna.storages.BaseStorage, family: str) -> pd.DataFrame:
+    """One row per study: name, label, role, model, data, optimizer, direction, metric, ..."""
+    st = _open(storage)
+    rows = [_study_row(optuna.load_study(study_name=n, storage=st), family) for n in study_names(st, family)]
+    by_name = {r["study"]: r for r in rows}
+    for r in rows:  # a seed study measures what its tuning study measured
+        base = by_name.get(r["tuning_study"])
+        if r["role"] == "seeds" and base is not None:
+            for key in ("model", "data", "optimizer", "metric", "settings", "train", "distributions"):
+                r[key] = r[key] or base[key]
+            r["label"] = base["label"]
+    return pd.DataFrame(rows)
+
+
+def load_family(storage: str | optuna.storages.BaseStorage, family: str) -> pd.DataFrame:
+    """One row per finished trial of the family; see the module docstring for the columns."""
+    st = _open(storage)
+    studies = load_studies(st, family)
+    rows = []
+    for s in studies.itertuples(index=False):
+        study = optuna.load_study(study_name=s.study, storage=st)
+        for t in study.get_trials(deepcopy=False, states=FINISHED):
+            rows.append(_trial_row(t, s))
+    frame = pd.DataFrame(rows)
+    for col in NUMERIC:
+        frame[col] = pd.to_numeric(frame[col], errors="coerce") if col in frame else math.nan
+    for col in TEXT:
+        if col not in frame:
+            frame[col] = None
+    if "diverged" not in frame:
+        frame["diverged"] = False
+    frame["diverged"] = frame["diverged"].fillna(False).astype(bool)
+    return frame
+
+
+def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
+    name = study.study_name
+    identity = study.user_attrs.get(IDENTITY_ATTR) or {}
+    role = "seeds" if name.endswith(SEEDS_SUFFIX) else "tuning"
+    tuning = name.removesuffix(SEEDS_SUFFIX)
+    label = "/".join(p for p in tuning.removeprefix(family + ".").split(".") if p != "none")
+    return {
+        "study": name, "family": family, "label": label, "role": role, "tuning_study": tuning,
+        "model": identity.get("model"), "data": identity.get("data"),
+        "optimizer": identity.get("optimizer") or label.split("/")[-1],
+        "direction": study.direction.name.lower(),
+        "metric": identity.get("optimized_metric"),
+        "settings": identity.get("optimizer_settings") or {},
+        "train": identity.get("train") or {},
+        "distributions": _distributions(study, identity),
+        "parent_run_id": study.user_attrs.get(PARENT_ATTR),
+    }
+
+
+def _distributions(study: optuna.Study, identity: dict) -> dict:
+    """The swept parameters (short names): from the identity, else from the trials themselves."""
+    space = identity.get("search_space")
+    if space:
+        return {short_name(k): json_to_distribution(v) for k, v in space.items()}
+    found: dict = {}
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        found |= {short_name(k): d for k, d in t.distributions.items()}
+    return found
+
+
+def _trial_row(t: optuna.trial.FrozenTrial, s) -> dict[str, Any]:
+    ua = t.user_attrs
+    row = {k: getattr(s, k) for k in ("study", "label", "role", "tuning_study", "model", "data",
+                                      "optimizer", "direction", "metric")}
+    row |= {short_name(k): v for k, v in (s.settings or {}).items()}
+    row |= {short_name(k): v for k, v in t.params.items()}
+    row |= {
+        "number": t.number, "state": t.state.name, "value": t.value,
+        "diverged": bool(ua.get("diverged", False)), "diverged_step": ua.get("diverged_step"),
+        "source_trial": ua.get("source_trial"), "mlflow_run_id": ua.get("mlflow_run_id"),
+        "train_seconds": ua.get("train_seconds"), "error": ua.get("error"),
+        "curve": dict(sorted(t.intermediate_values.items())),  # step -> optimized metric
+    }
+    return row
+
+
+def _open(storage: str | optuna.storages.BaseStorage) -> optuna.storages.BaseStorage:
+    if not isinstance(storage, str):
+        return storage
+    # Opening a missing SQLite file would create an empty database and report "no families".
+    if storage.startswith("sqlite:///") and not Path(storage.removeprefix("sqlite:///")).exists():
+        raise SweepError(
+            f"There is no Optuna storage at {storage!r}: the file does not exist. Run a sweep "
+            "first (python sweep.py -m) or pass --storage with the URL the sweep used."
+        )
+    return open_storage(storage)
+
+
+def _shown(storage: str | optuna.storages.BaseStorage) -> str:
+    return repr(storage) if isinstance(storage, str) else type(storage).__name__

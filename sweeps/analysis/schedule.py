@@ -1,0 +1,59 @@
+"""Does γ need to change during training? Constant γ against the rising schedule
+γ_t = 1 − (1 − γ₀)/(1 + t/τ) (optimizers/_schedules.py), each with lr and γ₀ re-tuned.
+
+d = how much better "rising" is than "constant" (positive: rising wins); the verdict uses the
+tolerance of ``verdicts`` (seed noise when the studies have seed re-runs). With seed re-runs,
+each schedule's best re-run configuration is also given as mean ± std over seeds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import seeds, verdicts
+from .direction import best_index, gain, sole_direction
+from .gamma_one import problem
+from .sensitivity import complete
+
+SCHEDULES = ("constant", "rising")
+COLUMNS = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt",
+           *(f"{s}_{c}" for s in SCHEDULES for c in ("n", "best", "gamma", "lr", "seed_mean", "seed_std", "seed_n")),
+           "d", "verdict"]
+
+
+def schedule_verdict(trials: pd.DataFrame) -> pd.DataFrame:
+    """One row per (problem, optimizer, conventions) whose trials ran both schedules."""
+    tuning = complete(trials[trials["role"] == "tuning"])
+    tuning = tuning.assign(problem=problem(tuning).str.rstrip("/"),
+                           gamma_schedule=tuning["gamma_schedule"].fillna("constant"))
+    seed_rows = trials[trials["role"] == "seeds"]
+    keys = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt"]
+    rows = []
+    for key, g in tuning.groupby(keys, sort=True, dropna=False):
+        if not set(SCHEDULES) <= set(g["gamma_schedule"]):
+            continue
+        direction = sole_direction(g)
+        s_rows = seed_rows[seed_rows["tuning_study"].isin(g["study"])]
+        row = dict(zip(keys, key))
+        for s in SCHEDULES:
+            row |= _side(s, g[g["gamma_schedule"] == s], s_rows, direction)
+        row["d"] = gain(row["rising_best"], row["constant_best"], direction)
+        tol = verdicts.tolerance(seeds.noise(seeds.groups(s_rows)), row["constant_best"])
+        row["verdict"] = verdicts.comparison_word(row["d"], tol, "rising γ", "constant γ")
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _side(schedule: str, rows: pd.DataFrame, seed_rows: pd.DataFrame, direction: str) -> dict:
+    i = best_index(rows["value"], direction)
+    sched = seed_rows["gamma_schedule"].fillna("constant") == schedule
+    group = seeds.best_group(seeds.groups(seed_rows[sched]), direction)
+    return {
+        f"{schedule}_n": len(rows), f"{schedule}_best": rows.loc[i, "value"],
+        f"{schedule}_gamma": rows.loc[i, "gamma"], f"{schedule}_lr": rows.loc[i, "lr"],
+        f"{schedule}_seed_mean": math.nan if group is None else group["mean"],
+        f"{schedule}_seed_std": math.nan if group is None else group["std"],
+        f"{schedule}_seed_n": 0 if group is None else int(group["n"]),
+    }

@@ -1,0 +1,101 @@
+"""The γ sections: Sensitivity to γ, lr × γ, Divergence and speed, Tunability."""
+
+from __future__ import annotations
+
+from ..family import FamilyAnalysis
+from ..figures._names import variant_file
+from ..points import GAMMA_EDGES
+from ..speed import TARGET_QUANTILE
+from ..tunability import DEFAULT_WINDOW, DEFAULTS
+from ._markdown import image, missing, num, pm, table
+from ._presets import GAMMA
+
+_NONE = "no study of this family sweeps γ"
+
+
+def sensitivity_section(a: FamilyAnalysis) -> str:
+    out = ["## Sensitivity to γ\n",
+           "At each γ point: the best final metric over all trials there, i.e. with lr (and ε) "
+           "re-tuned for that γ, and the best over only the trials at one fixed lr (the lr of the "
+           "study's best trial; ±0.25 decade when lr was sampled continuously). Flat when re-tuned "
+           "but steep at fixed lr means γ moves the best lr rather than mattering by itself. γ "
+           "points are the grid values, or bins with edges "
+           f"{', '.join(f'{e:g}' for e in GAMMA_EDGES)} for continuously sampled γ. The band "
+           "is over seed re-runs of the best re-run configuration at that γ: mean ± standard "
+           "deviation, with min–max as vertical lines.\n"]
+    if not a.variants:
+        return "".join(out) + missing(_NONE, GAMMA)
+    if not a.has_seeds:
+        out.append("_No seed re-runs in this family: no bands; each point is a single run._\n")
+    for r in a.variants:
+        out += [f"\n### {r.variant.name}\n", image(variant_file("sensitivity", r.variant.name), "sensitivity"),
+                table(r.curve, {
+                    "γ": "span", "trials": "n", "best (lr re-tuned)": "best",
+                    "its lr": lambda x: num(x["best_lr"], ".3g"), "trial": "best_trial",
+                    "all diverged": "best_diverged", "best at fixed lr": "fixed_best",
+                    "seeds mean ± std": lambda x: pm(x["seed_mean"], x["seed_std"], x["seed_n"]),
+                    "seeds min–max": lambda x: f"{num(x['seed_min'])}–{num(x['seed_max'])}" if x["seed_n"] else "–",
+                })]
+    return "".join(out)
+
+
+def lr_gamma_section(a: FamilyAnalysis) -> str:
+    out = ["## lr × γ\n",
+           "Colour: the best final metric of the cell (over ε and anything else swept); × marks a "
+           "cell where every run diverged, k/n one where some did; grey cells have no complete run. "
+           "lr rows are the grid values or half-decade bins.\n"]
+    if not a.variants:
+        return "".join(out) + missing(_NONE, GAMMA)
+    for r in a.variants:
+        m = r.lr_gamma
+        out += [f"\n### {r.variant.name}\n", image(variant_file("heatmap", r.variant.name), "lr x gamma"),
+                f"{len(m)} cells; {int(m['all_diverged'].sum())} with every run diverged, "
+                f"{int(((m['n_diverged'] > 0) & ~m['all_diverged']).sum())} with some.\n"]
+    return "".join(out)
+
+
+def divergence_speed_section(a: FamilyAnalysis) -> str:
+    out = ["## Divergence and speed\n",
+           "Divergence rate: the fraction of COMPLETE runs at each γ point (all lr) that diverged "
+           "(loss above divergence_factor × its step-0 value, or not finite); pruned runs are not "
+           f"counted. Steps to target: the target is the {TARGET_QUANTILE:.0%} quantile of the "
+           "final metric of the variant's non-diverged runs (75 % for a maximised metric); the "
+           "value is the first evaluation step at which the fastest non-diverged run at that γ "
+           "reached it (resolution: eval_every steps).\n"]
+    if not a.variants:
+        return "".join(out) + missing(_NONE, GAMMA)
+    for r in a.variants:
+        s = r.speed.set_index("gamma")
+        rows = [d | {"steps": s["steps"].get(d["gamma"]), "reached": s["n_reached"].get(d["gamma"])}
+                for d in r.divergence.to_dict("records")]
+        out += [f"\n### {r.variant.name}\n",
+                image(variant_file("divergence", r.variant.name), "divergence rate"),
+                image(variant_file("speed", r.variant.name), "steps to target"),
+                f"Target: {r.variant.metric} {'≤' if r.variant.direction == 'minimize' else '≥'} {num(r.target)}.\n\n",
+                table(rows, {"γ": "span", "runs": "n", "diverged": "n_diverged",
+                             "rate": lambda x: f"{x['rate']:.0%}", "steps to target": "steps",
+                             "runs reaching it": "reached"})]
+    return "".join(out)
+
+
+def tunability_section(a: FamilyAnalysis) -> str:
+    out = ["## Tunability\n",
+           "Tunability of γ (Probst, Boulesteix & Bischl, 2019): d = metric(default γ) − metric(best γ), "
+           "sign flipped for a maximised metric, each with lr re-tuned; d ≥ 0, and 0 means the default "
+           "is as good as tuning γ. Defaults: "
+           + ", ".join(f"{k} γ = {v:g}" for k, v in DEFAULTS.items())
+           + f". For continuously sampled γ, \"at the default\" means 1 − γ within a factor "
+           f"10^{DEFAULT_WINDOW:g} of the default's. \"From seeds\" uses the seed means of "
+           "the best re-run configuration at the default and overall, ± the standard error of the "
+           "difference.\n"]
+    if not a.variants:
+        return "".join(out) + missing(_NONE, GAMMA)
+    rows = [t | {"variant": r.variant.name} for r in a.variants for t in r.tunability.to_dict("records")]
+    out.append(table(rows, {
+        "study": "variant", "default": lambda x: f"{x['name']} {x['default']:g}", "trials at default": "n_default",
+        "best at default": "at_default", "best γ": "best_gamma", "best": "best", "d": lambda x: num(x["d"], ".3g"),
+        "d from seeds": lambda x: f"{num(x['seed_d'], '.3g')} ± {num(x['seed_se'], '.2g')}"
+        if x["seed_d"] == x["seed_d"] else "–",
+        "note": lambda x: x["reason"] or "",
+    }))
+    return "".join(out)

@@ -1,0 +1,53 @@
+"""Seed re-runs (the ``<study>.seeds`` study): spread over seeds of each re-run configuration.
+
+Each seed trial names the tuning trial it repeats (user attribute ``source_trial``); trials
+without it are grouped by their parameters instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .direction import best_index
+
+_PARAMS = ("lr", "gamma", "eps", "initial_square_avg", "gamma_schedule", "eps_in_sqrt")
+
+
+def groups(seed_rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per re-run configuration: source_trial, n, mean, std, min, max and its params."""
+    done = seed_rows[seed_rows["state"] == "COMPLETE"]
+    columns = ["source_trial", "n", "mean", "std", "min", "max", "n_diverged", *_PARAMS]
+    if done.empty:
+        return pd.DataFrame(columns=columns)
+    by_source = "trial " + done["source_trial"].astype("Int64").astype(str)
+    key = by_source.where(done["source_trial"].notna(), "params " + _param_key(done))
+    rows = []
+    for _, g in done.groupby(key, sort=False):
+        v = g["value"].astype(float)
+        first = g.iloc[0]
+        rows.append({
+            "source_trial": first["source_trial"], "n": len(v), "mean": v.mean(),
+            "std": v.std(ddof=1) if len(v) > 1 else math.nan, "min": v.min(), "max": v.max(), "n_diverged": int(g["diverged"].sum()),
+            **{p: first.get(p) for p in _PARAMS},
+        })
+    return pd.DataFrame(rows, columns=columns)
+
+
+def best_group(g: pd.DataFrame, direction: str) -> pd.Series | None:
+    """The re-run configuration with the best mean over seeds (less selection bias than one run)."""
+    i = best_index(g["mean"], direction) if not g.empty else None
+    return None if i is None else g.loc[i]
+
+
+def noise(g: pd.DataFrame) -> float:
+    """Pooled seed standard deviation: sqrt of the mean variance of groups with >= 2 seeds."""
+    var = g["std"].dropna() ** 2
+    return float(np.sqrt(var.mean())) if len(var) else math.nan
+
+
+def _param_key(rows: pd.DataFrame) -> pd.Series:
+    present = [p for p in _PARAMS if p in rows]
+    return rows[present].astype(str).agg("|".join, axis=1)

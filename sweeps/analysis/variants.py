@@ -1,0 +1,57 @@
+"""The unit every γ analysis works on: one tuning study under one set of conventions.
+
+A study that sweeps a convention (``optimizer.initial_square_avg``, ``optimizer.gamma_schedule``,
+``optimizer.eps_in_sqrt``) measures different algorithms in one study; its γ curves are drawn per
+convention, never pooled across them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .direction import sole_direction
+
+CONVENTIONS = ("initial_square_avg", "eps_in_sqrt", "gamma_schedule")
+_SHORT = {"initial_square_avg": "s₀", "eps_in_sqrt": "ε in √", "gamma_schedule": "schedule"}
+
+
+@dataclass
+class Variant:
+    name: str              # the study label, plus the conventions it splits on
+    study: str
+    direction: str
+    metric: str
+    tuning: pd.DataFrame   # finished trials of the tuning study under these conventions
+    seeds: pd.DataFrame    # finished trials of its seed study under these conventions
+
+
+def gamma_variants(trials: pd.DataFrame) -> list[Variant]:
+    """Every (tuning study, conventions) in which γ takes at least two values."""
+    out = []
+    tuning = trials[trials["role"] == "tuning"]
+    for study, rows in tuning.groupby("study", sort=True):
+        if rows["gamma"].dropna().nunique() < 2:
+            continue
+        seeds = trials[(trials["role"] == "seeds") & (trials["tuning_study"] == study)]
+        out += split(rows, seeds)
+    return out
+
+
+def split(rows: pd.DataFrame, seeds: pd.DataFrame) -> list[Variant]:
+    """One variant per combination of the conventions that vary within ``rows``."""
+    varying = [c for c in CONVENTIONS if c in rows and rows[c].astype(str).nunique() > 1]
+    first = rows.iloc[0]
+    if not varying:
+        return [Variant(first["label"], first["study"], sole_direction(rows), first["metric"], rows, seeds)]
+    out = []
+    for values, part in rows.groupby(varying, sort=True, dropna=False):
+        values = values if isinstance(values, tuple) else (values,)
+        mask = pd.Series(True, index=seeds.index)
+        for c, v in zip(varying, values):
+            mask &= seeds[c].astype(str) == str(v)
+        tag = ", ".join(f"{_SHORT[c]}={v}" for c, v in zip(varying, values))
+        out.append(Variant(f"{first['label']} ({tag})", first["study"], sole_direction(part),
+                           first["metric"], part, seeds[mask]))
+    return out

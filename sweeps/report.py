@@ -1,0 +1,162 @@
+"""A study family's report: ``report.md`` and its figures, also logged to the studies' MLflow runs.
+
+    python -m sweeps.report gamma_sensitivity
+    python -m sweeps.report default --storage sqlite:///outputs/optuna.db --out outputs/reports/default
+
+Defaults match conf/config.yaml (everything under ``$GAMMASWEEP_OUTPUT_DIR``, default ``outputs``).
+The sweeper calls ``write_report`` at the end of a sweep (``hydra.sweeper.report``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .analysis import analyse, load_family, load_studies
+from .analysis.family import FamilyAnalysis
+from .analysis.figures import (
+    divergence_figure, heatmap_figure, importance_figure, optimizer_figure, sensitivity_figure,
+    speed_figure,
+)
+from .analysis.figures._names import IMPORTANCES, OPTIMIZERS, PER_VARIANT, variant_file
+from .analysis.sections import (
+    divergence_speed_section, gamma_one_section, importance_section, lr_gamma_section,
+    optimizer_section, schedule_section, sensitivity_section, tunability_section,
+)
+from .analysis.summary import summary
+from .errors import EXIT_BAD_INPUT, SweepError
+from .storage import _redact
+
+log = logging.getLogger(__name__)
+ARTIFACT_PATH = "report"
+_FIGURES = {"sensitivity": sensitivity_figure, "heatmap": heatmap_figure,
+            "divergence": divergence_figure, "speed": speed_figure}
+
+
+def write_report(
+    *, storage: str, family: str, out_dir: str, tracking_uri: str | None = None,
+    experiment_name: str | None = None,
+) -> Path:
+    """Write ``out_dir/report.md`` and its PNGs; with ``tracking_uri``, log the folder as the
+    ``report`` artifact of every study's MLflow parent run. Returns the report's path."""
+    a = analyse(family, load_family(storage, family), load_studies(storage, family))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _clear_old_figures(out)
+    _figures(a, out)
+    path = out / "report.md"
+    path.write_text(_markdown(a, storage, out, tracking_uri), encoding="utf-8")
+    if tracking_uri:
+        runs = _log_to_mlflow(a, out, tracking_uri, experiment_name or f"gammasweep-{family}")
+        log.info("Report logged to %d MLflow run(s): %s", len(runs), ", ".join(runs))
+    return path
+
+
+def _figures(a: FamilyAnalysis, out: Path) -> None:
+    for r in a.variants:
+        if r.curve.empty:
+            continue
+        for kind in PER_VARIANT:
+            _FIGURES[kind](r, out / variant_file(kind, r.variant.name))
+    if not a.importances.empty:
+        labels = dict(zip(a.studies["study"], a.studies["label"]))
+        importance_figure(a.importances, labels, out / IMPORTANCES)
+    if not a.optimizers.empty:
+        optimizer_figure(a.optimizers, out / OPTIMIZERS)
+
+
+def _clear_old_figures(out: Path) -> None:
+    """Drop figures of an earlier report of this folder (a study may have gone since)."""
+    for f in out.glob("*.png"):
+        if f.name in (IMPORTANCES, OPTIMIZERS) or f.name.split("_", 1)[0] in PER_VARIANT:
+            f.unlink()
+
+
+def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | None) -> str:
+    n_trials = int((a.trials["state"] == "COMPLETE").sum())
+    tuning = a.studies[a.studies["role"] == "tuning"]
+    head = (
+        f"# gammasweep report: {a.family}\n\n"
+        f"{len(tuning)} tuning stud{'y' if len(tuning) == 1 else 'ies'} "
+        f"({len(a.studies) - len(tuning)} seed re-run stud{'y' if len(a.studies) - len(tuning) == 1 else 'ies'}), "
+        f"{n_trials} complete trials, from the Optuna storage `{_redact(storage)}`. Every sentence "
+        "below is generated from these trials; thresholds are in `sweeps/analysis/verdicts.py`.\n"
+    )
+    parts = [
+        head, "\n## Summary\n\n" + "\n".join(summary(a)) + "\n",
+        importance_section(a), sensitivity_section(a), lr_gamma_section(a),
+        divergence_speed_section(a), tunability_section(a), gamma_one_section(a),
+        schedule_section(a), optimizer_section(a), _regenerate(a.family, storage, out, tracking_uri),
+    ]
+    return "\n".join(parts)
+
+
+def _regenerate(family: str, storage: str, out: Path, tracking_uri: str | None) -> str:
+    mlflow = f" --tracking-uri {_redact(tracking_uri)}" if tracking_uri else " --no-mlflow"
+    return (
+        "## How to regenerate\n\n"
+        f"```\npython -m sweeps.report {family} --storage {_redact(storage)} --out {out}{mlflow}\n```\n"
+    )
+
+
+def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_name: str) -> list[str]:
+    from .tracking import STUDY_TAG, client  # MLflow is imported only when it is used
+
+    c = client(tracking_uri)
+    runs: dict[str, str] = {}
+    for s in a.studies.itertuples(index=False):
+        run_id = s.parent_run_id
+        if not run_id:  # an older study: find its parent run by tag, as the sweeper does
+            exp = c.get_experiment_by_name(experiment_name)
+            found = exp and c.search_runs([exp.experiment_id], f"tags.`{STUDY_TAG}` = '{s.study}'",
+                                          max_results=1)
+            run_id = found[0].info.run_id if found else None
+        if run_id:
+            runs.setdefault(run_id, s.study)
+        else:
+            log.warning("Study %s has no MLflow parent run in %s; its report is not logged there.",
+                        s.study, experiment_name)
+    for run_id, study in runs.items():
+        try:
+            c.log_artifacts(run_id, str(out), artifact_path=ARTIFACT_PATH)
+        except Exception as e:  # the store's errors differ per backend; all mean "cannot log"
+            raise SweepError(
+                f"Cannot log the report to MLflow run {run_id} (parent of study {study!r}) at "
+                f"{_redact(tracking_uri)!r}: {type(e).__name__}: {str(e).splitlines()[0]}. The "
+                f"report itself is written: {out / 'report.md'}."
+            ) from None
+    return list(runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    base = os.environ.get("GAMMASWEEP_OUTPUT_DIR", "outputs")
+    p = argparse.ArgumentParser(prog="python -m sweeps.report", description=__doc__.splitlines()[0])
+    p.add_argument("family", help="the study family (hydra.sweeper.study_name), e.g. default")
+    p.add_argument("--storage", default=f"sqlite:///{base}/optuna.db", help="Optuna storage URL")
+    p.add_argument("--out", default=None, help=f"output folder (default {base}/reports/<family>)")
+    p.add_argument("--tracking-uri", default=f"sqlite:///{base}/mlflow.db", help="MLflow tracking URI")
+    p.add_argument("--experiment", default=None, help="MLflow experiment (default gammasweep-<family>)")
+    p.add_argument("--no-mlflow", action="store_true", help="write the report without logging it")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    tracking = None if args.no_mlflow else args.tracking_uri
+    if tracking and tracking.startswith("sqlite:///") and not Path(tracking.removeprefix("sqlite:///")).exists():
+        print(f"gammasweep: note: no MLflow database at {tracking}; the report is not logged to "
+              "MLflow (pass --tracking-uri, or --no-mlflow to silence this).", file=sys.stderr)
+        tracking = None
+    try:
+        path = write_report(storage=args.storage, family=args.family,
+                            out_dir=args.out or f"{base}/reports/{args.family}",
+                            tracking_uri=tracking, experiment_name=args.experiment)
+    except SweepError as e:
+        print(f"gammasweep: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Run `python sweep.py` as a user would, in a subprocess, with all output under a temp folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import optuna
+
+ROOT = Path(__file__).resolve().parents[1]
+# A few steps of the smallest models: the service is under test here, not the training.
+TINY = ["train.steps=20", "train.eval_every=5", "hydra.sweeper.report=false", "mlflow.log_curve_png=false"]
+
+
+def run_sweep(out: Path, *args: str, multirun: bool = True, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(ROOT / "sweep.py")] + (["-m"] if multirun else [])
+    cmd += [f"output_dir={out}", *TINY, *args]
+    env = dict(os.environ, HYDRA_FULL_ERROR="0", PYTHONWARNINGS="ignore")
+    proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True, env=env, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def load(out: Path, name: str) -> optuna.Study:
+    return optuna.load_study(study_name=name, storage=f"sqlite:///{out}/optuna.db")
+
+
+def mlflow_runs(out: Path, experiment: str):
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{out}/mlflow.db")
+    exp = client.get_experiment_by_name(experiment)
+    return client.search_runs([exp.experiment_id], max_results=1000) if exp else []

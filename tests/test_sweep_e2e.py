@@ -1,0 +1,104 @@
+"""A real sweep end to end: Hydra multirun -> our Optuna sweeper -> training -> MLflow."""
+
+import pytest
+from optuna.trial import TrialState
+
+from sweep_runner import load, mlflow_runs, run_sweep
+
+
+def test_sweep_resumes_without_losing_or_repeating_trials(tmp_path):
+    args = ["model=quadratic", "optimizer=rmsprop", "hydra.sweeper.n_trials=3"]
+    run_sweep(tmp_path, *args)
+    run_sweep(tmp_path, *args)
+    study = load(tmp_path, "default.quadratic.rmsprop")
+    assert [t.number for t in study.trials] == list(range(6))
+    assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in study.trials)
+    points = {tuple(sorted(t.params.items())) for t in study.trials}
+    assert len(points) == 6, "a resumed seeded sampler repeated earlier points"
+    assert set(study.trials[0].params) == {"optimizer.lr", "optimizer.gamma", "optimizer.eps"}
+
+    runs = mlflow_runs(tmp_path, "gammasweep-default")
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert len(parents) == 1, "the study's parent run must be reused on resume"
+    assert len(children) == 6
+    assert {c.data.tags["mlflow.parentRunId"] for c in children} == {parents[0].info.run_id}
+    child = children[0]
+    for key in ("lr", "gamma", "eps", "optimizer", "model", "data_fingerprint", "seed", "dtype", "code_version"):
+        assert key in child.data.params
+    assert {"test_loss", "train_loss", "objective"} <= set(child.data.metrics)
+    finished = parents[0].data.metrics["n_complete"] + parents[0].data.metrics["n_pruned"]
+    assert finished == 6
+    assert float(parents[0].data.tags["best.optimizer.lr"]) > 0
+
+
+def test_group_sweep_makes_one_study_per_optimizer_and_drops_absent_params(tmp_path):
+    run_sweep(tmp_path, "model=binary_mlp", "optimizer=choice(sgd,adam)", "hydra.sweeper.n_trials=2")
+    sgd = load(tmp_path, "default.binary_mlp.binary_teacher.sgd")
+    adam = load(tmp_path, "default.binary_mlp.binary_teacher.adam")
+    assert set(sgd.trials[0].params) == {"optimizer.lr"}, "sgd has no gamma or eps to sweep"
+    assert set(adam.trials[0].params) == {"optimizer.lr", "optimizer.gamma", "optimizer.eps"}
+    assert len(sgd.trials) == len(adam.trials) == 2
+    identity = adam.user_attrs["gammasweep.identity"]
+    assert identity["data_fingerprint"].startswith("binary_teacher:")
+    assert identity["model"] == "binary_mlp"
+
+
+def test_max_trials_caps_the_study_and_the_exit_code_says_so(tmp_path):
+    args = ["model=quadratic", "optimizer=sgd", "hydra.sweeper.n_trials=3", "hydra.sweeper.max_trials=4"]
+    run_sweep(tmp_path, *args)
+    run_sweep(tmp_path, *args)
+    assert len(load(tmp_path, "default.quadratic.sgd").trials) == 4
+    third = run_sweep(tmp_path, *args, check=False)
+    assert third.returncode == 3
+    assert len(load(tmp_path, "default.quadratic.sgd").trials) == 4
+
+
+def test_joblib_launcher_runs_trials_in_parallel_processes(tmp_path):
+    run_sweep(
+        tmp_path, "model=rotated_quadratic", "optimizer=adam", "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2", "hydra.sweeper.n_jobs=2", "hydra.sweeper.n_trials=4",
+        "hydra.sweeper.pruner.name=none",
+    )
+    study = load(tmp_path, "default.rotated_quadratic.adam")
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 4
+    # Workers reported intermediate values through the storage.
+    assert all(len(t.intermediate_values) == 5 for t in study.trials)
+    assert len(mlflow_runs(tmp_path, "gammasweep-default")) == 5
+
+
+def test_grid_sampler_covers_the_grid_once(tmp_path):
+    run_sweep(
+        tmp_path, "model=quadratic", "optimizer=rmsprop", "hydra.sweeper.sampler.name=grid",
+        "optimizer.gamma=choice(0.9,1.0)", "optimizer.lr=tag(log,interval(0.001,0.1))",
+        "optimizer.eps=1e-8", "hydra.sweeper.grid_points=3", "hydra.sweeper.n_trials=100",
+    )
+    study = load(tmp_path, "default.quadratic.rmsprop")
+    got = sorted((t.params["optimizer.gamma"], round(t.params["optimizer.lr"], 6)) for t in study.trials)
+    assert got == sorted((g, lr) for g in (0.9, 1.0) for lr in (0.001, 0.01, 0.1))
+
+
+def test_diverged_trial_is_recorded_with_its_penalty_and_the_sweep_goes_on(tmp_path):
+    run_sweep(tmp_path, "model=quadratic", "optimizer=sgd", "optimizer.lr=choice(5.0,0.1)",
+              "hydra.sweeper.sampler.name=grid", "hydra.sweeper.n_trials=2")
+    study = load(tmp_path, "default.quadratic.sgd")
+    by_lr = {t.params["optimizer.lr"]: t for t in study.trials}
+    assert by_lr[5.0].state == TrialState.COMPLETE and by_lr[5.0].user_attrs["diverged"]
+    assert by_lr[5.0].value == pytest.approx(49 / 20 + 4, rel=1e-6)  # f at the start: the penalty
+    assert not by_lr[0.1].user_attrs["diverged"] and by_lr[0.1].value < by_lr[5.0].value
+
+
+def test_study_refuses_trials_on_other_data(tmp_path):
+    base = ["model=binary_mlp", "optimizer=sgd", "hydra.sweeper.n_trials=1"]
+    run_sweep(tmp_path, *base)
+    proc = run_sweep(tmp_path, *base, "data.options.data_seed=1", check=False)
+    assert proc.returncode == 2
+    assert "Refusing to add trials" in proc.stderr and "data_fingerprint" in proc.stderr
+    assert len(load(tmp_path, "default.binary_mlp.binary_teacher.sgd").trials) == 1
+
+
+def test_single_run_logs_one_mlflow_run(tmp_path):
+    proc = run_sweep(tmp_path, "model=linear_regression", "optimizer=adam", "optimizer.lr=0.1", multirun=False)
+    runs = mlflow_runs(tmp_path, "gammasweep-default")
+    assert len(runs) == 1 and runs[0].data.params["optimizer"] == "adam"
+    assert "test_loss" in proc.stdout + proc.stderr
