@@ -108,8 +108,10 @@ def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_n
     c = client(tracking_uri)
     runs: dict[str, str] = {}
     for s in a.studies.itertuples(index=False):
-        run_id = s.parent_run_id
-        if not run_id:  # an older study: find its parent run by tag, as the sweeper does
+        run_id = s.parent_run_id if isinstance(s.parent_run_id, str) else None
+        if run_id is None and s.role == "seeds":
+            continue  # seed re-runs without a run of their own: their tuning study's run has the report
+        if run_id is None:  # an older study: find its parent run by tag, as the sweeper does
             exp = c.get_experiment_by_name(experiment_name)
             found = exp and c.search_runs([exp.experiment_id], f"tags.`{STUDY_TAG}` = '{s.study}'",
                                           max_results=1)

@@ -101,10 +101,16 @@ def _distribution(override: Override) -> BaseDistribution:
         ) from None
 
 
-def grid(distributions: dict[str, BaseDistribution], points: int) -> dict[str, list]:
-    """The grid sampler's values: choices as given, intervals as ``points`` (log-)spaced values."""
+def grid(distributions: dict[str, BaseDistribution], points: Any) -> dict[str, list]:
+    """The grid sampler's values: choices as given, intervals as ``points`` (log-)spaced values.
+
+    ``points`` is one count for every interval, or a mapping from the key's last part to a count,
+    with an optional ``default`` (e.g. ``{lr: 7, default: 3}`` for optimizer.lr and the rest).
+    """
     values: dict[str, list] = {}
     for key, d in distributions.items():
+        short = key.rsplit(".", 1)[-1]
+        n_points = points if isinstance(points, int) else int(points.get(short, points.get("default", 5)))
         if isinstance(d, CategoricalDistribution):
             values[key] = list(d.choices)
         elif d.step is not None:
@@ -112,7 +118,7 @@ def grid(distributions: dict[str, BaseDistribution], points: int) -> dict[str, l
             values[key] = [_plain(d.low + i * d.step, d) for i in range(n)]
         else:
             space = np.geomspace if d.log else np.linspace
-            values[key] = sorted({_plain(v, d) for v in space(d.low, d.high, points)})
+            values[key] = sorted({_plain(v, d) for v in space(d.low, d.high, n_points)})
     return values
 
 

@@ -7,6 +7,7 @@ import math
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import optuna
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
@@ -33,6 +34,8 @@ def run(cfg: DictConfig) -> float:
     name = f"{cfg.trial.study}#{cfg.trial.number}" if trial else f"{cfg.model.name}-{cfg.optimizer.name}"
     tags = {"gammasweep.optuna_study": cfg.trial.study, "gammasweep.trial": cfg.trial.number} if trial else {}
     run_id = tracking.start_child(uri, experiment_id, cfg.trial.parent_run_id, name, tags)
+    if trial is not None:  # first thing: a worker killed from here on leaves a findable run
+        trial.set_user_attr("mlflow_run_id", run_id)
     reporter = Reporter(cfg.optimized_metric, trial)
     try:
         result = train(
@@ -60,8 +63,10 @@ def run(cfg: DictConfig) -> float:
         _log_curve(uri, run_id, result, name)
     tracking.finish(uri, run_id)
     if trial is not None:
+        if result.trajectory is not None:  # the 2-D path, for the report's contour figures
+            trial.set_user_attr("trajectory", _thin(result.trajectory).tolist())
         for key, v in {"diverged": result.diverged, "diverged_step": result.diverged_step,
-                       "mlflow_run_id": run_id, "train_seconds": result.seconds}.items():
+                       "train_seconds": result.seconds}.items():
             trial.set_user_attr(key, v)
     log.info("%s: %s = %.6g (%s, %.2f s)", name, cfg.optimized_metric, value, state.lower(), result.seconds)
     return value
@@ -89,6 +94,14 @@ def objective(final: dict[str, float], metric: str) -> float:
     if not math.isfinite(value):  # the training loop promises finite metrics; never pass NaN on
         raise SweepError(f"The run produced a non-finite {metric} ({value}).")
     return value
+
+
+def _thin(path, points: int = 201):
+    """At most ``points`` points of a path, first and last kept: enough to draw it."""
+    if len(path) <= points:
+        return path
+    idx = np.unique(np.linspace(0, len(path) - 1, points).round().astype(int))
+    return path[idx]
 
 
 def _log_curve(uri: str, run_id: str, result, title: str) -> None:

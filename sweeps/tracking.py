@@ -32,8 +32,9 @@ def client(tracking_uri: str) -> MlflowClient:
     return MlflowClient(tracking_uri=tracking_uri)
 
 
+@functools.lru_cache(maxsize=None)
 def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | None) -> str:
-    """Create (once, in the main process) or find the experiment; returns its id."""
+    """Create (once, in the main process) or find the experiment; returns its id (cached)."""
     try:
         c = client(tracking_uri)
         found = c.get_experiment_by_name(name)

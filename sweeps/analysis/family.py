@@ -54,10 +54,15 @@ def analyse(family: str, trials: pd.DataFrame, studies: pd.DataFrame) -> FamilyA
     return FamilyAnalysis(
         family=family, trials=trials, studies=studies,
         importances=_importances(trials, studies),
-        variants=[_variant(v) for v in gamma_variants(trials)],
+        variants=[_variant(v) for v in sorted(gamma_variants(trials), key=_question_first)],
         gamma_one=gamma_one(trials), schedule=schedule_verdict(trials),
         optimizers=optimizer_table(trials),
     )
+
+
+def _question_first(v: Variant) -> tuple:
+    """RMSprop first: it is the question; Adam's β2 and Graves' γ follow."""
+    return (v.tuning["optimizer"].iloc[0] != "rmsprop", v.name)
 
 
 def _variant(v: Variant) -> VariantResult:

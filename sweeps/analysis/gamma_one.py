@@ -28,10 +28,13 @@ COLUMNS = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt", "n_at_1"
 def explain(optimizer: str, s0: float, eps_in_sqrt) -> str:
     """What the update becomes at γ = 1, in words."""
     if optimizer == "rmsprop":
+        inside = str(eps_in_sqrt).lower() == "true"
         if s0 is not None and math.isfinite(s0) and s0 > 0:
-            return f"s stays at s₀ = {s0:g}: every step is lr·g/(√{s0:g} + ε) — plain SGD"
-        root = "lr·g/√ε" if str(eps_in_sqrt).lower() == "true" else "lr·g/ε"
-        return f"s stays at 0: every step is {root} — SGD with lr multiplied by a huge 1/ε factor"
+            root = (f"√({s0:g} + ε)" if inside else f"(√{s0:g} + ε)").replace("√1 ", "1 ")
+            scaled = "" if s0 == 1 else f" with lr/√{s0:g}"
+            return f"s stays at s₀ = {s0:g}: every step is lr·g/{root} — plain SGD{scaled}"
+        root = "√ε" if inside else "ε"
+        return f"s stays at 0: every step is lr·g/{root} — SGD with lr multiplied by 1/{root}, huge for a small ε"
     if optimizer == "rmsprop_graves":
         return "n and ḡ stay 0: Δ ← μ·Δ − (lr/√ε)·g — momentum SGD with lr/√ε"
     if optimizer == "adam":

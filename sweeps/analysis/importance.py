@@ -43,7 +43,9 @@ def importances(
     study_name = rows["study"].iloc[0] if len(rows) else "?"
     done = rows[(rows["state"] == "COMPLETE") & rows["value"].notna()]
     swept = {p: d for p, d in distributions.items() if not d.single() and p in rows}
-    reason = _unusable(len(done), swept)
+    reason = _unusable(len(done), swept) or (
+        "the metric is the same in every complete trial: no parameter had an effect"
+        if done["value"].nunique() == 1 else None)  # fANOVA raises on zero variance
     out = []
     for name in EVALUATORS:
         values = _evaluate(name, done, swept, direction) if reason is None else {}
@@ -65,7 +67,12 @@ def _unusable(n: int, swept: dict) -> str | None:
 
 
 def _evaluate(name: str, done: pd.DataFrame, swept: dict, direction: str) -> dict[str, float]:
-    study = optuna.create_study(direction=direction)  # in memory, rebuilt from the table
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # not one "study created" line per study
+    try:
+        study = optuna.create_study(direction=direction)  # in memory, rebuilt from the table
+    finally:
+        optuna.logging.set_verbosity(verbosity)
     dists = {p: _as_evaluated(d) for p, d in swept.items()}
     study.add_trials(
         optuna.trial.create_trial(

@@ -50,4 +50,4 @@ def noise(g: pd.DataFrame) -> float:
 
 def _param_key(rows: pd.DataFrame) -> pd.Series:
     present = [p for p in _PARAMS if p in rows]
-    return rows[present].astype(str).agg("|".join, axis=1)
+    return rows[present].map(str).agg("|".join, axis=1)

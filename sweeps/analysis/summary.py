@@ -18,9 +18,7 @@ from .family import FamilyAnalysis, VariantResult
 def summary(a: FamilyAnalysis) -> list[str]:
     """Markdown bullet lines: one per γ study, then γ = 1, the schedule and the optimizers."""
     lines = []
-    # RMSprop first: it is the question; Adam's β2 and Graves' γ follow.
-    order = sorted(a.variants, key=lambda r: (r.variant.tuning["optimizer"].iloc[0] != "rmsprop", r.variant.name))
-    lines += [variant_sentence(r, a.importances) for r in order]
+    lines += [variant_sentence(r, a.importances) for r in a.variants]
     if not a.variants:
         lines.append("No study of this family sweeps γ, so the sensitivity question is not answered "
                      "here; `python sweep.py -m study=gamma_sensitivity` produces such studies.")
@@ -65,6 +63,10 @@ def variant_sentence(r: VariantResult, importances: pd.DataFrame) -> str:
         f"there. Within the tolerance ({r.tolerance.how}) of the best: γ {', '.join(n['near'])}. "
         f"Verdict: {verdicts.sensitivity_word(n['spread'], n['fixed_spread'], r.tolerance)}."
     )
+    diverged = c[c["best_diverged"]]["span"]
+    if len(diverged):
+        text += (f" (At γ {', '.join(diverged)} every run diverged: those points hold the penalty, "
+                 "the untrained value.)")
     return text + _importance_clause(importances, v.study) + _tunability_clause(r)
 
 
@@ -120,8 +122,14 @@ def optimizer_sentences(table: pd.DataFrame) -> list[str]:
         b = g.loc[best_index(g["best"], d)]
         seed = (f", {b['seed_mean']:.4g} ± {b['seed_std']:.2g} over {b['seed_n']} seeds"
                 if b["seed_n"] > 1 else "")
-        out.append(f"Best of {len(g)} optimizers on {prob}: {b['label']} with {b['metric']} "
-                   f"{b['best']:.4g}{seed}.")
+        stds = g["seed_std"].dropna()
+        tol = verdicts.tolerance(float((stds ** 2).mean() ** 0.5) if len(stds) else math.nan, b["best"])
+        tied = [r["label"].split("/")[-1] for _, r in g.iterrows()
+                if r.name != b.name and abs(r["best"] - b["best"]) <= tol.value]
+        tie = (f"; within the tolerance ({tol.how}) of it: {', '.join(tied)}" if tied
+               else f"; no other optimizer within the tolerance ({tol.how})")
+        out.append(f"Best of {len(g)} optimizers on {prob}: {b['label'].split('/')[-1]} with "
+                   f"{b['metric']} {b['best']:.4g}{seed}{tie}.")
     return out
 
 

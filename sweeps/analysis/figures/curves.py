@@ -59,7 +59,7 @@ def speed_figure(r: VariantResult, path: Path) -> Path:
     pos = np.arange(len(s))
     ax.bar(pos, s["steps"].fillna(0), color="C2")
     for x, (steps, k, n) in enumerate(zip(s["steps"], s["n_reached"], s["n"])):
-        label = "never" if not np.isfinite(steps) else f"{k}/{n} runs"
+        label = "never" if not np.isfinite(steps) else f"{k}/{n} reached"
         ax.annotate(label, (x, 0 if not np.isfinite(steps) else steps), xytext=(0, 3),
                     textcoords="offset points", ha="center", fontsize=8)
     ax.set_xticks(pos, s["span"], rotation=30, ha="right")

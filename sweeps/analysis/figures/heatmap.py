@@ -24,8 +24,7 @@ def heatmap_figure(r: VariantResult, path: Path) -> Path:
     finite = grid[np.isfinite(grid)]
     norm = (LogNorm(finite.min(), finite.max())
             if len(finite) and finite.min() > 0 and finite.max() / finite.min() > 10 else Normalize())
-    cmap = plt.get_cmap("viridis_r" if v.direction == "minimize" else "viridis").copy()
-    cmap.set_bad("0.85")
+    cmap = plt.get_cmap("viridis_r" if v.direction == "minimize" else "viridis").with_extremes(bad="0.85")
     image = ax.imshow(np.ma.masked_invalid(grid), origin="lower", aspect="auto", cmap=cmap, norm=norm)
     fig.colorbar(image, ax=ax, label=f"best final {v.metric}")
     for row in m.itertuples(index=False):
@@ -39,5 +38,5 @@ def heatmap_figure(r: VariantResult, path: Path) -> Path:
     ax.set_xticks(range(len(gammas)), [spans_g[g] for g in gammas], rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(lrs)), [spans_l[lr] for lr in lrs], fontsize=8)
     ax.set(xlabel="γ", ylabel="lr (log-spaced rows)",
-           title=f"{v.name}: lr × γ\n(× all runs diverged, k/n some; grey: no run)")
+           title=f"{v.name}: lr × γ\n(×: every run diverged, shown grey; k/n: some did)")
     return save(fig, path)

@@ -16,8 +16,8 @@ def importance_figure(imp: pd.DataFrame, labels: dict[str, str], path: Path) -> 
     """``labels`` maps study names to the short labels shown on the y axis."""
     studies = list(dict.fromkeys(imp["study"]))
     params = list(dict.fromkeys(imp["param"]))
-    fig, axes = plt.subplots(1, len(EVALUATORS), figsize=(11, 1.2 + 0.5 * len(studies) * max(1, len(params) / 3)),
-                             sharey=True)
+    rows = len(studies) * max(1.0, len(params) / 3)
+    fig, axes = plt.subplots(1, len(EVALUATORS), figsize=(11, max(3.0, 1.2 + 0.5 * rows)), sharey=True)
     height = 0.8 / max(len(params), 1)
     for ax, ev in zip(axes, EVALUATORS):
         part = imp[imp["evaluator"] == ev]
@@ -33,6 +33,7 @@ def importance_figure(imp: pd.DataFrame, labels: dict[str, str], path: Path) -> 
         ax.set(xlim=(0, 1), xlabel="importance (share of 1)", title=ev)
         ax.grid(axis="x", alpha=0.3)
     axes[0].invert_yaxis()
-    axes[-1].legend(title="parameter", fontsize=8)
-    fig.suptitle("Parameter importances per study")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, title="parameter", loc="upper right", fontsize=8, ncol=len(params))
+    fig.suptitle("Parameter importances per study", x=0.3)
     return save(fig, path)

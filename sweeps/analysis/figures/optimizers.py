@@ -13,7 +13,7 @@ from ._style import metric_scale, save
 
 def optimizer_figure(table: pd.DataFrame, path: Path) -> Path:
     problems = sorted(table["problem"].unique())
-    fig, axes = plt.subplots(len(problems), 1, figsize=(7.5, 1.4 + 0.45 * len(table)), squeeze=False)
+    fig, axes = plt.subplots(len(problems), 1, figsize=(7.5, max(3.0, 1.4 + 0.45 * len(table))), squeeze=False)
     for ax, prob in zip(axes[:, 0], problems):
         t = table[table["problem"] == prob].sort_values("label")
         y = np.arange(len(t))

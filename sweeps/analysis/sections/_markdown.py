@@ -37,6 +37,11 @@ def table(rows: pd.DataFrame | Iterable[dict], columns: dict[str, str | Callable
     return head + "\n".join(lines) + "\n"
 
 
+def join(*blocks: str) -> str:
+    """Markdown blocks (headings, paragraphs, tables, images) separated by blank lines."""
+    return "\n\n".join(b.strip("\n") for b in blocks if b) + "\n"
+
+
 def missing(what: str, preset: str) -> str:
     return f"_No data: {what}. `python sweep.py -m study={preset}` produces it._\n"
 

@@ -7,7 +7,7 @@ from ..figures._names import variant_file
 from ..points import GAMMA_EDGES
 from ..speed import TARGET_QUANTILE
 from ..tunability import DEFAULT_WINDOW, DEFAULTS
-from ._markdown import image, missing, num, pm, table
+from ._markdown import image, join, missing, num, pm, table
 from ._presets import GAMMA
 
 _NONE = "no study of this family sweeps γ"
@@ -24,7 +24,7 @@ def sensitivity_section(a: FamilyAnalysis) -> str:
            "is over seed re-runs of the best re-run configuration at that γ: mean ± standard "
            "deviation, with min–max as vertical lines.\n"]
     if not a.variants:
-        return "".join(out) + missing(_NONE, GAMMA)
+        return join(*out, missing(_NONE, GAMMA))
     if not a.has_seeds:
         out.append("_No seed re-runs in this family: no bands; each point is a single run._\n")
     for r in a.variants:
@@ -36,7 +36,7 @@ def sensitivity_section(a: FamilyAnalysis) -> str:
                     "seeds mean ± std": lambda x: pm(x["seed_mean"], x["seed_std"], x["seed_n"]),
                     "seeds min–max": lambda x: f"{num(x['seed_min'])}–{num(x['seed_max'])}" if x["seed_n"] else "–",
                 })]
-    return "".join(out)
+    return join(*out)
 
 
 def lr_gamma_section(a: FamilyAnalysis) -> str:
@@ -45,13 +45,13 @@ def lr_gamma_section(a: FamilyAnalysis) -> str:
            "cell where every run diverged, k/n one where some did; grey cells have no complete run. "
            "lr rows are the grid values or half-decade bins.\n"]
     if not a.variants:
-        return "".join(out) + missing(_NONE, GAMMA)
+        return join(*out, missing(_NONE, GAMMA))
     for r in a.variants:
         m = r.lr_gamma
         out += [f"\n### {r.variant.name}\n", image(variant_file("heatmap", r.variant.name), "lr x gamma"),
                 f"{len(m)} cells; {int(m['all_diverged'].sum())} with every run diverged, "
                 f"{int(((m['n_diverged'] > 0) & ~m['all_diverged']).sum())} with some.\n"]
-    return "".join(out)
+    return join(*out)
 
 
 def divergence_speed_section(a: FamilyAnalysis) -> str:
@@ -63,7 +63,7 @@ def divergence_speed_section(a: FamilyAnalysis) -> str:
            "value is the first evaluation step at which the fastest non-diverged run at that γ "
            "reached it (resolution: eval_every steps).\n"]
     if not a.variants:
-        return "".join(out) + missing(_NONE, GAMMA)
+        return join(*out, missing(_NONE, GAMMA))
     for r in a.variants:
         s = r.speed.set_index("gamma")
         rows = [d | {"steps": s["steps"].get(d["gamma"]), "reached": s["n_reached"].get(d["gamma"])}
@@ -75,7 +75,7 @@ def divergence_speed_section(a: FamilyAnalysis) -> str:
                 table(rows, {"γ": "span", "runs": "n", "diverged": "n_diverged",
                              "rate": lambda x: f"{x['rate']:.0%}", "steps to target": "steps",
                              "runs reaching it": "reached"})]
-    return "".join(out)
+    return join(*out)
 
 
 def tunability_section(a: FamilyAnalysis) -> str:
@@ -89,7 +89,7 @@ def tunability_section(a: FamilyAnalysis) -> str:
            "the best re-run configuration at the default and overall, ± the standard error of the "
            "difference.\n"]
     if not a.variants:
-        return "".join(out) + missing(_NONE, GAMMA)
+        return join(*out, missing(_NONE, GAMMA))
     rows = [t | {"variant": r.variant.name} for r in a.variants for t in r.tunability.to_dict("records")]
     out.append(table(rows, {
         "study": "variant", "default": lambda x: f"{x['name']} {x['default']:g}", "trials at default": "n_default",
@@ -98,4 +98,4 @@ def tunability_section(a: FamilyAnalysis) -> str:
         if x["seed_d"] == x["seed_d"] else "–",
         "note": lambda x: x["reason"] or "",
     }))
-    return "".join(out)
+    return join(*out)

@@ -10,7 +10,7 @@ from ..family import FamilyAnalysis
 from ..figures._names import IMPORTANCES, OPTIMIZERS
 from ..gamma_one import explain
 from ..importance import MIN_TRIALS
-from ._markdown import image, missing, num, pm, table
+from ._markdown import image, join, missing, num, pm, table
 from ._presets import GAMMA, GAMMA_ONE, OPTIMIZERS as OPTIMIZER_PRESET, SCHEDULE
 
 
@@ -26,7 +26,7 @@ def importance_section(a: FamilyAnalysis) -> str:
            f"{MIN_TRIALS} complete trials or one swept parameter get no importance (n/a, reason given).\n"]
     imp = a.importances
     if imp.empty:
-        return "".join(out) + missing("no tuning study with trials", GAMMA)
+        return join(*out, missing("no tuning study with trials", GAMMA))
     labels = dict(zip(a.studies["study"], a.studies["label"]))
     params = list(dict.fromkeys(imp["param"]))
     rows = []
@@ -39,7 +39,7 @@ def importance_section(a: FamilyAnalysis) -> str:
                          **{("γ" if p == "gamma" else "ε" if p == "eps" else p):
                             (lambda x, p=p: num(x.get(p, math.nan), ".2f")) for p in params},
                          "note": "note"})]
-    return "".join(out)
+    return join(*out)
 
 
 def gamma_one_section(a: FamilyAnalysis) -> str:
@@ -53,7 +53,7 @@ def gamma_one_section(a: FamilyAnalysis) -> str:
            "schedule) on the same problem and convention; d is how much better γ < 1 is.\n"]
     g1 = a.gamma_one
     if g1.empty:
-        return "".join(out) + missing("no trial at γ = 1", GAMMA_ONE)
+        return join(*out, missing("no trial at γ = 1", GAMMA_ONE))
     out.append(table(g1, {
         "problem": "problem", "optimizer": "optimizer", "s₀": "initial_square_avg", "ε in √": "eps_in_sqrt",
         "trials at γ=1": "n_at_1", "best at γ=1": "best_at_1", "its lr": lambda x: num(x["lr_at_1"], ".3g"),
@@ -62,7 +62,7 @@ def gamma_one_section(a: FamilyAnalysis) -> str:
         "verdict": "verdict",
     }))
     out.append(_missing_conventions(g1))
-    return "".join(out)
+    return join(*out)
 
 
 def _missing_conventions(g1: pd.DataFrame) -> str:
@@ -83,7 +83,7 @@ def schedule_section(a: FamilyAnalysis) -> str:
            "γ₀ re-tuned (best trial per schedule); d > 0 means rising is better.\n"]
     s = a.schedule
     if s.empty:
-        return "".join(out) + missing("no problem was run under both γ schedules", SCHEDULE)
+        return join(*out, missing("no problem was run under both γ schedules", SCHEDULE))
     out.append(table(s, {
         "problem": "problem", "optimizer": "optimizer", "s₀": "initial_square_avg",
         "constant: best": "constant_best", "γ": "constant_gamma", "lr": lambda x: num(x["constant_lr"], ".3g"),
@@ -92,7 +92,7 @@ def schedule_section(a: FamilyAnalysis) -> str:
         "seeds ": lambda x: pm(x["rising_seed_mean"], x["rising_seed_std"], x["rising_seed_n"]),
         "d": lambda x: num(x["d"], ".3g"), "verdict": "verdict",
     }))
-    return "".join(out)
+    return join(*out)
 
 
 def optimizer_section(a: FamilyAnalysis) -> str:
@@ -101,7 +101,7 @@ def optimizer_section(a: FamilyAnalysis) -> str:
            "the best mean (mean ± std and min–max; the re-run's source trial is given).\n"]
     t = a.optimizers
     if t.empty:
-        return "".join(out) + missing("no tuning study has a complete trial", OPTIMIZER_PRESET)
+        return join(*out, missing("no tuning study has a complete trial", OPTIMIZER_PRESET))
     out += [image(OPTIMIZERS, "optimizers"), table(t, {
         "problem": "problem", "study": "label", "metric": "metric", "trials": "n",
         "diverged": lambda x: f"{x['divergence_rate']:.0%}", "best": "best", "trial": "best_trial",
@@ -111,4 +111,4 @@ def optimizer_section(a: FamilyAnalysis) -> str:
     })]
     if not a.has_seeds:
         out.append("\n_No seed re-runs in this family: the spread over seeds is not available._\n")
-    return "".join(out)
+    return join(*out)
