@@ -1,0 +1,163 @@
+"""The training loop: one model, one optimizer, a fixed number of steps, periodic evaluation.
+
+Knows nothing of Optuna or MLflow: a sweep observes the run through ``on_eval`` (and may stop it
+by raising from there, e.g. ``optuna.TrialPruned`` — exceptions propagate unchanged).
+
+Conventions
+- Step k means "after k optimizer updates"; θ_k are the parameters then.
+- Randomness: ``init_params`` gets ``default_rng(seed)``, minibatches ``default_rng([seed, 1])``
+  (independent streams); the same seed gives identical histories.
+- Evaluations at step 0, every ``eval_every`` steps, and at the last step. Networks record
+  train_loss (mean minibatch loss since the previous evaluation, i.e. of the losses at
+  θ_{prev}..θ_{k-1}; at step 0 the loss of the first minibatch at θ_0, which the first update
+  uses), test_loss and test_accuracy on the full test set. Problems record f(θ_k) as both
+  train_loss and test_loss, and their whole path θ_0..θ_k as ``trajectory``.
+- Divergence: a loss that is not finite or exceeds ``divergence_factor`` × its step-0 value
+  (minibatch losses against the step-0 train_loss, evaluated test losses against the step-0
+  test_loss) stops the run at the step k whose parameters produced it. Then ``diverged=True``,
+  ``diverged_step = steps_done = k``, and ``final`` is the PENALTY: the step-0 (untrained)
+  metrics, so a sweep objective is always finite. ``history`` holds only the finite evaluations
+  before that; the trajectory ends at the last finite point. Overflow warnings are silenced.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .batches import EpochBatches
+from .errors import ModelError
+
+
+@dataclass
+class TrainResult:
+    history: dict  # "step", "train_loss", "test_loss" [, "test_accuracy"] -> equal-length lists
+    final: dict  # metrics of the last evaluation, or the step-0 metrics if diverged
+    diverged: bool
+    diverged_step: int | None
+    steps_done: int  # optimizer updates applied
+    seconds: float  # wall time of the loop, evaluations included
+    trajectory: np.ndarray | None  # (steps_done + 1, 2) for two-parameter problems
+    params: dict  # final parameters (θ at steps_done)
+    eval_seconds: float = 0.0  # part of ``seconds`` spent evaluating
+
+
+def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100, seed=0,
+          dtype="float32", divergence_factor=100.0, on_eval=None) -> TrainResult:
+    """Train ``model`` with ``optimizer`` for ``steps`` updates; see the module docstring."""
+    steps, eval_every = _check_args(steps, batch_size, eval_every, divergence_factor)
+    dtype = np.dtype(dtype)
+    params = model.init_params(np.random.default_rng(seed), dtype)
+    if model.needs_data:
+        data = _prepare(model, data, dtype)
+        batches = EpochBatches(data.x_train, data.y_train, batch_size,
+                               np.random.default_rng([seed, 1]))
+
+        def step_loss():
+            return model.loss_and_grads(params, *batches.next())
+
+        def evaluate(train_loss):
+            test_loss, acc = model.evaluate(params, data.x_test, data.y_test)
+            return {"train_loss": train_loss, "test_loss": test_loss, "test_accuracy": acc}
+    else:
+        if data is not None:
+            raise ModelError(f"{model!r} takes no data (needs_data=False), but data was given.")
+
+        def step_loss():
+            return model.loss_and_grads(params)
+
+        def evaluate(_train_loss):
+            f = model.loss_and_grads(params)[0]
+            return {"train_loss": f, "test_loss": f}
+
+    key = getattr(model, "trajectory_key", None)
+    path = np.empty((steps + 1, 2), np.float64) if key else None
+    history = {"step": []}
+    diverged_step, eval_seconds = None, 0.0
+
+    def record(step, metrics):
+        nonlocal eval_seconds
+        for name, value in (("step", step), *metrics.items()):
+            history.setdefault(name, []).append(value)
+        eval_seconds += time.perf_counter() - t_eval
+        if on_eval is not None:
+            on_eval(step, dict(metrics))
+
+    start = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        loss, grads = step_loss()  # at θ_0: the step-0 train loss and the first update's grads
+        t_eval = time.perf_counter()
+        first = evaluate(loss)
+        if not all(map(math.isfinite, first.values())):
+            raise ModelError(f"{model!r} gives non-finite metrics before training: {first}.")
+        if path is not None:
+            path[0] = params[key]
+        record(0, first)
+        limit_train = _limit(first["train_loss"], divergence_factor)
+        limit_test = _limit(first["test_loss"], divergence_factor)
+        since, count, done = 0.0, 0, 0
+        for step in range(1, steps + 1):
+            if step > 1:
+                loss, grads = step_loss()  # at θ_{step-1}
+            if not loss <= limit_train:  # NaN fails every comparison
+                diverged_step = step - 1
+                break
+            since, count = since + loss, count + 1
+            optimizer.update(params, grads)
+            done = step
+            if path is not None:
+                path[step] = params[key]
+            if step % eval_every == 0 or step == steps:
+                t_eval = time.perf_counter()
+                metrics = evaluate(since / count)
+                if not (all(map(math.isfinite, metrics.values()))
+                        and metrics["test_loss"] <= limit_test):
+                    diverged_step = step
+                    break
+                record(step, metrics)
+                since, count = 0.0, 0
+    seconds = time.perf_counter() - start
+
+    diverged = diverged_step is not None
+    final = dict(first) if diverged else {k: v[-1] for k, v in history.items() if k != "step"}
+    trajectory = None
+    if path is not None:
+        path = path[: done + 1]
+        finite = np.isfinite(path).all(axis=1)
+        trajectory = path[: len(path) if finite.all() else int(np.argmin(finite))]
+    return TrainResult(history=history, final=final, diverged=diverged,
+                       diverged_step=diverged_step, steps_done=done, seconds=seconds,
+                       trajectory=trajectory, params=params, eval_seconds=eval_seconds)
+
+
+def _limit(loss0, factor):
+    """Largest loss still counted as not diverged (no ratio test when the start is already 0)."""
+    return factor * loss0 if loss0 > 0 else math.inf
+
+
+def _check_args(steps, batch_size, eval_every, divergence_factor):
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps=}.")
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size=}.")
+    if int(eval_every) != eval_every or eval_every < 1:
+        raise ValueError(f"eval_every must be an integer >= 1, got {eval_every=}.")
+    if not divergence_factor > 1:
+        raise ValueError(f"divergence_factor must be > 1, got {divergence_factor=}.")
+    return int(steps), int(eval_every)
+
+
+def _prepare(model, data, dtype):
+    """The dataset in ``dtype`` (converted once, here), checked against the model's shape."""
+    if data is None:
+        raise ModelError(f"{model!r} needs data (needs_data=True); pass a models.data Dataset.")
+    if data.x_train.dtype != dtype or data.x_test.dtype != dtype:
+        data = data.astype(dtype)
+    d = data.x_train.shape[1]
+    if d != model.input_dim or data.num_classes != model.num_classes:
+        raise ModelError(
+            f"{model!r} expects {model.input_dim} features and {model.num_classes} classes, but "
+            f"dataset {data.name!r} has {d} features and {data.num_classes} classes."
+        )
+    return data
