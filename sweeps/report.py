@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from .analysis import analyse, load_family, load_studies
+from .analysis import analyse, load_family, load_studies, study_names
 from .analysis.family import FamilyAnalysis
 from .analysis.figures import (
     divergence_figure, heatmap_figure, importance_figure, optimizer_figure, sensitivity_figure,
@@ -29,6 +29,7 @@ from .analysis.sections import (
 from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError
 from .storage import _redact
+from .tracking import STUDY_TAG, client
 
 log = logging.getLogger(__name__)
 ARTIFACT_PATH = "report"
@@ -57,8 +58,6 @@ def write_report(
 
 def _figures(a: FamilyAnalysis, out: Path) -> None:
     for r in a.variants:
-        if r.curve.empty:
-            continue
         for kind in PER_VARIANT:
             _FIGURES[kind](r, out / variant_file(kind, r.variant.name))
     if not a.importances.empty:
@@ -78,10 +77,11 @@ def _clear_old_figures(out: Path) -> None:
 def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | None) -> str:
     n_trials = int((a.trials["state"] == "COMPLETE").sum())
     tuning = a.studies[a.studies["role"] == "tuning"]
+    n_seeds = len(a.studies) - len(tuning)
     head = (
         f"# gammasweep report: {a.family}\n\n"
         f"{len(tuning)} tuning stud{'y' if len(tuning) == 1 else 'ies'} "
-        f"({len(a.studies) - len(tuning)} seed re-run stud{'y' if len(a.studies) - len(tuning) == 1 else 'ies'}), "
+        f"({n_seeds} seed re-run stud{'y' if n_seeds == 1 else 'ies'}), "
         f"{n_trials} complete trials, from the Optuna storage `{_redact(storage)}`. Every sentence "
         "below is generated from these trials; thresholds are in `sweeps/analysis/verdicts.py`.\n"
     )
@@ -103,8 +103,6 @@ def _regenerate(family: str, storage: str, out: Path, tracking_uri: str | None) 
 
 
 def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_name: str) -> list[str]:
-    from .tracking import STUDY_TAG, client  # MLflow is imported only when it is used
-
     c = client(tracking_uri)
     runs: dict[str, str] = {}
     for s in a.studies.itertuples(index=False):
@@ -144,20 +142,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-mlflow", action="store_true", help="write the report without logging it")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    tracking = None if args.no_mlflow else args.tracking_uri
-    if tracking and tracking.startswith("sqlite:///") and not Path(tracking.removeprefix("sqlite:///")).exists():
-        print(f"gammasweep: note: no MLflow database at {tracking}; the report is not logged to "
-              "MLflow (pass --tracking-uri, or --no-mlflow to silence this).", file=sys.stderr)
-        tracking = None
     try:
+        study_names(args.storage, args.family)  # an unknown family: one line, before anything else
         path = write_report(storage=args.storage, family=args.family,
                             out_dir=args.out or f"{base}/reports/{args.family}",
-                            tracking_uri=tracking, experiment_name=args.experiment)
+                            tracking_uri=_tracking(args), experiment_name=args.experiment)
     except SweepError as e:
         print(f"gammasweep: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(path)
     return 0
+
+
+def _tracking(args: argparse.Namespace) -> str | None:
+    """The tracking URI to log to; a missing default SQLite file means "not used", with a note."""
+    uri = None if args.no_mlflow else args.tracking_uri
+    db = Path(uri.removeprefix("sqlite:///")) if uri and uri.startswith("sqlite:///") else None
+    if db is not None and not db.exists():
+        print(f"gammasweep: note: no MLflow database at {uri}; the report is not logged to MLflow "
+              "(pass --tracking-uri, or --no-mlflow to silence this).", file=sys.stderr)
+        return None
+    return uri
 
 
 if __name__ == "__main__":

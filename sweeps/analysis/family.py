@@ -54,7 +54,8 @@ def analyse(family: str, trials: pd.DataFrame, studies: pd.DataFrame) -> FamilyA
     return FamilyAnalysis(
         family=family, trials=trials, studies=studies,
         importances=_importances(trials, studies),
-        variants=[_variant(v) for v in sorted(gamma_variants(trials), key=_question_first)],
+        variants=[r for r in (_variant(v) for v in sorted(gamma_variants(trials), key=_question_first))
+                  if not r.curve.empty],  # a convention with no complete trial has no curve
         gamma_one=gamma_one(trials), schedule=schedule_verdict(trials),
         optimizers=optimizer_table(trials),
     )

@@ -34,7 +34,8 @@ def explain(optimizer: str, s0: float, eps_in_sqrt) -> str:
             scaled = "" if s0 == 1 else f" with lr/√{s0:g}"
             return f"s stays at s₀ = {s0:g}: every step is lr·g/{root} — plain SGD{scaled}"
         root = "√ε" if inside else "ε"
-        return f"s stays at 0: every step is lr·g/{root} — SGD with lr multiplied by 1/{root}, huge for a small ε"
+        return (f"s stays at 0: every step is lr·g/{root} — SGD with lr multiplied by 1/{root}, "
+                "huge for a small ε")
     if optimizer == "rmsprop_graves":
         return "n and ḡ stay 0: Δ ← μ·Δ − (lr/√ε)·g — momentum SGD with lr/√ε"
     if optimizer == "adam":
@@ -43,13 +44,15 @@ def explain(optimizer: str, s0: float, eps_in_sqrt) -> str:
 
 
 def problem(rows: pd.DataFrame) -> pd.Series:
-    return rows["model"].astype(str) + "/" + rows["data"].astype(str).str.replace("none", "", regex=False)
+    """``model/data``, or just ``model`` for the 2-D problems that carry their own data."""
+    model, data = rows["model"].astype(str), rows["data"].astype(str)
+    return model.where(data == "none", model + "/" + data)
 
 
 def gamma_one(trials: pd.DataFrame) -> pd.DataFrame:
     """One row per (problem, optimizer, s₀, ε placement) that has trials at γ = 1."""
     tuning = complete(trials[trials["role"] == "tuning"])
-    tuning = tuning[tuning["gamma"].notna()].assign(problem=lambda t: problem(t).str.rstrip("/"))
+    tuning = tuning[tuning["gamma"].notna()].assign(problem=problem)
     sgd = tuning_sgd(trials)
     keys = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt"]
     rows = []
@@ -85,6 +88,6 @@ def tuning_sgd(trials: pd.DataFrame) -> dict[tuple[str, str], float]:
     """SGD's best value per (problem, direction) in the family, the reference for s₀ = 1."""
     sgd = complete(trials[(trials["role"] == "tuning") & (trials["optimizer"] == "sgd")])
     out = {}
-    for (p, d), g in sgd.assign(problem=problem(sgd).str.rstrip("/")).groupby(["problem", "direction"]):
+    for (p, d), g in sgd.assign(problem=problem).groupby(["problem", "direction"]):
         out[(p, d)] = float(g.loc[best_index(g["value"], d), "value"])
     return out

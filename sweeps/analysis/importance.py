@@ -51,7 +51,7 @@ def importances(
         values = _evaluate(name, done, swept, direction) if reason is None else {}
         total = sum(values.values())
         why = reason or (None if total > 0 else f"{name} found no effect of any parameter")
-        for p in swept or distributions:
+        for p in list(swept) or list(distributions) or ["(none)"]:
             share = values.get(p, math.nan) / total if why is None else math.nan
             out.append({"study": study_name, "evaluator": name, "param": p, "importance": share,
                         "reason": why})

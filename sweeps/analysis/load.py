@@ -31,6 +31,11 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 NUMERIC = ("lr", "gamma", "eps", "initial_square_avg", "seed", "source_trial", "value",
            "diverged_step", "train_seconds")
 TEXT = ("gamma_schedule", "eps_in_sqrt", "mlflow_run_id", "error")
+# what sweeps/plan.py puts in every identity; any other key is a split key (split_by)
+_IDENTITY_FIELDS = {"model", "data", "optimizer", "data_fingerprint", "optimizer_settings", "train",
+                    "optimized_metric", "search_space", "seeds_of"}
+_STUDY_COLUMNS = ("study", "label", "role", "tuning_study", "model", "data", "optimizer", "direction",
+                  "metric")
 
 
 def short_name(key: str) -> str:
@@ -60,7 +65,8 @@ def study_names(storage: str | optuna.storages.BaseStorage, family: str) -> list
 def load_studies(storage: str | optuna.storages.BaseStorage, family: str) -> pd.DataFrame:
     """One row per study: name, label, role, model, data, optimizer, direction, metric, ..."""
     st = _open(storage)
-    rows = [_study_row(optuna.load_study(study_name=n, storage=st), family) for n in study_names(st, family)]
+    names = study_names(storage, family)  # the URL, not the opened storage, names it in errors
+    rows = [_study_row(optuna.load_study(study_name=n, storage=st), family) for n in names]
     by_name = {r["study"]: r for r in rows}
     for r in rows:  # a seed study measures what its tuning study measured
         base = by_name.get(r["tuning_study"])
@@ -74,13 +80,14 @@ def load_studies(storage: str | optuna.storages.BaseStorage, family: str) -> pd.
 def load_family(storage: str | optuna.storages.BaseStorage, family: str) -> pd.DataFrame:
     """One row per finished trial of the family; see the module docstring for the columns."""
     st = _open(storage)
-    studies = load_studies(st, family)
+    studies = load_studies(storage, family)
     rows = []
     for s in studies.itertuples(index=False):
         study = optuna.load_study(study_name=s.study, storage=st)
         for t in study.get_trials(deepcopy=False, states=FINISHED):
             rows.append(_trial_row(t, s))
-    frame = pd.DataFrame(rows)
+    # a family whose studies have no finished trial yet still gets every column
+    frame = pd.DataFrame(rows, columns=None if rows else [*_STUDY_COLUMNS, "number", "state", "curve"])
     for col in NUMERIC:
         frame[col] = pd.to_numeric(frame[col], errors="coerce") if col in frame else math.nan
     for col in TEXT:
@@ -95,13 +102,14 @@ def load_family(storage: str | optuna.storages.BaseStorage, family: str) -> pd.D
 def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
     name = study.study_name
     identity = study.user_attrs.get(IDENTITY_ATTR) or {}
-    role = "seeds" if name.endswith(SEEDS_SUFFIX) else "tuning"
-    tuning = name.removesuffix(SEEDS_SUFFIX)
-    label = "/".join(p for p in tuning.removeprefix(family + ".").split(".") if p != "none")
+    # the sweeper names the tuning study in a seed study's identity; the suffix is the fallback
+    tuning = identity.get("seeds_of") or name.removesuffix(SEEDS_SUFFIX)
+    role = "seeds" if ("seeds_of" in identity or name.endswith(SEEDS_SUFFIX)) else "tuning"
     return {
-        "study": name, "family": family, "label": label, "role": role, "tuning_study": tuning,
+        "study": name, "family": family, "label": _label(identity, tuning, family), "role": role,
+        "tuning_study": tuning,
         "model": identity.get("model"), "data": identity.get("data"),
-        "optimizer": identity.get("optimizer") or label.split("/")[-1],
+        "optimizer": identity.get("optimizer") or tuning.rsplit(".", 1)[-1],
         "direction": study.direction.name.lower(),
         "metric": identity.get("optimized_metric"),
         "settings": identity.get("optimizer_settings") or {},
@@ -109,6 +117,16 @@ def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
         "distributions": _distributions(study, identity),
         "parent_run_id": study.user_attrs.get(PARENT_ATTR),
     }
+
+
+def _label(identity: dict, tuning: str, family: str) -> str:
+    """``model/data/optimizer[/key=value...]`` from the identity (a name split on dots would cut
+    ``initial_square_avg=1.0`` in two); without one, the study name after the family."""
+    if not identity.get("model"):
+        return tuning.removeprefix(family + ".")
+    parts = [identity["model"], identity.get("data"), identity.get("optimizer")]
+    parts += [f"{k.rsplit('.', 1)[-1]}={v}" for k, v in identity.items() if k not in _IDENTITY_FIELDS]
+    return "/".join(str(p) for p in parts if p not in (None, "none"))
 
 
 def _distributions(study: optuna.Study, identity: dict) -> dict:
@@ -124,8 +142,7 @@ def _distributions(study: optuna.Study, identity: dict) -> dict:
 
 def _trial_row(t: optuna.trial.FrozenTrial, s) -> dict[str, Any]:
     ua = t.user_attrs
-    row = {k: getattr(s, k) for k in ("study", "label", "role", "tuning_study", "model", "data",
-                                      "optimizer", "direction", "metric")}
+    row = {k: getattr(s, k) for k in _STUDY_COLUMNS}
     row |= {short_name(k): v for k, v in (s.settings or {}).items()}
     row |= {short_name(k): v for k, v in t.params.items()}
     row |= {

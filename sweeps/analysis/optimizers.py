@@ -17,7 +17,7 @@ from .gamma_one import problem
 from .sensitivity import complete
 
 PARAMS = ("lr", "gamma", "eps", "momentum", "beta1", "initial_square_avg", "gamma_schedule")
-COLUMNS = ["problem", "label", "optimizer", "metric", "direction", "n", "divergence_rate", "best",
+COLUMNS = ["problem", "label", "name", "optimizer", "metric", "direction", "n", "divergence_rate", "best",
            "best_trial", "best_params", "seed_mean", "seed_std", "seed_min", "seed_max", "seed_n",
            "seed_source"]
 
@@ -34,8 +34,9 @@ def optimizer_table(trials: pd.DataFrame) -> pd.DataFrame:
         group = seeds.best_group(
             seeds.groups(trials[(trials["role"] == "seeds") & (trials["tuning_study"] == study)]), direction
         )
+        prob = problem(g.iloc[:1]).iloc[0]
         rows.append({
-            "problem": problem(g.iloc[:1]).str.rstrip("/").iloc[0], "label": b["label"],
+            "problem": prob, "label": b["label"], "name": b["label"].removeprefix(prob + "/"),
             "optimizer": b["optimizer"], "metric": b["metric"], "direction": direction,
             "n": len(done), "divergence_rate": float(done["diverged"].mean()), "best": b["value"],
             "best_trial": int(b["number"]), "best_params": _params(b),

@@ -19,14 +19,15 @@ from .sensitivity import complete
 
 SCHEDULES = ("constant", "rising")
 COLUMNS = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt",
-           *(f"{s}_{c}" for s in SCHEDULES for c in ("n", "best", "gamma", "lr", "seed_mean", "seed_std", "seed_n")),
+           *(f"{s}_{c}" for s in SCHEDULES
+             for c in ("n", "best", "gamma", "lr", "seed_mean", "seed_std", "seed_n")),
            "d", "verdict"]
 
 
 def schedule_verdict(trials: pd.DataFrame) -> pd.DataFrame:
     """One row per (problem, optimizer, conventions) whose trials ran both schedules."""
     tuning = complete(trials[trials["role"] == "tuning"])
-    tuning = tuning.assign(problem=problem(tuning).str.rstrip("/"),
+    tuning = tuning.assign(problem=problem(tuning),
                            gamma_schedule=tuning["gamma_schedule"].fillna("constant"))
     seed_rows = trials[trials["role"] == "seeds"]
     keys = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt"]

@@ -30,7 +30,8 @@ def groups(seed_rows: pd.DataFrame) -> pd.DataFrame:
         first = g.iloc[0]
         rows.append({
             "source_trial": first["source_trial"], "n": len(v), "mean": v.mean(),
-            "std": v.std(ddof=1) if len(v) > 1 else math.nan, "min": v.min(), "max": v.max(), "n_diverged": int(g["diverged"].sum()),
+            "std": v.std(ddof=1) if len(v) > 1 else math.nan, "min": v.min(), "max": v.max(),
+            "n_diverged": int(g["diverged"].sum()),
             **{p: first.get(p) for p in _PARAMS},
         })
     return pd.DataFrame(rows, columns=columns)

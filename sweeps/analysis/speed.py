@@ -5,7 +5,8 @@ quantile of final losses (75 % for a maximised metric such as accuracy). It is r
 construction, on the scale of the problem, and less noisy than "the best run's final value".
 A run reaches it at the first evaluation step (its Optuna intermediate values: step 0, every
 ``eval_every`` steps and the last step) whose metric is at least that good; the γ point's value
-is the fastest of its runs that did not diverge, lr re-tuned for speed. Steps are only as fine as ``eval_every``.
+is the fastest of its runs that did not diverge, lr re-tuned for speed. Steps are only as fine
+as ``eval_every``.
 """
 
 from __future__ import annotations

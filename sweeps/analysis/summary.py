@@ -54,15 +54,23 @@ def variant_sentence(r: VariantResult, importances: pd.DataFrame) -> str:
         return f"**{v.name}**: no complete trial at γ < 1."
     b, c = n["best_row"], r.curve[r.curve["gamma"] < 1.0]
     per_point = c["n"].sum() / max(n["points"], 1)
+    done = r.variant.tuning[r.variant.tuning["state"] == "COMPLETE"]
+    swept = done["gamma"][done["gamma"] < 1.0]  # the values themselves, not bin centres
     text = (
         f"**{v.name}** ({v.metric}, {v.direction}): with lr re-tuned, the best {v.metric} varies by "
-        f"{n['spread']:.3g} across γ ∈ [{c['gamma'].min():g}, {c['gamma'].max():.4g}] "
+        f"{n['spread']:.3g} across γ ∈ [{swept.min():.4g}, {swept.max():.4g}] "
         f"({n['points']} γ points, {per_point:.1f} trials each on average); best {b['best']:.4g} at "
         f"γ {b['span']} (lr = {b['best_lr']:.3g}). At a fixed lr = {c['fixed_lr'].iloc[0]:.3g} it "
         f"varies by {n['fixed_spread']:.3g} over the {n['fixed_points']} γ points that have trials "
         f"there. Within the tolerance ({r.tolerance.how}) of the best: γ {', '.join(n['near'])}. "
         f"Verdict: {verdicts.sensitivity_word(n['spread'], n['fixed_spread'], r.tolerance)}."
     )
+    pruned = int((r.variant.tuning["state"] == "PRUNED").sum())
+    if pruned:
+        text += f" {pruned} pruned runs are left out (stopped early, they have no final value)."
+    if per_point < verdicts.MIN_TRIALS_PER_POINT:
+        text += (f" With under {verdicts.MIN_TRIALS_PER_POINT} trials per γ point, lr is barely "
+                 "re-tuned: read this curve as indicative (more trials, or the grid sampler, fix that).")
     diverged = c[c["best_diverged"]]["span"]
     if len(diverged):
         text += (f" (At γ {', '.join(diverged)} every run diverged: those points hold the penalty, "
@@ -98,7 +106,8 @@ def _tunability_clause(r: VariantResult) -> str:
 
 
 def gamma_one_sentence(row: dict) -> str:
-    conv = f"s₀ = {row['initial_square_avg']:g}" if _finite(row["initial_square_avg"]) else "its only convention"
+    s0 = row["initial_square_avg"]
+    conv = f"s₀ = {s0:g}" if _finite(s0) else "its only convention"
     text = (f"γ = 1 on {row['problem']} with {row['optimizer']} ({conv}): best {row['best_at_1']:.4g} "
             f"({row['n_at_1']} trials, {row['divergence_at_1']:.0%} diverged) vs {row['best_below_1']:.4g} "
             f"at γ = {row['gamma_below_1']:g}; {row['verdict']}. Why: {row['explanation']}.")
@@ -110,7 +119,8 @@ def gamma_one_sentence(row: dict) -> str:
 def schedule_sentence(row: dict) -> str:
     return (f"Schedule on {row['problem']} with {row['optimizer']}: constant γ best "
             f"{row['constant_best']:.4g} (γ = {row['constant_gamma']:g}), rising γ best "
-            f"{row['rising_best']:.4g} (γ₀ = {row['rising_gamma']:g}), both with lr re-tuned; {row['verdict']}.")
+            f"{row['rising_best']:.4g} (γ₀ = {row['rising_gamma']:g}), both with lr re-tuned; "
+            f"{row['verdict']}.")
 
 
 def optimizer_sentences(table: pd.DataFrame) -> list[str]:
@@ -124,11 +134,11 @@ def optimizer_sentences(table: pd.DataFrame) -> list[str]:
                 if b["seed_n"] > 1 else "")
         stds = g["seed_std"].dropna()
         tol = verdicts.tolerance(float((stds ** 2).mean() ** 0.5) if len(stds) else math.nan, b["best"])
-        tied = [r["label"].split("/")[-1] for _, r in g.iterrows()
+        tied = [r["name"] for _, r in g.iterrows()
                 if r.name != b.name and abs(r["best"] - b["best"]) <= tol.value]
         tie = (f"; within the tolerance ({tol.how}) of it: {', '.join(tied)}" if tied
                else f"; no other optimizer within the tolerance ({tol.how})")
-        out.append(f"Best of {len(g)} optimizers on {prob}: {b['label'].split('/')[-1]} with "
+        out.append(f"Best of the {len(g)} studies on {prob}: {b['name']} with "
                    f"{b['metric']} {b['best']:.4g}{seed}{tie}.")
     return out
 

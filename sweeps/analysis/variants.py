@@ -28,11 +28,11 @@ class Variant:
 
 
 def gamma_variants(trials: pd.DataFrame) -> list[Variant]:
-    """Every (tuning study, conventions) in which γ takes at least two values."""
+    """Every (tuning study, conventions) whose COMPLETE trials have at least two values of γ."""
     out = []
     tuning = trials[trials["role"] == "tuning"]
     for study, rows in tuning.groupby("study", sort=True):
-        if rows["gamma"].dropna().nunique() < 2:
+        if rows[rows["state"] == "COMPLETE"]["gamma"].dropna().nunique() < 2:
             continue
         seeds = trials[(trials["role"] == "seeds") & (trials["tuning_study"] == study)]
         out += split(rows, seeds)

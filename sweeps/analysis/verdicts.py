@@ -7,6 +7,8 @@ Two results are "the same" when they differ by at most the tolerance:
 γ is "insensitive" when its re-tuned curve varies by no more than the tolerance over γ < 1.
 γ "moves the best lr" when the fixed-lr curve varies by more than LR_SHIFT_FACTOR times the
 re-tuned one (and by more than the tolerance): most of γ's effect is undone by re-tuning lr.
+A curve with fewer than MIN_TRIALS_PER_POINT trials per γ point on average has barely re-tuned
+lr, and the summary says so.
 An importance is "high" from HIGH_IMPORTANCE and "low" below LOW_IMPORTANCE (shares of 1; with
 three parameters an uninformative split would be about 1/3 each).
 """
@@ -21,6 +23,7 @@ RELATIVE_TOLERANCE = 0.02
 LR_SHIFT_FACTOR = 2.0
 HIGH_IMPORTANCE = 0.5
 LOW_IMPORTANCE = 0.1
+MIN_TRIALS_PER_POINT = 3
 
 
 @dataclass(frozen=True)

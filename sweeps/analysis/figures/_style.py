@@ -52,7 +52,8 @@ def gamma_axis(ax, gammas) -> np.ndarray:
         labels.append("1")
         ax.axvline(one - 0.5, color="0.8", lw=0.8, ls=":")  # the break before γ = 1
     ax.set_xticks(pos, labels)
-    ax.set_xlabel("γ (spaced by −log10(1 − γ)" + ("; γ = 1 after the dotted break)" if (g >= 1).any() else ")"))
+    after = "; γ = 1 after the dotted break" if (g >= 1).any() else ""
+    ax.set_xlabel(f"γ (spaced by −log10(1 − γ){after})")
     return xs
 
 

@@ -15,16 +15,22 @@ def sensitivity_figure(r: VariantResult, path: Path) -> Path:
     c, v = r.curve, r.variant
     fig, ax = plt.subplots(figsize=(7, 4.3))
     xs = gamma_axis(ax, c["gamma"])
-    ax.plot(xs, c["best"], "o-", color="C0", label="best, lr re-tuned")
+    below = (c["gamma"] < 1).to_numpy()  # γ = 1 is drawn apart: no line across the break
+    ax.plot(xs[below], c["best"][below], "o-", color="C0", label="best, lr re-tuned")
+    ax.plot(xs[~below], c["best"][~below], "o", color="C0")
     fixed = c["fixed_best"].notna().to_numpy()
     if fixed.any():
-        ax.plot(xs[fixed], c["fixed_best"][fixed], "s--", color="C1", ms=4,
+        ax.plot(xs[fixed & below], c["fixed_best"][fixed & below], "s--", color="C1", ms=4,
                 label=f"best at fixed lr ≈ {c['fixed_lr'].iloc[0]:.3g}")
+        ax.plot(xs[fixed & ~below], c["fixed_best"][fixed & ~below], "s", color="C1", ms=4)
     seeds = (c["seed_n"] > 0).to_numpy()
     if seeds.any():
         mean, std = c["seed_mean"].to_numpy(float), np.nan_to_num(c["seed_std"].to_numpy(float))
-        ax.fill_between(xs[seeds], (mean - std)[seeds], (mean + std)[seeds], color="C0", alpha=0.2,
+        band = seeds & below
+        ax.fill_between(xs[band], (mean - std)[band], (mean + std)[band], color="C0", alpha=0.2,
                         label="seed re-runs: mean ± std")
+        one = seeds & ~below  # γ = 1 gets an error bar, not a band across the break
+        ax.errorbar(xs[one], mean[one], yerr=std[one], fmt="none", ecolor="C0", alpha=0.4, lw=6)
         ax.vlines(xs[seeds], c["seed_min"][seeds], c["seed_max"][seeds], color="C0", alpha=0.5,
                   lw=1, label="seed re-runs: min–max")
     div = c["best_diverged"].to_numpy(bool)

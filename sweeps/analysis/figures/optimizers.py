@@ -13,7 +13,8 @@ from ._style import metric_scale, save
 
 def optimizer_figure(table: pd.DataFrame, path: Path) -> Path:
     problems = sorted(table["problem"].unique())
-    fig, axes = plt.subplots(len(problems), 1, figsize=(7.5, max(3.0, 1.4 + 0.45 * len(table))), squeeze=False)
+    height = max(3.0, 1.4 + 0.45 * len(table))
+    fig, axes = plt.subplots(len(problems), 1, figsize=(7.5, height), squeeze=False)
     for ax, prob in zip(axes[:, 0], problems):
         t = table[table["problem"] == prob].sort_values("label")
         y = np.arange(len(t))
@@ -21,10 +22,11 @@ def optimizer_figure(table: pd.DataFrame, path: Path) -> Path:
         s = (t["seed_n"] > 0).to_numpy()
         if s.any():
             ax.errorbar(t["seed_mean"][s], y[s], xerr=np.nan_to_num(t["seed_std"][s].to_numpy(float)),
-                        fmt="D", color="C1", ms=4, capsize=3, label="seed re-runs: mean ± std")
+                        fmt="D", color="C1", ms=4, capsize=3,
+                        label="seed re-runs of the best-mean setting: mean ± std")
             ax.hlines(y[s], t["seed_min"][s], t["seed_max"][s], color="C1", alpha=0.4, lw=4,
                       label="seed re-runs: min–max")
-        ax.set_yticks(y, t["label"].str.split("/").str[-1])
+        ax.set_yticks(y, t["name"])
         metric_scale(ax, list(t["best"]) + list(t["seed_min"]) + list(t["seed_max"]), axis="x")
         ax.set(xlabel=f"final {t['metric'].iloc[0]} ({t['direction'].iloc[0]})", title=prob)
         ax.grid(alpha=0.3)

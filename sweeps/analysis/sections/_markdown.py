@@ -26,6 +26,11 @@ def pm(mean: float, std: float, n: int) -> str:
     return f"{num(mean)} ± {num(std, '.2g')} (n={n})"
 
 
+def min_max(row: dict) -> str:
+    """``min–max`` over seeds, or a dash without seed re-runs."""
+    return f"{num(row['seed_min'])}–{num(row['seed_max'])}" if row["seed_n"] else "–"
+
+
 def table(rows: pd.DataFrame | Iterable[dict], columns: dict[str, str | Callable[[dict], Any]]) -> str:
     """A markdown table; ``columns`` maps a header to a column name or to a function of the row."""
     records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)

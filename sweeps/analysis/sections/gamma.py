@@ -7,7 +7,7 @@ from ..figures._names import variant_file
 from ..points import GAMMA_EDGES
 from ..speed import TARGET_QUANTILE
 from ..tunability import DEFAULT_WINDOW, DEFAULTS
-from ._markdown import image, join, missing, num, pm, table
+from ._markdown import image, join, min_max, missing, num, pm, table
 from ._presets import GAMMA
 
 _NONE = "no study of this family sweeps γ"
@@ -28,13 +28,13 @@ def sensitivity_section(a: FamilyAnalysis) -> str:
     if not a.has_seeds:
         out.append("_No seed re-runs in this family: no bands; each point is a single run._\n")
     for r in a.variants:
-        out += [f"\n### {r.variant.name}\n", image(variant_file("sensitivity", r.variant.name), "sensitivity"),
+        out += [f"### {r.variant.name}", image(variant_file("sensitivity", r.variant.name), "sensitivity"),
                 table(r.curve, {
                     "γ": "span", "trials": "n", "best (lr re-tuned)": "best",
                     "its lr": lambda x: num(x["best_lr"], ".3g"), "trial": "best_trial",
                     "all diverged": "best_diverged", "best at fixed lr": "fixed_best",
                     "seeds mean ± std": lambda x: pm(x["seed_mean"], x["seed_std"], x["seed_n"]),
-                    "seeds min–max": lambda x: f"{num(x['seed_min'])}–{num(x['seed_max'])}" if x["seed_n"] else "–",
+                    "seeds min–max": min_max,
                 })]
     return join(*out)
 
@@ -71,7 +71,8 @@ def divergence_speed_section(a: FamilyAnalysis) -> str:
         out += [f"\n### {r.variant.name}\n",
                 image(variant_file("divergence", r.variant.name), "divergence rate"),
                 image(variant_file("speed", r.variant.name), "steps to target"),
-                f"Target: {r.variant.metric} {'≤' if r.variant.direction == 'minimize' else '≥'} {num(r.target)}.\n\n",
+                f"Target: {r.variant.metric} {'≤' if r.variant.direction == 'minimize' else '≥'} "
+                f"{num(r.target)}.",
                 table(rows, {"γ": "span", "runs": "n", "diverged": "n_diverged",
                              "rate": lambda x: f"{x['rate']:.0%}", "steps to target": "steps",
                              "runs reaching it": "reached"})]
@@ -92,8 +93,9 @@ def tunability_section(a: FamilyAnalysis) -> str:
         return join(*out, missing(_NONE, GAMMA))
     rows = [t | {"variant": r.variant.name} for r in a.variants for t in r.tunability.to_dict("records")]
     out.append(table(rows, {
-        "study": "variant", "default": lambda x: f"{x['name']} {x['default']:g}", "trials at default": "n_default",
-        "best at default": "at_default", "best γ": "best_gamma", "best": "best", "d": lambda x: num(x["d"], ".3g"),
+        "study": "variant", "default": lambda x: f"{x['name']} {x['default']:g}",
+        "trials at default": "n_default", "best at default": "at_default", "best γ": "best_gamma",
+        "best": "best", "d": lambda x: num(x["d"], ".3g"),
         "d from seeds": lambda x: f"{num(x['seed_d'], '.3g')} ± {num(x['seed_se'], '.2g')}"
         if x["seed_d"] == x["seed_d"] else "–",
         "note": lambda x: x["reason"] or "",

@@ -10,7 +10,7 @@ from ..family import FamilyAnalysis
 from ..figures._names import IMPORTANCES, OPTIMIZERS
 from ..gamma_one import explain
 from ..importance import MIN_TRIALS
-from ._markdown import image, join, missing, num, pm, table
+from ._markdown import image, join, min_max, missing, num, pm, table
 from ._presets import GAMMA, GAMMA_ONE, OPTIMIZERS as OPTIMIZER_PRESET, SCHEDULE
 
 
@@ -86,7 +86,8 @@ def schedule_section(a: FamilyAnalysis) -> str:
         return join(*out, missing("no problem was run under both γ schedules", SCHEDULE))
     out.append(table(s, {
         "problem": "problem", "optimizer": "optimizer", "s₀": "initial_square_avg",
-        "constant: best": "constant_best", "γ": "constant_gamma", "lr": lambda x: num(x["constant_lr"], ".3g"),
+        "constant: best": "constant_best", "γ": "constant_gamma",
+        "lr": lambda x: num(x["constant_lr"], ".3g"),
         "seeds": lambda x: pm(x["constant_seed_mean"], x["constant_seed_std"], x["constant_seed_n"]),
         "rising: best": "rising_best", "γ₀": "rising_gamma", "lr ": lambda x: num(x["rising_lr"], ".3g"),
         "seeds ": lambda x: pm(x["rising_seed_mean"], x["rising_seed_std"], x["rising_seed_n"]),
@@ -106,7 +107,7 @@ def optimizer_section(a: FamilyAnalysis) -> str:
         "problem": "problem", "study": "label", "metric": "metric", "trials": "n",
         "diverged": lambda x: f"{x['divergence_rate']:.0%}", "best": "best", "trial": "best_trial",
         "params": "best_params", "seeds mean ± std": lambda x: pm(x["seed_mean"], x["seed_std"], x["seed_n"]),
-        "seeds min–max": lambda x: f"{num(x['seed_min'])}–{num(x['seed_max'])}" if x["seed_n"] else "–",
+        "seeds min–max": min_max,
         "re-run of trial": lambda x: num(x["seed_source"], ".0f"),
     })]
     if not a.has_seeds:
