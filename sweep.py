@@ -13,7 +13,6 @@ Browse with `mlflow ui --backend-store-uri sqlite:///outputs/mlflow.db`.
 import sys
 
 import hydra
-import optuna
 from omegaconf import DictConfig
 
 from sweeps.builders import USER_ERRORS
@@ -26,13 +25,13 @@ def main(cfg: DictConfig) -> float:
     from hydra.types import RunMode
 
     from sweeps.task import run
-    from sweeps.trial_link import Pruned
 
+    if cfg.trial.numbers:
+        from sweeps.population_task import run_population
+
+        return run_population(cfg)
     if HydraConfig.get().mode == RunMode.MULTIRUN:
-        try:
-            return run(cfg)  # the sweeper records other errors against the trial
-        except optuna.TrialPruned as e:
-            return Pruned(str(e))
+        return run(cfg)  # the sweeper records errors against the trial
     try:
         return run(cfg)
     except USER_ERRORS as e:

@@ -1,0 +1,108 @@
+"""One trial's bookkeeping: its MLflow child run, its Optuna trial, its outcome.
+
+Shared by single runs and population runs, so a trial trained alone or as one of K stacked
+members is logged the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import optuna
+from omegaconf import DictConfig
+
+from . import tracking
+from .curves import plot_run
+from .errors import SweepError
+from .trial_link import Pruned, Reporter
+
+log = logging.getLogger(__name__)
+
+
+class Member:
+    """Starts the child run at construction; ``complete``/``pruned``/``failed`` end it."""
+
+    def __init__(self, cfg: DictConfig, trial: optuna.Trial | None, hyperparameters: dict, fingerprint: str):
+        self.cfg, self.trial = cfg, trial
+        self.uri = cfg.mlflow.tracking_uri
+        experiment_id = tracking.ensure_experiment(
+            self.uri, cfg.mlflow.experiment_name, cfg.mlflow.artifact_location
+        )
+        self.name = f"{cfg.trial.study}#{trial.number}" if trial else f"{cfg.model.name}-{cfg.optimizer.name}"
+        tags = {"gammasweep.optuna_study": cfg.trial.study, "gammasweep.trial": trial.number} if trial else {}
+        self.run_id = tracking.start_child(self.uri, experiment_id, cfg.trial.parent_run_id, self.name, tags)
+        if trial is not None:  # first thing: a worker killed from here on leaves a findable run
+            trial.set_user_attr("mlflow_run_id", self.run_id)
+        self.params = run_params(cfg, hyperparameters, fingerprint)
+        self.reporter = Reporter(cfg.optimized_metric, trial)
+
+    def complete(self, result) -> float:
+        """Log a finished (or diverged) run; returns the objective."""
+        metric = self.cfg.optimized_metric
+        value = objective(result.final, metric)
+        final = {f"final_{k}": v for k, v in result.final.items()}
+        final |= {"objective": value, "diverged": float(result.diverged),
+                  "train_seconds": result.seconds, "steps_done": result.steps_done}
+        state = "DIVERGED" if result.diverged else "COMPLETE"
+        tags = {"state": state, "diverged": result.diverged}
+        tracking.log_all(self.uri, self.run_id, self.params, self.reporter.history, final, tags)
+        if self.cfg.mlflow.log_curve_png:
+            self._log_curve(result)
+        tracking.finish(self.uri, self.run_id)
+        if self.trial is not None:
+            if result.trajectory is not None:  # the 2-D path, for the report's contour figures
+                self.trial.set_user_attr("trajectory", thin(result.trajectory).tolist())
+            for key, v in {"diverged": result.diverged, "diverged_step": result.diverged_step,
+                           "train_seconds": result.seconds}.items():
+                self.trial.set_user_attr(key, v)
+        log.info("%s: %s = %.6g (%s, %.2f s)", self.name, metric, value, state.lower(), result.seconds)
+        return value
+
+    def pruned(self, message: str = "") -> Pruned:
+        tags = {"state": "PRUNED", "pruned": True}
+        tracking.log_all(self.uri, self.run_id, self.params, self.reporter.history, tags=tags)
+        tracking.finish(self.uri, self.run_id)
+        return Pruned(message)
+
+    def failed(self) -> None:
+        tracking.log_all(self.uri, self.run_id, self.params, self.reporter.history, tags={"state": "FAILED"})
+        tracking.finish(self.uri, self.run_id, "FAILED")
+
+    def _log_curve(self, result) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "loss_curve.png"
+            plot_run(result, self.name, path)
+            tracking.client(self.uri).log_artifact(self.run_id, str(path))
+
+
+def run_params(cfg: DictConfig, hyperparameters: dict, fingerprint: str) -> dict:
+    """What MLflow shows as the run's parameters: the optimizer's own names plus the common gamma."""
+    return dict(hyperparameters) | {
+        "optimizer": cfg.optimizer.name, "model": cfg.model.name, "data": cfg.data.name,
+        "data_fingerprint": fingerprint, "seed": cfg.train.seed, "dtype": cfg.train.dtype,
+        "steps": cfg.train.steps, "batch_size": cfg.train.batch_size,
+        "eval_every": cfg.train.eval_every, "code_version": tracking.code_version(),
+    }
+
+
+def objective(final: dict[str, float], metric: str) -> float:
+    if metric not in final:
+        raise SweepError(
+            f"optimized_metric={metric!r} is not a metric of this run; it has: {', '.join(final)}."
+        )
+    value = float(final[metric])
+    if not math.isfinite(value):  # the training loop promises finite metrics; never pass NaN on
+        raise SweepError(f"The run produced a non-finite {metric} ({value}).")
+    return value
+
+
+def thin(path: np.ndarray, points: int = 201) -> np.ndarray:
+    """At most ``points`` points of a path, first and last kept: enough to draw it."""
+    if len(path) <= points:
+        return path
+    idx = np.unique(np.linspace(0, len(path) - 1, points).round().astype(int))
+    return path[idx]
