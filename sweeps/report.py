@@ -26,6 +26,7 @@ from .analysis.sections import (
     divergence_speed_section, gamma_one_section, importance_section, lr_gamma_section,
     optimizer_section, schedule_section, sensitivity_section, tunability_section,
 )
+from .analysis.sections.trajectories import trajectories_section
 from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError
 from .storage import _redact
@@ -70,7 +71,7 @@ def _figures(a: FamilyAnalysis, out: Path) -> None:
 def _clear_old_figures(out: Path) -> None:
     """Drop figures of an earlier report of this folder (a study may have gone since)."""
     for f in out.glob("*.png"):
-        if f.name in (IMPORTANCES, OPTIMIZERS) or f.name.split("_", 1)[0] in PER_VARIANT:
+        if f.name in (IMPORTANCES, OPTIMIZERS) or f.name.split("_", 1)[0] in (*PER_VARIANT, "paths"):
             f.unlink()
 
 
@@ -89,7 +90,8 @@ def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | No
         head, "\n## Summary\n\n" + "\n".join(summary(a)) + "\n",
         importance_section(a), sensitivity_section(a), lr_gamma_section(a),
         divergence_speed_section(a), tunability_section(a), gamma_one_section(a),
-        schedule_section(a), optimizer_section(a), _regenerate(a.family, storage, out, tracking_uri),
+        schedule_section(a), optimizer_section(a), trajectories_section(storage, a.family, out),
+        _regenerate(a.family, storage, out, tracking_uri),
     ]
     return "\n".join(parts)
 
