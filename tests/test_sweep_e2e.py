@@ -102,3 +102,19 @@ def test_single_run_logs_one_mlflow_run(tmp_path):
     runs = mlflow_runs(tmp_path, "gammasweep-default")
     assert len(runs) == 1 and runs[0].data.params["optimizer"] == "adam"
     assert "test_loss" in proc.stdout + proc.stderr
+
+
+def test_crashed_trial_is_recorded_and_the_sweep_goes_on_up_to_max_failure_rate(tmp_path):
+    crash = ["model=quadratic", "optimizer=sgd", "optimizer.lr=0.1", "train.batch_size=choice(0,8)",
+             "hydra.sweeper.sampler.name=grid", "hydra.sweeper.n_trials=2"]
+    run_sweep(tmp_path, *crash, "hydra.sweeper.max_failure_rate=0.5")
+    trials = load(tmp_path, "default.quadratic.sgd").trials
+    states = {t.params["train.batch_size"]: t.state for t in trials}
+    assert states == {0: TrialState.FAIL, 8: TrialState.COMPLETE}
+    failed = next(t for t in trials if t.state == TrialState.FAIL)
+    assert "batch_size must be an integer >= 1" in failed.user_attrs["error"]
+
+    (tmp_path / "strict").mkdir()
+    strict = run_sweep(tmp_path / "strict", *crash, "hydra.sweeper.max_failure_rate=0.0", check=False)
+    assert strict.returncode == 1
+    assert "max_failure_rate=0.0" in strict.stderr
