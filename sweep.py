@@ -24,8 +24,9 @@ def main(cfg: DictConfig) -> float:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    from sweeps.task import run
+    from sweeps.task import limit_blas_threads, run
 
+    limit_blas_threads(cfg.train.blas_threads)
     if cfg.trial.numbers:
         from sweeps.population_task import run_population
 

@@ -76,7 +76,7 @@ class Member:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "loss_curve.png"
             plot_run(result, self.name, path)
-            tracking.client(self.uri).log_artifact(self.run_id, str(path))
+            tracking.log_artifact(self.uri, self.run_id, str(path))
 
 
 def run_params(cfg: DictConfig, hyperparameters: dict, fingerprint: str) -> dict:

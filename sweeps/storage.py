@@ -2,13 +2,57 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
+import time
+import warnings
 from pathlib import Path
+from typing import Iterator
 
 import optuna
-from optuna.storages import RDBStorage, RetryFailedTrialCallback
+import sqlalchemy.exc
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.trial import FrozenTrial
 
 from .errors import SweepError
+
+log = logging.getLogger(__name__)
+
+# Opening a storage is tried this often, waiting BACKOFF * 2**i seconds between tries: a database
+# that is restarting gets a few seconds, an unreachable one fails the sweep in about three.
+ATTEMPTS, BACKOFF = 3, 1.0
+
+
+class StaleTrials:
+    """The storage's ``heartbeat_stale_trial_callback``: re-queue a killed worker's trial.
+
+    ``optuna.storages.fail_stale_trials`` calls it once for each RUNNING trial whose worker stopped
+    beating and that this process failed; it re-queues the trial (same params, a new number) up
+    to ``max_retry`` times, and remembers it so that the sweeper can close its MLflow run.
+    """
+
+    def __init__(self, max_retry: int):
+        with warnings.catch_warnings():   # experimental since Optuna 2.8, and stable in use
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            self.retry = RetryHeartbeatStaleTrialCallback(max_retry=max_retry) if max_retry else None
+        self.failed: list[FrozenTrial] = []
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        log.warning("Trial %d of %s had no heartbeat for the grace period: failed it%s.",
+                    trial.number, study.study_name, ", and re-queued it" if self.retry else "")
+        if self.retry is not None:
+            self.retry(study, trial)
+        self.failed.append(trial)
+
+    def drain(self) -> list[FrozenTrial]:
+        failed, self.failed = self.failed, []
+        return failed
+
+
+# Refused, timed out, DNS, locked; or, on a new database, another worker creating Optuna's tables
+# at the same moment (PostgreSQL: a duplicate pg_type row or "relation already exists").
+_TRANSIENT = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError)
 
 
 @functools.lru_cache(maxsize=None)
@@ -26,21 +70,64 @@ def open_storage(
         engine_kwargs["connect_args"] = {"timeout": 60}
     else:
         engine_kwargs["pool_pre_ping"] = True   # survive a database restart between trials
-    callback = RetryFailedTrialCallback(max_retry=retry_failed_trials) if retry_failed_trials else None
+        if url.startswith(("postgresql", "postgres")):
+            engine_kwargs["connect_args"] = {"connect_timeout": 10}   # seconds, per attempt
+    callback = StaleTrials(retry_failed_trials) if heartbeat_interval else None
+    for attempt in range(ATTEMPTS):
+        try:
+            with warnings.catch_warnings():   # heartbeat_interval is "experimental" since 2.9
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return RDBStorage(
+                    url,
+                    engine_kwargs=engine_kwargs,
+                    heartbeat_interval=heartbeat_interval,
+                    grace_period=grace_period,
+                    heartbeat_stale_trial_callback=callback,
+                )
+        except _TRANSIENT as e:
+            if attempt + 1 == ATTEMPTS:
+                raise SweepError(_cannot_open(url, e, f" after {ATTEMPTS} attempts")) from None
+            log.warning("Cannot open the Optuna storage %s (%s); retrying.", _redact(url), _first_line(e))
+            time.sleep(BACKOFF * 2**attempt)
+        except Exception as e:  # SQLAlchemy's errors differ per driver; all mean "cannot open"
+            raise SweepError(_cannot_open(url, e, "")) from None
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def storage_errors(url: str) -> Iterator[None]:
+    """Turn a database lost in the middle of a sweep into one paragraph (a SweepError: exit 2)."""
     try:
-        return RDBStorage(
-            url,
-            engine_kwargs=engine_kwargs,
-            heartbeat_interval=heartbeat_interval,
-            grace_period=grace_period,
-            failed_trial_callback=callback,
-        )
-    except Exception as e:  # SQLAlchemy's errors differ per driver; all mean "cannot open"
+        yield
+    except sqlalchemy.exc.OperationalError as e:
         raise SweepError(
-            f"Cannot open the Optuna storage {_redact(url)!r} (hydra.sweeper.storage): "
-            f"{type(e).__name__}: {str(e).splitlines()[0]}. Use a writable sqlite:///path.db "
-            "or a reachable database URL such as postgresql://user:password@host:5432/db."
+            f"Lost the Optuna storage {_redact(url)!r} (hydra.sweeper.storage) in the middle of the "
+            f"sweep: {_first_line(e)}. Finished trials are safe in it. Trials this worker was running "
+            "stay RUNNING until another worker fails and retries them (set hydra.sweeper."
+            "heartbeat_interval, grace_period and retry_failed_trials); run the same command again "
+            "once the database is back."
         ) from None
+
+
+def _cannot_open(url: str, e: Exception, tries: str) -> str:
+    cause = e.__cause__ if isinstance(e, ImportError) and e.__cause__ else e
+    hint = (
+        " The PostgreSQL driver is missing: pip install -e '.[scale]' (psycopg2-binary) and name it "
+        "in the URL, postgresql+psycopg2://... (a bare postgresql:// means psycopg 3 to SQLAlchemy 2.1)."
+        if isinstance(e, ImportError) and url.startswith(("postgresql", "postgres")) else ""
+    )
+    return (
+        f"Cannot open the Optuna storage {_redact(url)!r} (hydra.sweeper.storage){tries}: "
+        f"{type(cause).__name__}: {_first_line(cause)}.{hint} Use a writable sqlite:///path.db "
+        "or a reachable database URL such as postgresql://user:password@host:5432/db; "
+        "no trial was started or changed."
+    )
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    # psycopg2's message follows SQLAlchemy's "(psycopg2.OperationalError) " prefix.
+    return (text.splitlines() or [""])[0].strip() or type(e).__name__
 
 
 def _redact(url: str) -> str:

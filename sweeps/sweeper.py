@@ -7,6 +7,8 @@ Registered with Hydra by ``hydra_plugins.gammasweep_sweeper``; configured in
 
 from __future__ import annotations
 
+import functools
+import contextlib
 import logging
 import math
 import sys
@@ -21,14 +23,15 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
-from . import tracking, trial_link
+from . import shared_study, tracking, trial_link
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED
-from .heartbeat import beating, fail_stale
+from .heartbeat import beating, finished_elsewhere
 from .plan import StudyPlan, make_plans
 from .samplers import make_pruner, make_sampler
 from .search_space import parse
-from .storage import open_storage
+from .storage import open_storage, storage_errors
+from .storage_lock import storage_lock
 from .study import best_trials, open_study, remaining_budget
 
 log = logging.getLogger(__name__)
@@ -97,12 +100,14 @@ class OptunaSweeper(Sweeper):
         study = self._open(f"{plan.name}.seeds", plan.identity | {"seeds_of": plan.name})
         study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()
         seeds = [plan.cfg.train.seed + 1 + i for i in range(o.seeds.n)]
-        done = {(t.user_attrs.get("source_trial"), t.params.get("train.seed")) for t in study.trials
-                if t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)}
-        todo = [(t, s) for t in best_trials(tuned, list(o.seeds.per), o.seeds.top_k) for s in seeds
-                if (t.number, s) not in done]
-        for trial, seed in todo:
-            study.enqueue_trial(trial.params | {"train.seed": seed}, user_attrs={"source_trial": trial.number})
+        with storage_lock(study, shared_study.lock_name(study.study_name)):  # workers queue once
+            done = {(t.user_attrs.get("source_trial"), t.params.get("train.seed")) for t in study.trials
+                    if t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)}
+            todo = [(t, s) for t in best_trials(tuned, list(o.seeds.per), o.seeds.top_k) for s in seeds
+                    if (t.number, s) not in done]
+            for trial, seed in todo:
+                study.enqueue_trial(trial.params | {"train.seed": seed},
+                                    user_attrs={"source_trial": trial.number})
         space = plan.distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
         launched = self._optimize(study, plan, space, budget=len(todo))
         self._summarize(study, plan, launched)
@@ -115,32 +120,70 @@ class OptunaSweeper(Sweeper):
         return study
 
     def _optimize(self, study, plan: StudyPlan, space, budget: int | None = None) -> int:
-        """Ask, launch and tell in batches of ``n_jobs`` until this invocation's budget is spent."""
+        """Ask, launch and tell in batches of ``n_jobs`` until this invocation's budget is spent.
+
+        Any number of workers may share the study (``shared_study``): they count and ask under the
+        storage's lock, fail and retry the trials of dead workers, and make one parent run.
+        """
         o = self.options
         ml = plan.cfg.mlflow
-        experiment_id = tracking.ensure_experiment(ml.tracking_uri, ml.experiment_name, ml.artifact_location)
-        parent = tracking.parent_run(ml.tracking_uri, experiment_id, study)
+        shared = shared_study.SharedStudy(study, o.heartbeat_interval)
+        tracking.ensure_reachable(ml.tracking_uri)
+        with storage_lock(study, f"mlflow experiment {ml.experiment_name}"):
+            experiment_id = tracking.ensure_experiment(ml.tracking_uri, ml.experiment_name, ml.artifact_location)
+        with storage_lock(study, shared_study.lock_name(study.study_name)):
+            parent = tracking.parent_run(ml.tracking_uri, experiment_id, study)
         n_trials = o.n_trials if budget is None else budget
         max_trials = o.max_trials if budget is None else None
         launched, failed = 0, 0
-        while (left := remaining_budget(study, launched, n_trials, max_trials)) > 0:
-            if isinstance(study.sampler, optuna.samplers.GridSampler) and study.sampler.is_exhausted(study):
-                break
-            fail_stale(study, o.heartbeat_interval)
-            batch = [study.ask(space) for _ in range(min(o.n_jobs, left))]
-            jobs = [plan.overrides + _trial_overrides(t, study.study_name, parent) for t in batch]
-            with beating(study, batch, o.heartbeat_interval):
-                returns = self.launcher.launch(jobs, initial_job_idx=self.job_idx)
-            self.job_idx += len(returns)
-            failed += sum(_tell(study, t, r) for t, r in zip(batch, returns))
-            launched += len(batch)
-            if failed > o.max_failure_rate * n_trials:
-                raise TooManyFailures(
-                    f"{failed} of {launched} trials of study {study.study_name!r} failed, more than "
-                    f"max_failure_rate={o.max_failure_rate} of the {n_trials} planned; "
-                    "each failure's error is in its trial's user attribute 'error' and in the log."
-                )
+        with storage_errors(o.storage):   # a database lost mid-sweep: one paragraph, exit 2
+            while True:
+                budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
+                batch = shared.ask(space, o.n_jobs * max(int(o.population), 1), budget_left)
+                for t in batch.stale:
+                    runs = tracking.close_killed_run(ml.tracking_uri, experiment_id, study.study_name, t,
+                                                     retried=bool(o.retry_failed_trials))
+                    log.warning("Trial %d of %s: its worker died; MLflow run(s) %s set to KILLED.",
+                                t.number, study.study_name, ", ".join(runs) or "(none)")
+                if not batch.trials:
+                    if shared.wait_for_others(batch, n_trials - launched):
+                        continue
+                    break
+                outcomes = self._launch(study, plan, batch.trials, parent)
+                for t, outcome in zip(batch.trials, outcomes):
+                    if finished_elsewhere(study, t):   # another worker presumed us dead and retried it
+                        log.warning("Trial %d of %s was failed by another worker (no heartbeat for the "
+                                    "grace period): its result is dropped; its retry runs it again.",
+                                    t.number, study.study_name)
+                        continue
+                    failed += _tell(study, t, outcome)
+                launched += len(batch.trials)
+                if failed > o.max_failure_rate * n_trials:
+                    raise TooManyFailures(
+                        f"{failed} of {launched} trials of study {study.study_name!r} failed, more than "
+                        f"max_failure_rate={o.max_failure_rate} of the {n_trials} planned; "
+                        "each failure's error is in its trial's user attribute 'error' and in the log."
+                    )
         return launched
+
+    def _launch(self, study: optuna.Study, plan: StudyPlan, trials: list, parent: str) -> list[Any]:
+        """Run the batch through Hydra's launcher; one outcome (value, Pruned or error) per trial.
+
+        With ``population`` K > 1, each job trains up to K trials stacked (``population_task``).
+        Interrupted (Ctrl-C), the batch's trials are failed and re-queued before the interrupt
+        goes on, so the next invocation runs them again and nothing stays RUNNING.
+        """
+        k = max(int(self.options.population), 1)
+        groups = [trials[i:i + k] for i in range(0, len(trials), k)]
+        jobs = [plan.overrides + _job_overrides(g, study.study_name, parent) for g in groups]
+        try:
+            with beating(study, trials, self.options.heartbeat_interval):
+                returns = self.launcher.launch(jobs, initial_job_idx=self.job_idx)
+        except KeyboardInterrupt:
+            _requeue(study, trials, "interrupted (Ctrl-C) while running")
+            raise
+        self.job_idx += len(returns)
+        return [outcome for g, r in zip(groups, returns) for outcome in _outcomes(g, r)]
 
     def _summarize(self, study: optuna.Study, plan: StudyPlan, launched: int) -> dict[str, Any]:
         """Log the study's state to its MLflow parent run (the best trial's values) and return it."""
@@ -151,13 +194,30 @@ class OptunaSweeper(Sweeper):
         return {"study": study.study_name, "added": launched, **summary}
 
 
-def _trial_overrides(trial: optuna.Trial, study_name: str, parent_run_id: str) -> list[str]:
-    values = [f"{k}={_hydra_value(v)}" for k, v in trial.params.items()]
-    return values + [
-        f"trial.study={_quote(study_name)}",
-        f"trial.number={trial.number}",
-        f"trial.parent_run_id={_quote(parent_run_id)}",
-    ]
+def _job_overrides(trials: list[optuna.Trial], study_name: str, parent_run_id: str) -> list[str]:
+    """One trial: its values on the command line. Several: their numbers (the job reads the rest)."""
+    context = [f"trial.study={_quote(study_name)}", f"trial.parent_run_id={_quote(parent_run_id)}"]
+    if len(trials) > 1:
+        return context + [f"trial.numbers=[{','.join(str(t.number) for t in trials)}]"]
+    values = [f"{k}={_hydra_value(v)}" for k, v in trials[0].params.items()]
+    return values + context + [f"trial.number={trials[0].number}"]
+
+
+def _outcomes(group: list[optuna.Trial], ret: Any) -> list[Any]:
+    """A job's return value per trial of its group; a crashed job fails every trial of it."""
+    try:
+        value = ret.return_value  # re-raises the job's exception
+    except Exception as e:
+        return [e] * len(group)
+    return list(value) if len(group) > 1 else [value]
+
+
+def _requeue(study: optuna.Study, trials: list[optuna.Trial], why: str) -> None:
+    for t in trials:
+        with contextlib.suppress(Exception):   # best effort: we are being interrupted
+            t.set_user_attr("error", why)
+            study.tell(t, state=TrialState.FAIL)
+            study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
 
 
 def _hydra_value(v: Any) -> str:
@@ -172,14 +232,15 @@ def _quote(s: str) -> str:
     return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _tell(study: optuna.Study, trial: optuna.Trial, ret: Any) -> bool:
-    """Record one job's outcome; True if it failed."""
+def _tell(study: optuna.Study, trial: optuna.Trial, outcome: Any) -> bool:
+    """Record one trial's outcome; True if it failed."""
     try:
-        value = ret.return_value  # re-raises the job's exception
-        if isinstance(value, trial_link.Pruned):
+        if isinstance(outcome, BaseException):
+            raise outcome
+        if isinstance(outcome, trial_link.Pruned):
             study.tell(trial, state=TrialState.PRUNED)
             return False
-        value = float(value)
+        value = float(outcome)
     except Exception as e:  # a crashed trial is recorded and the sweep goes on
         message = f"{type(e).__name__}: {e}"
         log.warning("Trial %d of %s failed: %s", trial.number, study.study_name, message)

@@ -13,6 +13,14 @@ from .member import Member
 from .trial_link import Pruned, attach
 
 
+def limit_blas_threads(n: int | None) -> None:
+    """Cap this process's BLAS threads (null: the library's default), once per process."""
+    if n:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=int(n), user_api="blas")
+
+
 def run(cfg: DictConfig) -> float | Pruned:
     """Train once; return ``cfg.optimized_metric`` (finite: a diverged run gets its penalty).
 

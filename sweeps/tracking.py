@@ -8,8 +8,11 @@ Everything goes through ``MlflowClient`` with explicit run ids, never through th
 from __future__ import annotations
 
 import functools
+import logging
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -17,6 +20,8 @@ from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
 from .errors import SweepError
+
+log = logging.getLogger(__name__)
 
 STUDY_TAG = "gammasweep.study"
 PARENT_ATTR = "mlflow_parent_run_id"
@@ -51,28 +56,39 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | Non
 
 
 def parent_run(tracking_uri: str, experiment_id: str, study: Any) -> str:
-    """The study's parent run: created once, found again on every resume."""
+    """The study's parent run: created once, found again on every resume.
+
+    The sweeper calls this under the study's storage lock, so of several workers that start
+    together only the first creates the run. Should creators race anyway, they agree afterwards:
+    the oldest parent run of the study is the parent, and each other creator deletes its own.
+    """
     c = client(tracking_uri)
     run_id = study.user_attrs.get(PARENT_ATTR)
     if run_id is None:
-        found = c.search_runs(
-            [experiment_id], filter_string=f"tags.`{STUDY_TAG}` = '{study.study_name}'", max_results=1
-        )
-        if found:
-            run_id = found[0].info.run_id
-        else:
-            run = c.create_run(
+        run_id = _oldest_parent(c, experiment_id, study.study_name)
+        if run_id is None:
+            mine = c.create_run(
                 experiment_id, run_name=study.study_name, tags={STUDY_TAG: study.study_name}
-            )
-            run_id = run.info.run_id
+            ).info.run_id
+            run_id = _oldest_parent(c, experiment_id, study.study_name) or mine
+            if run_id != mine:
+                c.delete_run(mine)
         study.set_user_attr(PARENT_ATTR, run_id)
     return run_id
+
+
+def _oldest_parent(c: MlflowClient, experiment_id: str, study_name: str) -> str | None:
+    found = c.search_runs(
+        [experiment_id], filter_string=f"tags.`{STUDY_TAG}` = '{study_name}'", max_results=100,
+        order_by=["attributes.start_time ASC"],
+    )
+    return min(found, key=lambda r: (r.info.start_time, r.info.run_id)).info.run_id if found else None
 
 
 def start_child(
     tracking_uri: str, experiment_id: str, parent_run_id: str | None, name: str, tags: dict[str, str]
 ) -> str:
-    tags = dict(tags)
+    tags = {k: str(v) for k, v in tags.items()}   # a tracking server takes strings only (trial numbers)
     if parent_run_id:
         tags["mlflow.parentRunId"] = parent_run_id
     tags.setdefault("mlflow.source.git.commit", code_version())
@@ -121,3 +137,86 @@ def code_version() -> str:
         return f"gammasweep {version('gammasweep')}"
     except PackageNotFoundError:
         return "unknown"
+
+
+def ensure_reachable(tracking_uri: str, attempts: int = 3, backoff: float = 1.0) -> None:
+    """Fail fast, in one paragraph, when an ``http(s)://`` tracking server does not answer.
+
+    MLflow's own client retries a refused connection for minutes; this probe tries ``attempts``
+    times, waiting ``backoff * 2**i`` seconds between tries. Any HTTP answer counts as reachable.
+    """
+    if not tracking_uri.startswith(("http://", "https://")):
+        return
+    for attempt in range(attempts):
+        try:
+            urllib.request.urlopen(tracking_uri.rstrip("/") + "/health", timeout=10).close()
+            return
+        except urllib.error.HTTPError:   # it answered: reachable, whatever it thinks of /health
+            return
+        except (OSError, ValueError) as e:
+            reason = getattr(e, "reason", e)
+            if attempt + 1 < attempts:
+                log.warning("MLflow tracking server %s does not answer (%s); retrying.", tracking_uri, reason)
+                time.sleep(backoff * 2**attempt)
+    raise SweepError(
+        f"Cannot reach the MLflow tracking server {tracking_uri!r} (mlflow.tracking_uri) after "
+        f"{attempts} attempts: {reason}. Start it (mlflow server --host 127.0.0.1 --port 5000 ...) "
+        "or point mlflow.tracking_uri at a running one or at sqlite:///path.db; no trial was started."
+    )
+
+
+def close_killed_run(
+    tracking_uri: str, experiment_id: str, study_name: str, trial: Any, retried: bool
+) -> list[str]:
+    """Set the MLflow run of a trial whose worker died (its heartbeat went stale) to KILLED.
+
+    The run is the trial's ``mlflow_run_id`` user attribute, or, if the worker died before writing
+    it, the RUNNING run tagged with the trial's study and number. Returns the runs it closed.
+    """
+    c = client(tracking_uri)
+    why = "its worker stopped (no heartbeat for the grace period); the Optuna trial is FAIL" + (
+        " and was re-queued as a new trial" if retried else "")
+    closed = []
+    try:
+        ids = {r.info.run_id for r in c.search_runs(
+            [experiment_id], max_results=10,
+            filter_string=f"tags.`gammasweep.optuna_study` = '{study_name}' and "
+                          f"tags.`gammasweep.trial` = '{trial.number}' and attributes.status = 'RUNNING'",
+        )}
+        if trial.user_attrs.get("mlflow_run_id"):
+            ids.add(trial.user_attrs["mlflow_run_id"])
+        for run_id in sorted(ids):
+            if c.get_run(run_id).info.status != "RUNNING":
+                continue
+            c.set_tag(run_id, "state", "KILLED")
+            c.set_tag(run_id, "gammasweep.killed", why)
+            c.set_terminated(run_id, status="KILLED")
+            closed.append(run_id)
+    except Exception as e:  # the trial is already failed and re-queued; its run's status is cosmetic
+        log.warning("Could not set the MLflow run of dead trial %d of %s to KILLED: %s: %s",
+                    trial.number, study_name, type(e).__name__, (str(e).splitlines() or [""])[0])
+    return closed
+
+
+def log_artifact(tracking_uri: str, run_id: str, path: str, artifact_path: str | None = None) -> bool:
+    """Upload one file to the run; on failure (a full disk, a server error) log a clear error,
+    tag the run with it and return False: the run's params and metrics are already logged, and
+    the trial keeps its result."""
+    try:
+        client(tracking_uri).log_artifact(run_id, path, artifact_path)
+        return True
+    except Exception as e:  # OSError (ENOSPC, EACCES) from a file store, MlflowException from a server
+        reason = (str(e).strip().splitlines() or [""])[0]
+        message = (
+            f"Could not store the artifact {Path(path).name!r} of MLflow run {run_id}: "
+            f"{type(e).__name__}: {reason}. The run's params "
+            "and metrics are logged and its trial keeps its result; free space (or fix the "
+            "permissions) at the artifact store (mlflow.artifact_location or the server's "
+            "--artifacts-destination) to keep artifacts of later runs."
+        )
+        log.error(message)
+        try:
+            client(tracking_uri).set_tag(run_id, "gammasweep.artifact_error", message[:5000])
+        except Exception:  # the tracking store may sit on the same full disk
+            log.error("Could not tag run %s with the artifact error either.", run_id)
+        return False

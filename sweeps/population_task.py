@@ -1,0 +1,103 @@
+"""K trials of one study trained as one stacked computation, each still its own trial and run.
+
+The sweeper launches one job for K trials (``trial.numbers``); the job reads every member's
+parameters from the storage, stacks the numeric optimizer hyperparameters into arrays of length
+K and trains all members at once (``models.population``). Members whose settings cannot stack
+(a swept categorical, or a swept non-optimizer key) are trained one after another instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import optuna
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+import optimizers
+from models.population import train_population
+
+from . import task
+from .builders import build_data, build_model, build_optimizer, check_pairing, optimizer_hyperparameters
+from .member import Member
+from .trial_link import Pruned, attach
+
+
+def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
+    """One outcome per member, in the order of ``cfg.trial.numbers``."""
+    sweeper = HydraConfig.get().sweeper
+    trials = [attach(sweeper, cfg.trial.study, n) for n in cfg.trial.numbers]
+    cfgs = [member_config(cfg, t) for t in trials]
+    if not stackable(trials):
+        return [_alone(c) for c in cfgs]
+    model, data = build_model(cfg), build_data(cfg)
+    check_pairing(model, data, cfg)
+    singles = [build_optimizer(c) for c in cfgs]            # validates every member
+    fingerprint = data.fingerprint if data is not None else "none"
+    members = [Member(c, t, o.hyperparameters, fingerprint) for c, t, o in zip(cfgs, trials, singles)]
+    stacked = optimizers.create(cfg.optimizer.name, **stack([optimizer_hyperparameters(c) for c in cfgs]))
+    stopped: dict[int, str] = {}
+
+    def on_eval(step: int, metrics: list[dict | None]) -> list[int]:
+        newly = []
+        for i, (member, m) in enumerate(zip(members, metrics)):
+            if m is None or i in stopped:
+                continue
+            try:
+                member.reporter(step, m)
+            except optuna.TrialPruned as e:
+                stopped[i] = str(e)
+                newly.append(i)
+        return newly
+
+    try:
+        results = train_population(
+            model, stacked, data, k=len(members),
+            steps=cfg.train.steps, batch_size=cfg.train.batch_size, eval_every=cfg.train.eval_every,
+            seed=cfg.train.seed, dtype=cfg.train.dtype,
+            divergence_factor=cfg.train.divergence_factor, on_eval=on_eval,
+        )
+    except BaseException:
+        for member in members:
+            member.failed()
+        raise
+    return [m.pruned(stopped[i]) if i in stopped else m.complete(r)
+            for i, (m, r) in enumerate(zip(members, results))]
+
+
+def member_config(cfg: DictConfig, trial: optuna.Trial) -> DictConfig:
+    """The job's config with this member's trial number and sampled values."""
+    member = cfg.copy()
+    for key, value in trial.params.items():
+        OmegaConf.update(member, key, value)
+    OmegaConf.update(member, "trial.number", trial.number)
+    return member
+
+
+def stackable(trials: list[optuna.Trial]) -> bool:
+    """Members stack when every swept value that differs is a number of the optimizer."""
+    keys = {k for t in trials for k in t.params}
+    for key in keys:
+        values = {t.params.get(key) for t in trials}
+        if len(values) > 1 and not (key.startswith("optimizer.") and all(_is_number(v) for v in values)):
+            return False
+    return True
+
+
+def stack(settings: list[dict]) -> dict:
+    """Equal values stay scalars; values that differ become arrays of length K."""
+    out = {}
+    for key in settings[0]:
+        values = [s[key] for s in settings]
+        out[key] = values[0] if all(v == values[0] for v in values) else np.array(values, dtype=float)
+    return out
+
+
+def _alone(cfg: DictConfig) -> float | Pruned | Exception:
+    try:
+        return task.run(cfg)
+    except Exception as e:  # one member's crash must not take the others' results with it
+        return e
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -1,0 +1,103 @@
+"""One worker's side of a study that several `python sweep.py -m` processes share.
+
+Every worker loops: take the study's storage lock, fail the trials of dead workers, count the
+budget, ask for a batch, release; run the batch; tell. Under the lock the count and the asks are
+atomic, so ``max_trials`` is exact however many workers there are (``storage_lock`` says how the
+lock is taken on each database).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+import os
+import socket
+import time
+import warnings
+from typing import Any, Callable
+
+import optuna
+from optuna.trial import FrozenTrial
+
+from .heartbeat import fail_stale, first_beat, running_elsewhere
+from .storage_lock import storage_lock
+
+log = logging.getLogger(__name__)
+
+
+def lock_name(study_name: str) -> str:
+    return f"study {study_name}"
+
+
+@dataclasses.dataclass
+class Batch:
+    trials: list[optuna.Trial]   # asked for this worker; empty: nothing to run now
+    stale: list[FrozenTrial]     # trials of dead workers that this call failed (and re-queued)
+    left: int                    # the budget before asking
+    grid_done: bool
+
+
+# Trials that started after this process did were drawn by a worker running now.
+_STARTED = datetime.datetime.now()
+WORKER = f"{socket.gethostname()}:{os.getpid()}"   # each trial's user attr "worker"
+_WAIT_POLL = 1.0   # seconds between looks at other workers' trials while waiting for them
+
+
+class SharedStudy:
+    def __init__(self, study: optuna.Study, heartbeat_interval: int | None):
+        """Create it right after the study's sampler is seeded (from the study's trial count)."""
+        self.study, self.interval = study, heartbeat_interval
+        self.known = len(study.get_trials(deepcopy=False))   # trials when we last asked
+        self.mine: set[int] = set()
+        self.waiting = False
+
+    def _others_drew(self, trials: list[FrozenTrial]) -> bool:
+        """Did another worker draw since we seeded or last asked? Then our sampler's state may
+        equal theirs (workers started together seed alike), and we would draw their points."""
+        return len(trials) != self.known or any(
+            t.number not in self.mine and t.datetime_start is not None and t.datetime_start >= _STARTED
+            for t in trials
+        )
+
+    def ask(self, space: dict[str, Any], n_jobs: int, budget: Callable[[], int]) -> Batch:
+        """Up to ``n_jobs`` new trials, never more than ``budget()`` counted under the lock."""
+        study = self.study
+        with storage_lock(study, lock_name(study.study_name)):
+            stale = fail_stale(study, self.interval)
+            left = budget()
+            sampler = study.sampler
+            grid_done = isinstance(sampler, optuna.samplers.GridSampler) and sampler.is_exhausted(study)
+            trials = []
+            if left > 0 and not grid_done:
+                if self._others_drew(study.get_trials(deepcopy=False)):
+                    sampler.reseed_rng()   # fresh entropy, as Optuna does for n_jobs > 1
+                with warnings.catch_warnings():   # we beat for asked trials ourselves (heartbeat.py)
+                    warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with")
+                    trials = [study.ask(space) for _ in range(min(n_jobs, left))]
+                first_beat(study, trials, self.interval)
+                for t in trials:
+                    t.set_user_attr("worker", WORKER)
+                self.mine |= {t.number for t in trials}
+                self.known = len(study.get_trials(deepcopy=False))
+                self.waiting = False
+        return Batch(trials, stale, left, grid_done)
+
+    def wait_for_others(self, batch: Batch, own_left: int) -> bool:
+        """Sleep a second and return True if the budget is held by other workers' RUNNING trials.
+
+        If one of those workers died, its trial goes stale after ``grace_period``, is failed and
+        re-queued, and its retry is ours to run; without heartbeats a dead worker's trial would
+        never go stale, so we do not wait.
+        """
+        if not self.interval or batch.grid_done or batch.left > 0 or own_left <= 0:
+            return False
+        others = running_elsewhere(self.study)
+        if not others:
+            return False
+        if not self.waiting:
+            log.info("%s: the budget is reached with %d trial(s) running in other workers; waiting "
+                     "for them (a dead worker's trial is retried here).", self.study.study_name, others)
+        self.waiting = True
+        time.sleep(min(self.interval, _WAIT_POLL))
+        return True
