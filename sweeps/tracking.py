@@ -45,14 +45,22 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | Non
         found = c.get_experiment_by_name(name)
         if found is not None:
             return found.experiment_id
-        location = Path(artifact_location).resolve().as_uri() if artifact_location else None
-        return c.create_experiment(name, artifact_location=location)
+        return c.create_experiment(name, artifact_location=_artifact_uri(tracking_uri, artifact_location, name))
     except Exception as e:  # the store's errors differ per backend; all mean "unusable"
         raise SweepError(
             f"Cannot use the MLflow tracking store {tracking_uri!r} (mlflow.tracking_uri) for "
             f"experiment {name!r}: {type(e).__name__}: {str(e).splitlines()[0]}. Use a writable "
             "sqlite:///path.db or the URL of a running `mlflow server` (http://host:5000)."
         ) from None
+
+
+def _artifact_uri(tracking_uri: str, artifact_location: str | None, experiment: str) -> str | None:
+    """Where a new experiment keeps artifacts: ``<artifact_location>/<experiment>``; by default
+    ``mlartifacts/<experiment>`` beside a SQLite store (one output folder holds everything), or
+    the server's own ``--artifacts-destination``, which every worker of a server can reach."""
+    if not artifact_location and tracking_uri.startswith("sqlite:///"):
+        artifact_location = str(Path(tracking_uri.removeprefix("sqlite:///")).parent / "mlartifacts")
+    return (Path(artifact_location) / experiment).resolve().as_uri() if artifact_location else None
 
 
 def parent_run(tracking_uri: str, experiment_id: str, study: Any) -> str:
