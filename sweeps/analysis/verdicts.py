@@ -1,8 +1,8 @@
 """The thresholds behind every qualitative word in the report, in one place.
 
 Two results are "the same" when they differ by at most the tolerance:
-  * NOISE_MULTIPLE × σ_seed, where σ_seed is the pooled standard deviation over seeds of the
-    study's seed re-runs (two runs of one configuration differ by about √2·σ; 2σ covers most);
+  * NOISE_MULTIPLE × σ_seed, where σ_seed is the typical standard deviation over seeds of the
+    study's seed re-runs (median variance over stable γ < 1 configurations, see seeds.noise) (two runs of one configuration differ by about √2·σ; 2σ covers most);
   * without seed re-runs, RELATIVE_TOLERANCE × |best value| (a stand-in, and the report says so).
 γ is "insensitive" when its re-tuned curve varies by no more than the tolerance over γ < 1.
 γ "moves the best lr" when the fixed-lr curve varies by more than LR_SHIFT_FACTOR times the
