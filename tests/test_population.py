@@ -1,0 +1,200 @@
+"""models.population: K stacked members equal K separate models.train runs, member by member."""
+
+import numpy as np
+import pytest
+
+import models
+import optimizers
+from models.data import load
+from models.population import population_supported, train_population
+from models.train import train
+
+K = 3
+# per-member hyperparameters: the last member of each row diverges (lr far too large)
+HPS = {
+    "rmsprop": dict(lr=np.array([1e-3, 1e-2, 50.0]), gamma=np.array([0.9, 0.99, 1.0]),
+                    eps=np.array([1e-8, 1e-6, 1e-8])),
+    "adam": dict(lr=np.array([1e-3, 3e-3, 50.0]), beta1=np.array([0.9, 0.5, 0.9]),
+                 gamma=np.array([0.999, 0.9, 0.99]), eps=1e-7),
+    "momentum": dict(lr=np.array([1e-2, 3e-2, 100.0]), momentum=np.array([0.9, 0.5, 0.9])),
+    "sgd": dict(lr=np.array([1e-2, 1e-1, 1e4])),
+    "nesterov": dict(lr=np.array([1e-2, 3e-2, 100.0]), momentum=np.array([0.9, 0.5, 0.9])),
+    "adagrad": dict(lr=np.array([1e-2, 1e-1, 1e3]), eps=np.array([1e-10, 1e-8, 1e-10])),
+    "rmsprop_graves": dict(lr=np.array([1e-4, 1e-3, 10.0]), gamma=np.array([0.95, 0.9, 0.99]),
+                           momentum=np.array([0.9, 0.5, 0.9]), eps=np.array([1e-4, 1e-3, 1e-4])),
+}
+RISING = dict(lr=np.array([1e-3, 1e-2, 50.0]), gamma=np.array([0.5, 0.9, 0.9]),
+              gamma_schedule="rising", gamma_tau=np.array([5.0, 10.0, 20.0]),
+              initial_square_avg=np.array([0.0, 1.0, 0.0]), eps_in_sqrt=True)
+
+
+def member_optimizer(name, hps, i):
+    """The scalar optimizer of member i."""
+    return optimizers.create(name, **{
+        key: float(v[i]) if isinstance(v, np.ndarray) else v for key, v in hps.items()})
+
+
+def assert_same(pop, ref, rtol=1e-9):
+    assert (pop.diverged, pop.diverged_step, pop.steps_done) == (
+        ref.diverged, ref.diverged_step, ref.steps_done)
+    assert pop.history.keys() == ref.history.keys() and pop.final.keys() == ref.final.keys()
+    assert pop.history["step"] == ref.history["step"]
+    for key, values in ref.history.items():
+        np.testing.assert_allclose(pop.history[key], values, rtol=rtol, err_msg=key)
+    np.testing.assert_allclose(list(pop.final.values()), list(ref.final.values()), rtol=rtol)
+    assert pop.params.keys() == ref.params.keys()
+    for key, p in ref.params.items():
+        assert pop.params[key].dtype == p.dtype and pop.params[key].shape == p.shape
+        np.testing.assert_allclose(pop.params[key], p, rtol=rtol, atol=rtol * 1e-3, err_msg=key)
+    if ref.trajectory is None:
+        assert pop.trajectory is None
+    else:
+        np.testing.assert_allclose(pop.trajectory, ref.trajectory, rtol=rtol, atol=1e-12)
+
+
+def compare(model, opt_name, data=None, hps=None, rtol=1e-9, **kw):
+    hps = HPS[opt_name] if hps is None else hps
+    kw = dict(dict(steps=25, batch_size=32, eval_every=10, seed=3, dtype="float64"), **kw)
+    pop = train_population(model, optimizers.create(opt_name, **hps), data, k=K, **kw)
+    assert len(pop) == K
+    for i in range(K):
+        assert_same(pop[i], train(model, member_optimizer(opt_name, hps, i), data, **kw), rtol)
+    return pop
+
+
+@pytest.fixture(scope="module")
+def teacher():
+    return load("binary_teacher", dtype="float64", n_train=256, n_test=150)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load("mnist_5k", dtype="float64", n_train=256, n_test=100)
+
+
+def small_chunks(net):
+    net.eval_chunk = 64  # several evaluation chunks and a remainder, in both code paths
+    return net
+
+
+@pytest.mark.parametrize("opt_name", sorted(HPS))
+def test_binary_mlp_members_equal_separate_runs(teacher, opt_name):
+    pop = compare(small_chunks(models.create("binary_mlp")), opt_name, teacher)
+    assert [r.diverged for r in pop] == [False, False, True]
+
+
+def test_binary_mlp_rmsprop_variants_equal_separate_runs(teacher):
+    pop = compare(models.create("binary_mlp"), "rmsprop", teacher, hps=RISING)
+    assert [r.diverged for r in pop] == [False, False, True]
+
+
+def test_sigmoid_binary_mlp_members_equal_separate_runs(teacher):
+    compare(models.create("binary_mlp", activation="sigmoid"), "rmsprop", teacher)
+
+
+@pytest.mark.parametrize("opt_name", ["rmsprop", "adam", "momentum"])
+def test_mnist_mlp_members_equal_separate_runs(digits, opt_name):
+    pop = compare(small_chunks(models.create("mnist_mlp")), opt_name, digits, steps=12,
+                  eval_every=5)
+    assert not pop[0].diverged and pop[2].diverged
+
+
+@pytest.mark.parametrize("problem", ["quadratic", "rotated_quadratic", "linear_regression"])
+@pytest.mark.parametrize("opt_name, hps", [
+    ("rmsprop", dict(lr=np.array([0.01, 0.1, 0.3]), gamma=np.array([0.5, 0.9, 0.99]))),
+    ("nesterov", dict(lr=np.array([0.01, 0.02, 0.05]), momentum=np.array([0.5, 0.9, 0.95]))),
+])
+def test_problem_members_equal_separate_runs(problem, opt_name, hps):
+    compare(models.create(problem), opt_name, hps=hps, steps=60, eval_every=7)
+
+
+@pytest.mark.parametrize("eval_every, how", [(2, "evaluation"), (3, "minibatch")])
+def test_a_diverging_member_stops_alone(eval_every, how):
+    # SGD lr=1.5 on the quadratic: y doubles in size each step, f(θ_4) first exceeds 100 f(θ_0);
+    # an evaluation at step 4 catches it there, otherwise the loss check before step 5 does
+    hps = dict(lr=np.array([0.1, 1.5, 0.5]))
+    pop = compare(models.create("quadratic"), "sgd", hps=hps, steps=12, eval_every=eval_every)
+    bad = pop[1]
+    assert bad.diverged and bad.diverged_step == bad.steps_done == 4
+    assert bad.history["step"][-1] == (3 if how == "minibatch" else 2)
+    assert bad.final == {"train_loss": 6.45, "test_loss": 6.45}  # the penalty: step-0 metrics
+    np.testing.assert_allclose(bad.params["theta"], bad.trajectory[-1])  # frozen where it stopped
+    assert not pop[0].diverged and not pop[2].diverged and pop[0].steps_done == 12
+
+
+def test_on_eval_stops_members(teacher):
+    net, hps = models.create("binary_mlp"), HPS["rmsprop"]
+    seen = []
+
+    def on_eval(step, metrics):
+        seen.append((step, [m is not None for m in metrics]))
+        return np.array([0]) if step == 10 else None
+
+    kw = dict(steps=25, batch_size=32, eval_every=10, seed=1, dtype="float64")
+    pop = train_population(net, optimizers.create("rmsprop", **hps), teacher, k=K,
+                           on_eval=on_eval, **kw)
+    # member 2 diverges on its first minibatch check, so it is None from step 10 on
+    assert seen == [(0, [True] * 3), (10, [True, True, False]), (20, [False, True, False]),
+                    (25, [False, True, False])]
+    stopped = pop[0]
+    assert not stopped.diverged and stopped.steps_done == 10 and stopped.history["step"] == [0, 10]
+    assert stopped.final == {k: v[-1] for k, v in stopped.history.items() if k != "step"}
+    assert_same(stopped, train(net, member_optimizer("rmsprop", hps, 0), teacher,
+                               **{**kw, "steps": 10}))
+    assert_same(pop[1], train(net, member_optimizer("rmsprop", hps, 1), teacher, **kw))
+
+
+def test_on_eval_errors_propagate_and_bad_indices_are_rejected():
+    opt = dict(lr=np.array([0.1, 0.2]))
+
+    def boom(step, metrics):
+        raise KeyError("pruned")
+
+    with pytest.raises(KeyError, match="pruned"):
+        train_population(models.create("quadratic"), optimizers.create("sgd", **opt), k=2,
+                         steps=5, on_eval=boom)
+    with pytest.raises(ValueError, match=r"member indices in 0\.\.1, got 2"):
+        train_population(models.create("quadratic"), optimizers.create("sgd", **opt), k=2,
+                         steps=5, on_eval=lambda step, m: [2])
+
+
+def test_float32_end_to_end(teacher):
+    data = teacher.astype("float32")
+    net, hps = models.create("binary_mlp"), HPS["adam"]
+    seen = []
+    pop = train_population(net, optimizers.create("adam", **hps), data, k=K, steps=20,
+                           eval_every=10, on_eval=lambda s, m: seen.append(m))
+    ref = train(net, member_optimizer("adam", hps, 0), data, steps=20, eval_every=10)
+    assert all(p.dtype == np.float32 for r in pop for p in r.params.values())
+    assert all(type(v) is float for ms in seen for m in ms if m for v in m.values())
+    np.testing.assert_allclose(pop[0].history["test_loss"], ref.history["test_loss"], rtol=1e-4)
+    for key, p in ref.params.items():
+        np.testing.assert_allclose(pop[0].params[key], p, rtol=1e-3, atol=1e-5)
+
+
+def test_shared_hyperparameters_give_identical_members():
+    pop = train_population(models.create("rotated_quadratic"), optimizers.create("adam", lr=0.1),
+                           k=2, steps=30, eval_every=10, dtype="float64")
+    assert pop[0].history == pop[1].history
+    np.testing.assert_array_equal(pop[0].trajectory, pop[1].trajectory)
+
+
+def test_supported_models_and_argument_errors():
+    assert all(population_supported(models.create(n)) for n in models.available())
+    assert not population_supported(object())
+    with pytest.raises(models.ModelError, match="no population version"):
+        train_population(object(), optimizers.create("sgd"), k=1, steps=1)
+    with pytest.raises(ValueError, match="lr holds 3 per-trial values, but k=2"):
+        train_population(models.create("quadratic"),
+                         optimizers.create("sgd", lr=np.array([0.1, 0.2, 0.3])), k=2, steps=1)
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
+        train_population(models.create("quadratic"), optimizers.create("sgd"), k=0, steps=1)
+
+
+def test_other_problems_fall_back_to_one_call_per_member():
+    class Steeper(models.problems.Quadratic):  # no vectorised formula for a subclass
+        def _loss_grad(self, theta):
+            loss, grad = super()._loss_grad(theta)
+            return 3 * loss, 3 * grad
+
+    compare(Steeper(), "adam", hps=dict(lr=np.array([0.01, 0.1, 0.5])), steps=40, eval_every=9)
