@@ -28,6 +28,7 @@ from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED
 from .heartbeat import beating, finished_elsewhere
 from .plan import StudyPlan, make_plans
+from .population import population_size
 from .samplers import make_pruner, make_sampler
 from .search_space import parse
 from .storage import open_storage, storage_errors
@@ -88,7 +89,8 @@ class OptunaSweeper(Sweeper):
         study = self._open(plan.name, plan.identity)
         study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, len(study.trials))
         study.pruner = make_pruner(dict(o.pruner))
-        launched = self._optimize(study, plan, plan.distributions)
+        k = population_size(o.population, o.sampler.name, plan.cfg)
+        launched = self._optimize(study, plan, plan.distributions, population=k)
         summary = self._summarize(study, plan, launched)
         if o.seeds.n:
             self._run_seeds(study, plan)
@@ -119,7 +121,7 @@ class OptunaSweeper(Sweeper):
         trial_link.register(o.storage, study)
         return study
 
-    def _optimize(self, study, plan: StudyPlan, space, budget: int | None = None) -> int:
+    def _optimize(self, study, plan: StudyPlan, space, budget: int | None = None, population: int = 1) -> int:
         """Ask, launch and tell in batches of ``n_jobs`` until this invocation's budget is spent.
 
         Any number of workers may share the study (``shared_study``): they count and ask under the
@@ -139,7 +141,7 @@ class OptunaSweeper(Sweeper):
         with storage_errors(o.storage):   # a database lost mid-sweep: one paragraph, exit 2
             while True:
                 budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
-                batch = shared.ask(space, o.n_jobs * max(int(o.population), 1), budget_left)
+                batch = shared.ask(space, o.n_jobs * population, budget_left)
                 for t in batch.stale:
                     runs = tracking.close_killed_run(ml.tracking_uri, experiment_id, study.study_name, t,
                                                      retried=bool(o.retry_failed_trials))
@@ -149,7 +151,7 @@ class OptunaSweeper(Sweeper):
                     if shared.wait_for_others(batch, n_trials - launched):
                         continue
                     break
-                outcomes = self._launch(study, plan, batch.trials, parent)
+                outcomes = self._launch(study, plan, batch.trials, parent, population)
                 for t, outcome in zip(batch.trials, outcomes):
                     if finished_elsewhere(study, t):   # another worker presumed us dead and retried it
                         log.warning("Trial %d of %s was failed by another worker (no heartbeat for the "
@@ -166,14 +168,13 @@ class OptunaSweeper(Sweeper):
                     )
         return launched
 
-    def _launch(self, study: optuna.Study, plan: StudyPlan, trials: list, parent: str) -> list[Any]:
+    def _launch(self, study: optuna.Study, plan: StudyPlan, trials: list, parent: str, k: int) -> list[Any]:
         """Run the batch through Hydra's launcher; one outcome (value, Pruned or error) per trial.
 
         With ``population`` K > 1, each job trains up to K trials stacked (``population_task``).
         Interrupted (Ctrl-C), the batch's trials are failed and re-queued before the interrupt
         goes on, so the next invocation runs them again and nothing stays RUNNING.
         """
-        k = max(int(self.options.population), 1)
         groups = [trials[i:i + k] for i in range(0, len(trials), k)]
         jobs = [plan.overrides + _job_overrides(g, study.study_name, parent) for g in groups]
         try:

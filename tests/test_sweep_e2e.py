@@ -118,3 +118,28 @@ def test_crashed_trial_is_recorded_and_the_sweep_goes_on_up_to_max_failure_rate(
     strict = run_sweep(tmp_path / "strict", *crash, "hydra.sweeper.max_failure_rate=0.0", check=False)
     assert strict.returncode == 1
     assert "max_failure_rate=0.0" in strict.stderr
+
+
+def test_population_jobs_match_one_trial_per_job(tmp_path):
+    grid = ["model=binary_mlp", "optimizer=rmsprop", "hydra.sweeper.sampler.name=grid",
+            "optimizer.gamma=choice(0.9,0.999)", "optimizer.lr=tag(log,interval(1e-3,1e-1))",
+            "hydra.sweeper.grid_points=3", "optimizer.eps=1e-8", "hydra.sweeper.n_trials=6",
+            "hydra.sweeper.pruner.name=none", "train.dtype=float64", "data.options.n_train=512",
+            "data.options.n_test=256"]
+    (tmp_path / "one").mkdir()
+    (tmp_path / "stacked").mkdir()
+    run_sweep(tmp_path / "one", *grid, "hydra.sweeper.population=1")
+    run_sweep(tmp_path / "stacked", *grid, "hydra.sweeper.population=4")
+
+    def values(out):
+        study = load(out, "default.binary_mlp.binary_teacher.rmsprop")
+        return {tuple(sorted(t.params.items())): t.value for t in study.trials}
+
+    one, stacked = values(tmp_path / "one"), values(tmp_path / "stacked")
+    assert len(one) == 6 and one.keys() == stacked.keys()
+    for point, value in one.items():
+        assert stacked[point] == pytest.approx(value, rel=1e-9)
+    children = [r for r in mlflow_runs(tmp_path / "stacked", "gammasweep-default")
+                if "mlflow.parentRunId" in r.data.tags]
+    assert len(children) == 6
+    assert {float(c.data.params["gamma"]) for c in children} == {0.9, 0.999}
