@@ -37,7 +37,7 @@ WORKLOADS = {
                "optimizer.eps=1e-8", "hydra.sweeper.grid_points=8", "hydra.sweeper.n_trials=64",
                "hydra.sweeper.pruner.name=none", "train.steps=500", "train.eval_every=50"],
         plain=["--model", "binary", "--grid", GAMMAS, "--steps", "500", "--trials", "64"],
-        population=16,
+        population=32,         # what population=auto picks for binary_mlp on a grid
     ),
     "mnist": dict(
         trials=16,
@@ -66,10 +66,10 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
 def contenders(w: dict) -> dict[str, list[str]]:
     sweep = [sys.executable, str(ROOT / "sweep.py"), "-m", *w["sweep"], "hydra.sweeper.report=false"]
     return {
-        "gammasweep sequential": sweep,
+        "gammasweep sequential": sweep + ["hydra.sweeper.population=1"],
         f"gammasweep population K={w['population']}": sweep + [f"hydra.sweeper.population={w['population']}"],
-        "gammasweep parallel 2 workers": sweep + ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
-                                                  "hydra.sweeper.n_jobs=2"],
+        "gammasweep parallel 2 workers": sweep + ["hydra.sweeper.population=1", "hydra/launcher=joblib",
+                                                  "hydra.launcher.n_jobs=2", "hydra.sweeper.n_jobs=2"],
         "plain Optuna+PyTorch+MLflow": [sys.executable, str(ROOT / "benchmarks" / "plain_loop.py"), *w["plain"]],
     }
 

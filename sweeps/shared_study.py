@@ -67,14 +67,16 @@ class SharedStudy:
             stale = fail_stale(study, self.interval)
             left = budget()
             sampler = study.sampler
-            grid_done = isinstance(sampler, optuna.samplers.GridSampler) and sampler.is_exhausted(study)
+            grid = isinstance(sampler, optuna.samplers.GridSampler)
+            grid_done = grid and sampler.is_exhausted(study)
             trials = []
             if left > 0 and not grid_done:
                 if self._others_drew(study.get_trials(deepcopy=False)):
                     sampler.reseed_rng()   # fresh entropy, as Optuna does for n_jobs > 1
                 with warnings.catch_warnings():   # we beat for asked trials ourselves (heartbeat.py)
                     warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with")
-                    trials = [study.ask(space) for _ in range(min(n_jobs, left))]
+                    n = min(n_jobs, left, _grid_left(sampler, study) if grid else left)
+                    trials = [study.ask(space) for _ in range(n)]
                 first_beat(study, trials, self.interval)
                 for t in trials:
                     t.set_user_attr("worker", WORKER)
@@ -101,3 +103,11 @@ class SharedStudy:
         self.waiting = True
         time.sleep(min(self.interval, _WAIT_POLL))
         return True
+
+
+def _grid_left(sampler: optuna.samplers.GridSampler, study: optuna.Study) -> int:
+    """Grid points neither finished nor running: a batch asks no more, or the grid sampler would
+    hand out points twice (it re-serves running points once none is left unstarted)."""
+    taken = {t.system_attrs["grid_id"] for t in study.get_trials(deepcopy=False)
+             if "grid_id" in t.system_attrs and t.state != optuna.trial.TrialState.WAITING}
+    return max(sampler._n_min_trials - len(taken), 0)   # Optuna keeps the grid size private
