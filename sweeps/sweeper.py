@@ -7,8 +7,8 @@ Registered with Hydra by ``hydra_plugins.gammasweep_sweeper``; configured in
 
 from __future__ import annotations
 
-import functools
 import contextlib
+import functools
 import logging
 import math
 import sys
