@@ -10,3 +10,4 @@ EXIT_DONE = 0           # the invocation added its trials (or had nothing left t
 EXIT_FAILED = 1         # trials crashed beyond max_failure_rate, or an unexpected error
 EXIT_BAD_INPUT = 2      # invalid configuration, search space, data or storage
 EXIT_BUDGET_EXHAUSTED = 3  # every study had already reached max_trials: nothing was run
+EXIT_INTERRUPTED = 130    # Ctrl-C: finished trials kept, the ones in flight re-queued

@@ -25,7 +25,7 @@ from optuna.trial import TrialState
 
 from . import shared_study, tracking, trial_link
 from .builders import USER_ERRORS
-from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED
+from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED
 from .heartbeat import beating, finished_elsewhere
 from .plan import StudyPlan, make_plans
 from .population import population_size
@@ -61,6 +61,9 @@ class OptunaSweeper(Sweeper):
             _die(f"gammasweep: error: {e}", EXIT_BAD_INPUT)
         except TooManyFailures as e:
             _die(f"gammasweep: sweep stopped: {e}", EXIT_FAILED)
+        except KeyboardInterrupt:
+            _die("gammasweep: interrupted. Finished trials are kept; the trials in flight were "
+                 "re-queued: run the same command again to resume.", EXIT_INTERRUPTED)
         if summaries and all(s["added"] == 0 for s in summaries):
             log.info("Every study had already reached hydra.sweeper.max_trials: nothing to add.")
             sys.exit(EXIT_BUDGET_EXHAUSTED)

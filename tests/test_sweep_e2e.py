@@ -143,3 +143,37 @@ def test_population_jobs_match_one_trial_per_job(tmp_path):
                 if "mlflow.parentRunId" in r.data.tags]
     assert len(children) == 6
     assert {float(c.data.params["gamma"]) for c in children} == {0.9, 0.999}
+
+
+def test_ctrl_c_requeues_the_trial_in_flight_and_the_same_command_finishes_it(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sweep_runner import ROOT, TINY
+
+    args = ["model=mnist_mlp", "optimizer=sgd", "hydra.sweeper.n_trials=1", "train.steps=20000",
+            "train.eval_every=1000"]
+    cmd = [sys.executable, str(ROOT / "sweep.py"), "-m", f"output_dir={tmp_path}", *TINY, *args]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:   # wait until the trial is running, then press Ctrl-C
+        time.sleep(0.5)
+        try:
+            if any(t.state == TrialState.RUNNING for t in load(tmp_path, "default.mnist_mlp.mnist_5k.sgd").trials):
+                break
+        except Exception:   # the study does not exist yet
+            pass
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "run the same command again to resume" in err and "Traceback" not in err
+
+    study = load(tmp_path, "default.mnist_mlp.mnist_5k.sgd")
+    assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.WAITING]
+    run_sweep(tmp_path, *args)
+    retried = load(tmp_path, "default.mnist_mlp.mnist_5k.sgd").trials[1]
+    assert retried.state == TrialState.COMPLETE and retried.user_attrs["retry_of"] == 0
+    assert retried.params == study.trials[0].params
