@@ -68,7 +68,7 @@ def contenders(w: dict) -> dict[str, list[str]]:
     return {
         "gammasweep sequential": sweep + ["hydra.sweeper.population=1"],
         f"gammasweep population K={w['population']}": sweep + [f"hydra.sweeper.population={w['population']}"],
-        f"  same, without the per-trial PNG": sweep + [f"hydra.sweeper.population={w['population']}",
+        "  same, without the per-trial PNG": sweep + [f"hydra.sweeper.population={w['population']}",
                                                       "mlflow.log_curve_png=false"],
         "gammasweep parallel 2 workers": sweep + ["hydra.sweeper.population=1", "hydra/launcher=joblib",
                                                   "hydra.launcher.n_jobs=2", "hydra.sweeper.n_jobs=2"],

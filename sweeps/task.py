@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import optuna
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
@@ -13,6 +15,7 @@ from .member import Member
 from .trial_link import Pruned, attach
 
 
+@functools.lru_cache(maxsize=None)
 def limit_blas_threads(n: int | None) -> None:
     """Cap this process's BLAS threads (null: the library's default), once per process."""
     if n:
