@@ -5,13 +5,15 @@ Speed comes from doing no more work than the math needs:
 - activations, their gradients and the gradient dict are allocated once per (batch size, dtype)
   and written with ``out=`` on every call;
 - activations are applied in place, and ReLU's backward reads the mask from its output;
+- parameters and gradients each live in one buffer (models/flat.py), so the optimizer updates
+  them in one pass;
 - float32 stays float32 (weights, data and buffers share one dtype; a mismatch is an error rather
   than a silent cast).
 """
 
 import numpy as np
 
-from . import layers
+from . import flat, layers
 from .errors import ModelError
 
 _ACTIVATIONS = {
@@ -65,12 +67,20 @@ class MLP:
 
     # ------------------------------------------------------------------ parameters
     def init_params(self, rng: np.random.Generator, dtype="float32"):
-        """{"W1": (d0, d1), "b1": (d1,), ...}: weights from the activation's init, biases 0."""
-        params = {}
+        """{"W1": (d0, d1), "b1": (d1,), ...}: weights from the activation's init, biases 0.
+
+        The arrays are views into one buffer laid out like the gradients (see models/flat.py).
+        """
+        params = flat.packed(self._shapes(), dtype)
         for l, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
-            params[f"W{l}"] = self._init(rng, fan_in, fan_out, dtype)
-            params[f"b{l}"] = np.zeros(fan_out, dtype=dtype)
+            params[f"W{l}"][...] = self._init(rng, fan_in, fan_out, dtype)
         return params
+
+    def _shapes(self):
+        shapes = {}
+        for l, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
+            shapes[f"W{l}"], shapes[f"b{l}"] = (fan_in, fan_out), (fan_out,)
+        return shapes
 
     # ------------------------------------------------------------------ buffers
     def _buffers_for(self, batch, dtype):
@@ -87,11 +97,7 @@ class MLP:
     def _grads_for(self, dtype):
         grads = self._grads.get(np.dtype(dtype))
         if grads is None:
-            grads = {}
-            for l, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
-                grads[f"W{l}"] = np.empty((fan_in, fan_out), dtype)
-                grads[f"b{l}"] = np.empty(fan_out, dtype)
-            self._grads[np.dtype(dtype)] = grads
+            grads = self._grads[np.dtype(dtype)] = flat.packed(self._shapes(), dtype)
         return grads
 
     def _check(self, params, x):

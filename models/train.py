@@ -28,6 +28,7 @@ import numpy as np
 
 from .batches import EpochBatches
 from .errors import ModelError
+from .flat import whole
 
 
 @dataclass
@@ -87,6 +88,7 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         loss, grads = step_loss()  # at θ_0: the step-0 train loss and the first update's grads
+        update = _updater(model, optimizer, params, grads)
         t_eval = time.perf_counter()
         first = evaluate(loss)
         if not all(map(math.isfinite, first.values())):
@@ -104,7 +106,7 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
                 diverged_step = step - 1
                 break
             since, count = since + loss, count + 1
-            optimizer.update(params, grads)
+            update(grads)
             done = step
             if path is not None:
                 path[step] = params[key]
@@ -129,6 +131,24 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
     return TrainResult(history=history, final=final, diverged=diverged,
                        diverged_step=diverged_step, steps_done=done, seconds=seconds,
                        trajectory=trajectory, params=params, eval_seconds=eval_seconds)
+
+
+def _updater(model, optimizer, params, grads):
+    """``update(grads)``: the optimizer over whole buffers when params and grads are laid out
+    alike (models/flat.py; one pass instead of one per array), otherwise array by array."""
+    p, g = whole(params), whole(grads)
+    layout = [(k, a.shape) for k, a in params.items()]
+    if p is None or g is None or p.dtype != g.dtype or layout != [(k, a.shape) for k, a in grads.items()]:
+        return lambda grads: optimizer.update(params, grads)
+    flat_params, flat_grads, first = {"all": p}, {"all": g}, grads
+
+    def update(grads):
+        if grads is not first:
+            raise ModelError(f"{model!r} returned a new gradient dict; a model whose gradients "
+                             f"share one buffer must reuse it on every step.")
+        optimizer.update(flat_params, flat_grads)
+
+    return update
 
 
 def _limit(loss0, factor):
