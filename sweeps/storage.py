@@ -15,6 +15,7 @@ import sqlalchemy.exc
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
+from . import sqlite_wal
 from .errors import SweepError
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def open_storage(
     engine_kwargs: dict = {}
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        sqlite_wal.install()
         # Writers from several local processes wait for the file lock instead of failing.
         engine_kwargs["connect_args"] = {"timeout": 60}
     else:

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
+from . import sqlite_wal
 from .errors import SweepError
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def client(tracking_uri: str) -> MlflowClient:
     """One client per URI and process (its store and connection pool are reused)."""
     if tracking_uri.startswith("sqlite:///"):
         Path(tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        sqlite_wal.install()
     return MlflowClient(tracking_uri=tracking_uri)
 
 
