@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import logging
 import math
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import optuna
 from omegaconf import DictConfig
 
-from . import tracking
-from .curves import plot_run
+from . import curve_worker, tracking
 from .errors import SweepError
 from .trial_link import Pruned, Reporter
 
@@ -51,7 +48,7 @@ class Member:
         tags = {"state": state, "diverged": result.diverged}
         tracking.log_all(self.uri, self.run_id, self.params, self.reporter.history, final, tags)
         if self.cfg.mlflow.log_curve_png:
-            self._log_curve(result)
+            curve_worker.submit(result, self.name, self.uri, self.run_id)
         tracking.finish(self.uri, self.run_id)
         if self.trial is not None:
             if result.trajectory is not None:  # the 2-D path, for the report's contour figures
@@ -71,12 +68,6 @@ class Member:
     def failed(self) -> None:
         tracking.log_all(self.uri, self.run_id, self.params, self.reporter.history, tags={"state": "FAILED"})
         tracking.finish(self.uri, self.run_id, "FAILED")
-
-    def _log_curve(self, result) -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "loss_curve.png"
-            plot_run(result, self.name, path)
-            tracking.log_artifact(self.uri, self.run_id, str(path))
 
 
 def run_params(cfg: DictConfig, hyperparameters: dict, fingerprint: str) -> dict:

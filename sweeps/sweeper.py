@@ -23,7 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
-from . import shared_study, tracking, trial_link
+from . import curve_worker, shared_study, tracking, trial_link
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED
 from .heartbeat import beating, finished_elsewhere
@@ -55,6 +55,7 @@ class OptunaSweeper(Sweeper):
         optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     def sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
+        curve_worker.use_helper()   # jobs run in this process (basic launcher) draw off their path
         try:
             summaries = self._sweep(arguments)
         except USER_ERRORS as e:
@@ -93,7 +94,10 @@ class OptunaSweeper(Sweeper):
         study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, len(study.trials))
         study.pruner = make_pruner(dict(o.pruner))
         k = population_size(o.population, o.sampler.name, plan.cfg)
-        launched = self._optimize(study, plan, plan.distributions, population=k)
+        try:
+            launched = self._optimize(study, plan, plan.distributions, population=k)
+        finally:
+            curve_worker.drain()   # every trial's figure is in MLflow before the study's summary
         summary = self._summarize(study, plan, launched)
         if o.seeds.n:
             self._run_seeds(study, plan)
@@ -114,7 +118,10 @@ class OptunaSweeper(Sweeper):
                 study.enqueue_trial(trial.params | {"train.seed": seed},
                                     user_attrs={"source_trial": trial.number})
         space = plan.distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
-        launched = self._optimize(study, plan, space, budget=len(todo))
+        try:
+            launched = self._optimize(study, plan, space, budget=len(todo))
+        finally:
+            curve_worker.drain()
         self._summarize(study, plan, launched)
 
     def _open(self, name: str, identity: dict[str, Any]) -> optuna.Study:

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
-from . import sqlite_wal
+from . import mlflow_template, sqlite_wal
 from .errors import SweepError
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,10 @@ _MAX_METRICS, _MAX_PARAMS, _MAX_TAGS = 1000, 100, 100
 def client(tracking_uri: str) -> MlflowClient:
     """One client per URI and process (its store and connection pool are reused)."""
     if tracking_uri.startswith("sqlite:///"):
-        Path(tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        db = Path(tracking_uri.removeprefix("sqlite:///"))
+        db.parent.mkdir(parents=True, exist_ok=True)
         sqlite_wal.install()
+        mlflow_template.seed(db)
     return MlflowClient(tracking_uri=tracking_uri)
 
 

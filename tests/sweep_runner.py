@@ -34,3 +34,11 @@ def mlflow_runs(out: Path, experiment: str):
     client = MlflowClient(tracking_uri=f"sqlite:///{out}/mlflow.db")
     exp = client.get_experiment_by_name(experiment)
     return client.search_runs([exp.experiment_id], max_results=1000) if exp else []
+
+
+def artifact_names(out: Path, run) -> list[str]:
+    """The files logged to ``run`` (a run from ``mlflow_runs``)."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{out}/mlflow.db")
+    return [f.path for f in client.list_artifacts(run.info.run_id)]

@@ -3,7 +3,7 @@
 import pytest
 from optuna.trial import TrialState
 
-from sweep_runner import load, mlflow_runs, run_sweep
+from sweep_runner import artifact_names, load, mlflow_runs, run_sweep
 
 
 def test_sweep_resumes_without_losing_or_repeating_trials(tmp_path):
@@ -23,6 +23,8 @@ def test_sweep_resumes_without_losing_or_repeating_trials(tmp_path):
     assert len(parents) == 1, "the study's parent run must be reused on resume"
     assert len(children) == 6
     assert {c.data.tags["mlflow.parentRunId"] for c in children} == {parents[0].info.run_id}
+    # drawn by the sweeper's figure helper (sweeps/curve_worker.py), all in before the sweep ends
+    assert all(artifact_names(tmp_path, c) == ["loss_curve.png"] for c in children)
     child = children[0]
     for key in ("lr", "gamma", "eps", "optimizer", "model", "data_fingerprint", "seed", "dtype", "code_version"):
         assert key in child.data.params
@@ -64,7 +66,10 @@ def test_joblib_launcher_runs_trials_in_parallel_processes(tmp_path):
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 4
     # Workers reported intermediate values through the storage.
     assert all(len(t.intermediate_values) == 5 for t in study.trials)
-    assert len(mlflow_runs(tmp_path, "gammasweep-default")) == 5
+    runs = mlflow_runs(tmp_path, "gammasweep-default")
+    assert len(runs) == 5
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert all(artifact_names(tmp_path, c) == ["loss_curve.png"] for c in children)  # drawn in place
 
 
 def test_grid_sampler_covers_the_grid_once(tmp_path):

@@ -1,0 +1,94 @@
+"""The per-trial loss-curve PNGs, drawn and logged by a helper process off the trials' path.
+
+A figure costs ~25 ms of matplotlib and its upload ~10 ms more; a population job finishes K
+trials at once and would draw K figures in a row while the machine's other core idles (each
+worker trains on one BLAS thread). So the sweeper's own process — the basic launcher runs every
+job in it — hands each figure to one helper process and goes on; ``drain`` waits for them at the
+end of every study. Anywhere else (a joblib worker, a single run) figures are drawn in place,
+as they are if the helper cannot start or dies (the unfinished figures are then drawn in place).
+The helper ignores Ctrl-C, so figures already handed over are still logged while the sweeper
+re-queues the interrupted trials.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+
+from . import tracking
+from .curves import plot_run
+
+log = logging.getLogger(__name__)
+
+_helper: ProcessPoolExecutor | None = None
+_wanted = False
+_pending: list[tuple[Future, tuple]] = []
+
+
+def use_helper() -> None:
+    """Called by the sweeper in its own process: figures of jobs run here go to the helper."""
+    global _wanted
+    _wanted = True
+
+
+def submit(result, title: str, tracking_uri: str, run_id: str) -> None:
+    """Draw ``result``'s figure and log it to ``run_id``, in the helper if there is one."""
+    job = ({k: list(v) for k, v in result.history.items()}, result.trajectory, result.diverged,
+           title, tracking_uri, run_id)
+    helper = _start() if _wanted else None
+    if helper is None:
+        draw_and_log(*job)
+        return
+    try:
+        _pending.append((helper.submit(draw_and_log, *job), job))
+    except Exception:  # a broken pool refuses new work
+        _give_up()
+        draw_and_log(*job)
+
+
+def drain() -> None:
+    """Wait until every figure handed to the helper is logged (drawn here if the helper failed)."""
+    while _pending:
+        future, job = _pending.pop(0)
+        try:
+            future.result()
+        except Exception as e:  # the helper died: BrokenProcessPool
+            if _wanted:
+                log.warning("The figure helper stopped (%s: %s); drawing in this process from now on.",
+                            type(e).__name__, e)
+                _give_up()
+            draw_and_log(*job)
+
+
+def draw_and_log(history, trajectory, diverged, title, tracking_uri, run_id) -> None:
+    result = SimpleNamespace(history=history, trajectory=trajectory, diverged=diverged)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "loss_curve.png"
+        plot_run(result, title, path)
+        tracking.log_artifact(tracking_uri, run_id, str(path))
+
+
+def _start() -> ProcessPoolExecutor | None:
+    global _helper
+    if _helper is None:
+        try:
+            _helper = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                          initializer=_ignore_sigint)
+        except Exception as e:  # no processes allowed here: draw in place from now on
+            log.warning("No figure helper process (%s: %s); drawing in place.", type(e).__name__, e)
+            _give_up()
+    return _helper
+
+
+def _give_up() -> None:
+    global _wanted
+    _wanted = False
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
