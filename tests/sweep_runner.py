@@ -16,7 +16,8 @@ TINY = ["train.steps=20", "train.eval_every=5", "hydra.sweeper.report=false", "m
 
 def run_sweep(out: Path, *args: str, multirun: bool = True, check: bool = True) -> subprocess.CompletedProcess:
     cmd = [sys.executable, str(ROOT / "sweep.py")] + (["-m"] if multirun else [])
-    cmd += [f"output_dir={out}", *TINY, *args]
+    tiny = [t for t in TINY if t.split("=")[0] not in {a.split("=")[0] for a in args}]
+    cmd += [f"output_dir={out}", *tiny, *args]
     env = dict(os.environ, HYDRA_FULL_ERROR="0", PYTHONWARNINGS="ignore")
     proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True, env=env, timeout=600)
     if check and proc.returncode != 0:
