@@ -65,6 +65,8 @@ class OptunaSweeper(Sweeper):
         except KeyboardInterrupt:
             _die("gammasweep: interrupted. Finished trials are kept; the trials in flight were "
                  "re-queued: run the same command again to resume.", EXIT_INTERRUPTED)
+        finally:
+            curve_worker.close()
         if summaries and all(s["added"] == 0 for s in summaries):
             log.info("Every study had already reached hydra.sweeper.max_trials: nothing to add.")
             sys.exit(EXIT_BUDGET_EXHAUSTED)
@@ -94,6 +96,8 @@ class OptunaSweeper(Sweeper):
         study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, len(study.trials))
         study.pruner = make_pruner(dict(o.pruner))
         k = population_size(o.population, o.sampler.name, plan.cfg)
+        if plan.cfg.mlflow.log_curve_png:
+            curve_worker.warm_up()
         try:
             launched = self._optimize(study, plan, plan.distributions, population=k)
         finally:
