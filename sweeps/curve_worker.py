@@ -7,15 +7,19 @@ job in it — hands each figure to one helper process and goes on; ``drain`` wai
 end of every study. Anywhere else (a joblib worker, a single run) figures are drawn in place,
 as they are if the helper cannot start or dies (the unfinished figures are then drawn in place).
 The helper ignores Ctrl-C, so figures already handed over are still logged while the sweeper
-re-queues the interrupted trials.
+re-queues the interrupted trials; it exits by itself when the sweeper dies (figures it had not
+logged yet are then lost: only the PNGs, never a trial's result).
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import tempfile
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -105,7 +109,7 @@ def _start() -> ProcessPoolExecutor | None:
     if _helper is None:
         try:
             _helper = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                          initializer=_ignore_sigint)
+                                          initializer=_init_helper)
         except Exception as e:  # no processes allowed here: draw in place from now on
             log.warning("No figure helper process (%s: %s); drawing in place.", type(e).__name__, e)
             _give_up()
@@ -124,5 +128,15 @@ def _give_up() -> None:
     _wanted = False
 
 
-def _ignore_sigint() -> None:
+def _init_helper() -> None:
+    """In the helper: ignore Ctrl-C (the sweeper drains on its way out), and leave when the
+    sweeper is gone (SIGKILL, OOM): an orphan would wait on its queue forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

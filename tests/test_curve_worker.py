@@ -2,12 +2,18 @@
 
 import os
 import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from mlflow.tracking import MlflowClient
 
 from sweeps import curve_worker
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -51,3 +57,28 @@ def test_figures_of_a_dead_helper_are_drawn_in_place(runs):
         curve_worker.submit(result(3), "after", uri, run_id)
     curve_worker.drain()
     assert logged(client, ids) == [["loss_curve.png"]] * 3
+
+
+def test_the_helper_leaves_when_the_sweeper_is_killed(tmp_path):
+    script = (
+        "import os, signal, sys\n"
+        "from sweeps import curve_worker\n"
+        "curve_worker.use_helper(); curve_worker.warm_up(); curve_worker.drain()\n"
+        "print(*curve_worker._helper._processes, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    helper = int(proc.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while _alive(helper) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(helper), "the helper outlived the killed sweeper"
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return "zombie" not in f.read()
+    except FileNotFoundError:
+        return False
