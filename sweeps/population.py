@@ -6,17 +6,24 @@ K=256; mnist_mlp (110k parameters) 0.9-1.0x at every K, because its matrix produ
 dominate a step and cost K times as much stacked. Hence ``auto``: K = 65536 / parameters, rounded
 down to a power of two, at most 256, and 1 above 20k parameters.
 
-``auto`` stacks only for samplers that do not learn from results (grid, random, QMC): K trials
-are asked before any of them reports, so TPE, CMA-ES or GP would lose K-1 steps of feedback.
-An explicit integer applies to every sampler.
+``auto`` stacks K trials throughout for samplers that do not learn from results (grid, random,
+QMC). TPE, CMA-ES and GP learn from every result, so stacking would cost them K-1 steps of
+feedback, except in their start-up: their first ``n_startup_trials`` are independent random
+draws, the same draws whether they are asked one by one or together. So for them ``auto``
+stacks only those (``Population.startup_only``; the sweeper caps each batch at the start-up
+trials still to ask) and then runs one trial per job. An explicit integer applies to every
+sampler throughout.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
+import optuna
 from omegaconf import DictConfig
+from optuna.trial import TrialState
 
 from models.population import population_supported
 
@@ -24,10 +31,17 @@ from .builders import build_model
 from .errors import SweepError
 
 NON_ADAPTIVE = ("grid", "random", "qmc")
+# their first n_startup_trials are independent random draws; Optuna's defaults for the count
+RANDOM_START = {"tpe": 10, "cmaes": 1, "gp": 10}
 MAX_K, PARAMS_PER_STACK, LARGE = 256, 65_536, 20_000
 
 
-def population_size(setting, sampler: str, cfg: DictConfig) -> int:
+class Population(NamedTuple):
+    k: int                      # trials per job, at most
+    startup_only: bool = False  # only while the sampler's start-up trials are being asked
+
+
+def population_size(setting, sampler: str, cfg: DictConfig) -> Population:
     if setting != "auto":
         try:
             k = int(setting)
@@ -37,9 +51,22 @@ def population_size(setting, sampler: str, cfg: DictConfig) -> int:
             raise SweepError(
                 f"hydra.sweeper.population must be 'auto' or an integer >= 1, but got {setting!r}."
             )
-        return k
+        return Population(k)
     model = build_model(cfg)
-    if sampler not in NON_ADAPTIVE or not population_supported(model):
-        return 1
+    if (sampler not in NON_ADAPTIVE and sampler not in RANDOM_START) or not population_supported(model):
+        return Population(1)
     n = sum(p.size for p in model.init_params(np.random.default_rng(0), "float32").values())
-    return 1 if n > LARGE else min(MAX_K, 2 ** int(math.log2(PARAMS_PER_STACK / n)))
+    k = 1 if n > LARGE else min(MAX_K, 2 ** int(math.log2(PARAMS_PER_STACK / n)))
+    return Population(k, startup_only=sampler in RANDOM_START)
+
+
+def batch_k(population: Population, study: optuna.Study, sampler: dict) -> int:
+    """Trials per job for the next batch: K, or for a learning sampler the start-up trials not
+    yet asked (running and queued ones count as asked), at least 1."""
+    if not population.startup_only:
+        return population.k
+    name = str(sampler.get("name", "tpe")).lower()
+    n_startup = int(sampler.get("n_startup_trials", RANDOM_START.get(name, 0)))
+    states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+    asked = len(study.get_trials(deepcopy=False, states=states))
+    return max(1, min(population.k, n_startup - asked))

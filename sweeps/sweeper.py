@@ -28,7 +28,7 @@ from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED
 from .heartbeat import beating, finished_elsewhere
 from .plan import StudyPlan, make_plans
-from .population import population_size
+from .population import Population, batch_k, population_size
 from .samplers import make_pruner, make_sampler
 from .search_space import parse
 from .storage import open_storage, storage_errors
@@ -135,7 +135,8 @@ class OptunaSweeper(Sweeper):
         trial_link.register(o.storage, study)
         return study
 
-    def _optimize(self, study, plan: StudyPlan, space, budget: int | None = None, population: int = 1) -> int:
+    def _optimize(self, study, plan: StudyPlan, space, budget: int | None = None,
+                  population: Population = Population(1)) -> int:
         """Ask, launch and tell in batches of ``n_jobs`` until this invocation's budget is spent.
 
         Any number of workers may share the study (``shared_study``): they count and ask under the
@@ -155,7 +156,8 @@ class OptunaSweeper(Sweeper):
         with storage_errors(o.storage):   # a database lost mid-sweep: one paragraph, exit 2
             while True:
                 budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
-                batch = shared.ask(space, o.n_jobs * population, budget_left)
+                k = batch_k(population, study, dict(o.sampler))
+                batch = shared.ask(space, o.n_jobs * k, budget_left)
                 for t in batch.stale:
                     runs = tracking.close_killed_run(ml.tracking_uri, experiment_id, study.study_name, t,
                                                      retried=bool(o.retry_failed_trials))
@@ -165,7 +167,7 @@ class OptunaSweeper(Sweeper):
                     if shared.wait_for_others(batch, n_trials - launched):
                         continue
                     break
-                outcomes = self._launch(study, plan, batch.trials, parent, population)
+                outcomes = self._launch(study, plan, batch.trials, parent, k)
                 for t, outcome in zip(batch.trials, outcomes):
                     if finished_elsewhere(study, t):   # another worker presumed us dead and retried it
                         log.warning("Trial %d of %s was failed by another worker (no heartbeat for the "

@@ -183,3 +183,25 @@ def test_ctrl_c_requeues_the_trial_in_flight_and_the_same_command_finishes_it(tm
     retried = load(tmp_path, "default.mnist_mlp.mnist_5k.sgd").trials[1]
     assert retried.state == TrialState.COMPLETE and retried.user_attrs["retry_of"] == 0
     assert retried.params == study.trials[0].params
+
+
+def test_tpe_stacks_only_its_random_startup_trials_and_draws_the_same_points(tmp_path):
+    args = ["model=binary_mlp", "optimizer=rmsprop", "hydra.sweeper.sampler.name=tpe",
+            "hydra.sweeper.sampler.n_startup_trials=4", "hydra.sweeper.n_trials=6",
+            "hydra.sweeper.pruner.name=none", "train.dtype=float64", "data.options.n_train=512",
+            "data.options.n_test=256"]
+    (tmp_path / "one").mkdir()
+    (tmp_path / "auto").mkdir()
+    run_sweep(tmp_path / "one", *args, "hydra.sweeper.population=1")
+    run_sweep(tmp_path / "auto", *args)   # population=auto: binary_mlp stacks up to 32
+
+    def trials(out):
+        return load(out, "default.binary_mlp.binary_teacher.rmsprop").trials
+
+    one, auto = trials(tmp_path / "one"), trials(tmp_path / "auto")
+    for a, b in zip(one[:4], auto[:4]):   # the start-up draws: same points, same results
+        assert a.params == b.params
+        assert b.value == pytest.approx(a.value, rel=1e-9)
+    jobs = sorted(p.name for p in (tmp_path / "auto" / "multirun").glob("*/*") if p.is_dir())
+    assert len(jobs) == 3, f"4 start-up trials in one job, then one job per TPE trial: {jobs}"
+    assert len(auto) == 6 and all(t.state == TrialState.COMPLETE for t in auto)
