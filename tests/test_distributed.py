@@ -107,6 +107,7 @@ KILL_ARGS = [
     "hydra.sweeper.n_trials=6", "hydra.sweeper.max_trials=6", "hydra.sweeper.heartbeat_interval=1",
     "hydra.sweeper.grace_period=3", "hydra.sweeper.retry_failed_trials=1",
     "train.steps=40000", "train.eval_every=10000",   # ~0.6 s per trial: slow enough to kill one
+    "hydra.sweeper.population=1",   # one trial per job: auto would stack TPE's start-up trials
 ]
 
 
@@ -237,3 +238,31 @@ def test_storage_lock_excludes_other_workers_and_gives_up_clearly(backend, reque
                 pass
     with storage_lock(theirs, "study s", timeout=1):   # released
         pass
+
+
+def test_sigkilled_population_job_fails_and_retries_every_member(tmp_path):
+    """TPE's start-up trials stacked in one job (population=auto); kill it; the next run redoes each."""
+    storage, name = f"sqlite:///{tmp_path}/optuna.db", "resume.quadratic.rmsprop"
+    args = [a for a in KILL_ARGS if not a.startswith(("hydra.sweeper.population", "train."))]
+    args += ["train.steps=200000", "train.eval_every=50000"]   # a stack runs for seconds
+    first = start_sweep(tmp_path, *args)
+    deadline, running = time.monotonic() + 120, []
+    while len(running) < 2 and time.monotonic() < deadline:
+        assert first.poll() is None, first.communicate()[0][-3000:]
+        try:
+            trials = optuna.load_study(study_name=name, storage=storage).trials
+        except KeyError:
+            trials = []
+        running = [t for t in trials if t.state == TrialState.RUNNING and "mlflow_run_id" in t.user_attrs]
+        time.sleep(0.1)
+    _kill(first, storage)
+    log = run_sweep(tmp_path, *args).stdout   # the same command
+    trials = optuna.load_study(study_name=name, storage=storage).trials
+    failed = [t for t in trials if t.state == TrialState.FAIL]
+    assert sorted(t.number for t in failed) == sorted(t.number for t in running)
+    for victim in failed:
+        assert f"Trial {victim.number} of {name}: its worker died; MLflow run(s)" in log
+        retry = [t for t in trials if t.system_attrs.get("failed_trial") == victim.number]
+        assert len(retry) == 1 and retry[0].state in FINISHED and retry[0].params == victim.params
+    assert sum(t.state in FINISHED for t in trials) == 6
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
