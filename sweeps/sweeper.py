@@ -27,6 +27,7 @@ from . import curve_worker, shared_study, tracking, trial_link
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED
 from .heartbeat import beating, finished_elsewhere
+from .job_configs import JobConfigs
 from .plan import StudyPlan, make_plans
 from .population import Population, batch_k, population_size
 from .samplers import make_pruner, make_sampler
@@ -48,6 +49,9 @@ class OptunaSweeper(Sweeper):
         self.job_idx = 0
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        # job configs copied from the first of their shape instead of composed anew (job_configs.py)
+        hydra_context = HydraContext(config_loader=JobConfigs(hydra_context.config_loader),
+                                     callbacks=hydra_context.callbacks)
         self.config, self.hydra_context = config, hydra_context
         self.launcher = Plugins.instance().instantiate_launcher(
             config=config, hydra_context=hydra_context, task_function=task_function
