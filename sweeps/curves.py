@@ -24,7 +24,8 @@ def plot_run(result, title: str, path: Path) -> Path:
     has_path = result.trajectory is not None and result.trajectory.shape[1] == 2
     fig, ax, lines, path_ax = _figure(has_path)
     for key, line in zip(_CURVES, lines):
-        line.set_data(h["step"], h[key]) if h.get(key) else line.set_data([], [])
+        values = h.get(key) or []
+        line.set_data(h["step"][: len(values)], values)
     losses = [v for key in _CURVES for v in h.get(key, ())]
     if losses and min(losses) > 0:
         ax.set_yscale("log")

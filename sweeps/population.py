@@ -60,13 +60,19 @@ def population_size(setting, sampler: str, cfg: DictConfig) -> Population:
     return Population(k, startup_only=sampler in RANDOM_START)
 
 
-def batch_k(population: Population, study: optuna.Study, sampler: dict) -> int:
-    """Trials per job for the next batch: K, or for a learning sampler the start-up trials not
-    yet asked (running and queued ones count as asked), at least 1."""
+def next_batch(population: Population, study: optuna.Study, sampler: dict, n_jobs: int) -> tuple[int, int]:
+    """(trials to ask, trials per job) for the next batch of ``n_jobs`` jobs.
+
+    K per job; for a learning sampler, as many as its start-up trials not yet asked (running and
+    queued ones count as asked) spread over the jobs, then one trial per job.
+    """
     if not population.startup_only:
-        return population.k
+        return n_jobs * population.k, population.k
     name = str(sampler.get("name", "tpe")).lower()
     n_startup = int(sampler.get("n_startup_trials", RANDOM_START.get(name, 0)))
     states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
-    asked = len(study.get_trials(deepcopy=False, states=states))
-    return max(1, min(population.k, n_startup - asked))
+    left = n_startup - len(study.get_trials(deepcopy=False, states=states))
+    if left <= 1:
+        return n_jobs, 1
+    k = min(population.k, -(-left // n_jobs))
+    return min(n_jobs * k, left), k

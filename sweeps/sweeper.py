@@ -29,7 +29,7 @@ from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INT
 from .heartbeat import beating, finished_elsewhere
 from .job_configs import JobConfigs
 from .plan import StudyPlan, make_plans
-from .population import Population, batch_k, population_size
+from .population import Population, next_batch, population_size
 from .samplers import make_pruner, make_sampler
 from .search_space import parse
 from .storage import open_storage, storage_errors
@@ -102,10 +102,7 @@ class OptunaSweeper(Sweeper):
         k = population_size(o.population, o.sampler.name, plan.cfg)
         if plan.cfg.mlflow.log_curve_png:
             curve_worker.warm_up()
-        try:
-            launched = self._optimize(study, plan, plan.distributions, population=k)
-        finally:
-            curve_worker.drain()   # every trial's figure is in MLflow before the study's summary
+        launched = self._optimize(study, plan, plan.distributions, population=k)
         summary = self._summarize(study, plan, launched)
         if o.seeds.n:
             self._run_seeds(study, plan)
@@ -126,10 +123,7 @@ class OptunaSweeper(Sweeper):
                 study.enqueue_trial(trial.params | {"train.seed": seed},
                                     user_attrs={"source_trial": trial.number})
         space = plan.distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
-        try:
-            launched = self._optimize(study, plan, space, budget=len(todo))
-        finally:
-            curve_worker.drain()
+        launched = self._optimize(study, plan, space, budget=len(todo))
         self._summarize(study, plan, launched)
 
     def _open(self, name: str, identity: dict[str, Any]) -> optuna.Study:
@@ -160,8 +154,8 @@ class OptunaSweeper(Sweeper):
         with storage_errors(o.storage):   # a database lost mid-sweep: one paragraph, exit 2
             while True:
                 budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
-                k = batch_k(population, study, dict(o.sampler))
-                batch = shared.ask(space, o.n_jobs * k, budget_left)
+                n, k = next_batch(population, study, dict(o.sampler), o.n_jobs)
+                batch = shared.ask(space, n, budget_left)
                 for t in batch.stale:
                     runs = tracking.close_killed_run(ml.tracking_uri, experiment_id, study.study_name, t,
                                                      retried=bool(o.retry_failed_trials))
@@ -208,6 +202,7 @@ class OptunaSweeper(Sweeper):
 
     def _summarize(self, study: optuna.Study, plan: StudyPlan, launched: int) -> dict[str, Any]:
         """Log the study's state to its MLflow parent run (the best trial's values) and return it."""
+        curve_worker.drain()   # every trial's figure is in MLflow before the study's summary
         uri = plan.cfg.mlflow.tracking_uri
         summary = _summary(study, launched)
         parent = study.user_attrs[tracking.PARENT_ATTR]
