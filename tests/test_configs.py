@@ -51,3 +51,28 @@ def test_the_gamma_sensitivity_grid_includes_the_values_the_question_needs():
     space = str(_compose("study=gamma_sensitivity").hydra.sweeper.params["optimizer.gamma"])
     for gamma in ("0.0", "0.5", "0.9", "0.95", "0.99", "0.995", "0.999", "1.0"):
         assert gamma in space.replace(" ", "").strip("choice()").split(",")
+
+
+def _leaves(node, prefix=""):
+    """(dotted key, value) for every leaf of a plain config tree."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, f"{prefix}{k}.")
+    else:
+        yield prefix[:-1], node
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_every_preset_composes_to_its_own_settings(study):
+    """A preset is an experiment file: each value it sets wins over the base config (the
+    lightning-hydra-template order, `_self_` first), so `study=X` trains as X's file says."""
+    from omegaconf import OmegaConf
+
+    written = OmegaConf.to_container(OmegaConf.load(CONF / "study" / f"{study}.yaml"))
+    cfg = _compose(f"study={study}")
+    for key, value in _leaves(written):
+        if key.startswith("hydra.sweeper.params."):
+            composed = cfg.hydra.sweeper.params[key.removeprefix("hydra.sweeper.params.")]
+        else:
+            composed = OmegaConf.select(cfg, key)
+        assert composed == value, f"study={study}: {key} is {composed!r}, its file says {value!r}"
