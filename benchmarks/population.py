@@ -92,7 +92,7 @@ def main():
                         pop.append(t_pop)
                         seq.append(t_seq)
                         assert not any(r.diverged for r in r_pop + r_seq), "a member diverged"
-                        gap = max(gap, *(abs(a.final["test_loss"] / b.final["test_loss"] - 1)
+                        gap = max(gap, *(abs(a.final["val_loss"] / b.final["val_loss"] - 1)
                                          for a, b in zip(r_pop, r_seq)))
                     t_pop, t_seq = statistics.median(pop), statistics.median(seq)
                     print(f"{threads:>7} {name:>10} {k:>3} {t_pop:7.2f} {t_seq:7.2f} "

@@ -48,7 +48,8 @@ from .population_mlp import StackedMLP
 from .population_optimizer import keep_members
 from .population_problems import StackedProblem
 from .problems import Problem
-from .train import TrainResult, _check_args, _limit, _prepare
+from .outcome import classify
+from .train import TrainResult, _check_args, _limit, _prepare, run_baseline
 
 __all__ = ["population_supported", "train_population"]
 
@@ -71,7 +72,7 @@ def _stacked(model):
 
 def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, eval_every=100,
                      seed=0, dtype="float32", divergence_factor=100.0,
-                     on_eval=None) -> list[TrainResult]:
+                     on_eval=None, score_test=False) -> list[TrainResult]:
     """Train k members of ``model`` with ``optimizer`` for ``steps`` updates; see the module doc."""
     steps, eval_every = _check_args(steps, batch_size, eval_every, divergence_factor)
     k = _check_k(k, optimizer)
@@ -90,9 +91,13 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
             return stack.loss_and_grads(pop.params, *batches.next())
 
         def evaluate(train_losses):
+            val_loss, acc = stack.evaluate(pop.params, data.x_val, data.y_val)
+            return [{"train_loss": float(a), "val_loss": float(b), "val_accuracy": float(c)}
+                    for a, b, c in zip(train_losses, val_loss, acc)]
+
+        def test():
             test_loss, acc = stack.evaluate(pop.params, data.x_test, data.y_test)
-            return [{"train_loss": float(a), "test_loss": float(b), "test_accuracy": float(c)}
-                    for a, b, c in zip(train_losses, test_loss, acc)]
+            return [{"test_loss": float(b), "test_accuracy": float(c)} for b, c in zip(test_loss, acc)]
     else:
         if data is not None:
             raise ModelError(f"{model!r} takes no data (needs_data=False), but data was given.")
@@ -101,7 +106,10 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
             return stack.loss_and_grads(pop.params)
 
         def evaluate(_train_losses):
-            return [{"train_loss": f, "test_loss": f} for f in map(float, stack.evaluate(pop.params))]
+            return [{"train_loss": f, "val_loss": f} for f in map(float, stack.evaluate(pop.params))]
+
+        def test():
+            return [{"test_loss": float(f)} for f in stack.evaluate(pop.params)]
 
     key = getattr(stack, "trajectory_key", None)
     path = np.full((steps + 1, k, 2), np.nan) if key else None  # (step, member, 2)
@@ -111,17 +119,24 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
 
     def finish(rows, done, diverged_step=None):
         """Close the members at stack ``rows``: their result, with params as they are now."""
+        rows = list(rows)
+        diverged = diverged_step is not None
+        tests = test() if score_test and rows and not diverged else None  # the whole stack, once
         for j in rows:
             i = pop.members[j]
             history = histories[i]
-            diverged = diverged_step is not None
             final = dict(first[i]) if diverged else {
                 name: v[-1] for name, v in history.items() if name != "step"}
+            if score_test:
+                final |= first_test[i] if diverged else tests[j]
+            baseline = run_baseline(model, data, first[i], score_test)
             results[i] = TrainResult(
                 history=history, final=final, diverged=diverged, diverged_step=diverged_step,
                 steps_done=done, seconds=time.perf_counter() - start,
                 trajectory=None if path is None else _finite_prefix(path[: done + 1, i]),
-                params=stack.member(pop.params, j), eval_seconds=float(eval_seconds[i]))
+                params=stack.member(pop.params, j), eval_seconds=float(eval_seconds[i]),
+                initial=first[i] | (first_test[i] if score_test else {}), baseline=baseline,
+                outcome=classify(diverged, final, baseline))
 
     def record(step, metrics, bad):
         """Append the finite evaluations, call on_eval; return the stack rows it stops."""
@@ -149,8 +164,9 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
         if path is not None:
             path[0] = pop.params[key]
         stopped = record(0, first, np.zeros(k, bool))
+        first_test = test() if score_test else None  # at θ_0: a diverged member's test metrics
         pop.limit_train = np.array([_limit(m["train_loss"], divergence_factor) for m in first])
-        pop.limit_test = np.array([_limit(m["test_loss"], divergence_factor) for m in first])
+        pop.limit_val = np.array([_limit(m["val_loss"], divergence_factor) for m in first])
         if stopped:
             finish(stopped, 0)
             keep = pop.drop(stopped)
@@ -178,7 +194,7 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
                 t_eval = time.perf_counter()
                 metrics = evaluate(pop.since / count)
                 bad = np.array([not (all(map(math.isfinite, m.values()))
-                                     and m["test_loss"] <= pop.limit_test[j])
+                                     and m["val_loss"] <= pop.limit_val[j])
                                 for j, m in enumerate(metrics)])
                 stopped = record(step, metrics, bad)
                 finish(np.flatnonzero(bad), step, diverged_step=step)
@@ -197,7 +213,7 @@ class _Population:
         k = len(next(iter(params.values())))
         self.members = np.arange(k)  # member index of each stack row
         self.since = np.zeros(k)  # summed minibatch losses since the last evaluation
-        self.limit_train = self.limit_test = np.full(k, math.inf)
+        self.limit_train = self.limit_val = np.full(k, math.inf)
 
     def drop(self, rows):
         """Remove stack ``rows``; return the rows kept (old indices, in order)."""
@@ -206,7 +222,7 @@ class _Population:
             return keep
         self.params = self.stack.take(self.params, keep)
         self.optimizer = keep_members(self.optimizer, keep, self.params)
-        for name in ("members", "since", "limit_train", "limit_test"):
+        for name in ("members", "since", "limit_train", "limit_val"):
             setattr(self, name, getattr(self, name)[keep])
         return keep
 

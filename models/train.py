@@ -10,14 +10,18 @@ Conventions
 - Evaluations at step 0, every ``eval_every`` steps, and at the last step. Networks record
   train_loss (mean minibatch loss since the previous evaluation, i.e. of the losses at
   θ_{prev}..θ_{k-1}; at step 0 the loss of the first minibatch at θ_0, which the first update
-  uses), test_loss and test_accuracy on the full test set. Problems record f(θ_k) as both
-  train_loss and test_loss, and their whole path θ_0..θ_k as ``trajectory``.
+  uses), val_loss and val_accuracy on the full validation split. Problems record f(θ_k) as both
+  train_loss and val_loss, and their whole path θ_0..θ_k as ``trajectory``.
+- The test split is scored once, at the end, and only with ``score_test=True`` (confirmation runs
+  of settings chosen on validation): ``final`` then also holds test_loss (and test_accuracy).
 - Divergence: a loss that is not finite or exceeds ``divergence_factor`` × its step-0 value
-  (minibatch losses against the step-0 train_loss, evaluated test losses against the step-0
-  test_loss) stops the run at the step k whose parameters produced it. Then ``diverged=True``,
-  ``diverged_step = steps_done = k``, and ``final`` is the PENALTY: the step-0 (untrained)
-  metrics, so a sweep objective is always finite. ``history`` holds only the finite evaluations
-  before that; the trajectory ends at the last finite point. Overflow warnings are silenced.
+  (minibatch losses against the step-0 train_loss, evaluated validation losses against the
+  step-0 val_loss) stops the run at the step k whose parameters produced it. Then
+  ``diverged=True``, ``diverged_step = steps_done = k``, and ``final`` is the step-0 (untrained)
+  metrics. ``history`` holds only the finite evaluations before that; the trajectory ends at the
+  last finite point. Overflow warnings are silenced.
+- ``outcome`` (trained, diverged or collapsed) and the objective's penalty are defined once, in
+  ``models/outcome.py``; ``baseline`` holds what that definition compares with.
 """
 
 import math
@@ -29,12 +33,13 @@ import numpy as np
 from .batches import EpochBatches
 from .errors import ModelError
 from .flat import whole
+from .outcome import classify, constant_predictor
 
 
 @dataclass
 class TrainResult:
-    history: dict  # "step", "train_loss", "test_loss" [, "test_accuracy"] -> equal-length lists
-    final: dict  # metrics of the last evaluation, or the step-0 metrics if diverged
+    history: dict  # "step", "train_loss", "val_loss" [, "val_accuracy"] -> equal-length lists
+    final: dict  # metrics of the last evaluation (+ test_* if scored), or the step-0 metrics if diverged
     diverged: bool
     diverged_step: int | None
     steps_done: int  # optimizer updates applied
@@ -42,10 +47,13 @@ class TrainResult:
     trajectory: np.ndarray | None  # (steps_done + 1, 2) for two-parameter problems
     params: dict  # final parameters (θ at steps_done)
     eval_seconds: float = 0.0  # part of ``seconds`` spent evaluating
+    initial: dict | None = None  # the step-0 metrics (the untrained network)
+    baseline: dict | None = None  # the constant predictor's val metrics, or f(θ_0) (outcome.py)
+    outcome: str = "trained"  # trained, diverged or collapsed (models/outcome.py)
 
 
 def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100, seed=0,
-          dtype="float32", divergence_factor=100.0, on_eval=None) -> TrainResult:
+          dtype="float32", divergence_factor=100.0, on_eval=None, score_test=False) -> TrainResult:
     """Train ``model`` with ``optimizer`` for ``steps`` updates; see the module docstring."""
     steps, eval_every = _check_args(steps, batch_size, eval_every, divergence_factor)
     dtype = np.dtype(dtype)
@@ -59,8 +67,12 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
             return model.loss_and_grads(params, *batches.next())
 
         def evaluate(train_loss):
+            val_loss, acc = model.evaluate(params, data.x_val, data.y_val)
+            return {"train_loss": train_loss, "val_loss": val_loss, "val_accuracy": acc}
+
+        def test():
             test_loss, acc = model.evaluate(params, data.x_test, data.y_test)
-            return {"train_loss": train_loss, "test_loss": test_loss, "test_accuracy": acc}
+            return {"test_loss": test_loss, "test_accuracy": acc}
     else:
         if data is not None:
             raise ModelError(f"{model!r} takes no data (needs_data=False), but data was given.")
@@ -70,7 +82,10 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
 
         def evaluate(_train_loss):
             f = model.loss_and_grads(params)[0]
-            return {"train_loss": f, "test_loss": f}
+            return {"train_loss": f, "val_loss": f}
+
+        def test():
+            return {"test_loss": model.loss_and_grads(params)[0]}
 
     key = getattr(model, "trajectory_key", None)
     path = np.empty((steps + 1, 2), np.float64) if key else None
@@ -96,8 +111,9 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
         if path is not None:
             path[0] = params[key]
         record(0, first)
+        first_test = test() if score_test else {}  # at θ_0: a diverged run's test metrics
         limit_train = _limit(first["train_loss"], divergence_factor)
-        limit_test = _limit(first["test_loss"], divergence_factor)
+        limit_val = _limit(first["val_loss"], divergence_factor)
         since, count, done = 0.0, 0, 0
         for step in range(1, steps + 1):
             if step > 1:
@@ -114,7 +130,7 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
                 t_eval = time.perf_counter()
                 metrics = evaluate(since / count)
                 if not (all(map(math.isfinite, metrics.values()))
-                        and metrics["test_loss"] <= limit_test):
+                        and metrics["val_loss"] <= limit_val):
                     diverged_step = step
                     break
                 record(step, metrics)
@@ -123,6 +139,10 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
 
     diverged = diverged_step is not None
     final = dict(first) if diverged else {k: v[-1] for k, v in history.items() if k != "step"}
+    if score_test:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            final |= first_test if diverged else test()
+    baseline = run_baseline(model, data, first, score_test)
     trajectory = None
     if path is not None:
         path = path[: done + 1]
@@ -130,7 +150,20 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
         trajectory = path[: len(path) if finite.all() else int(np.argmin(finite))]
     return TrainResult(history=history, final=final, diverged=diverged,
                        diverged_step=diverged_step, steps_done=done, seconds=seconds,
-                       trajectory=trajectory, params=params, eval_seconds=eval_seconds)
+                       trajectory=trajectory, params=params, eval_seconds=eval_seconds,
+                       initial=first | first_test, baseline=baseline,
+                       outcome=classify(diverged, final, baseline))
+
+
+def run_baseline(model, data, first: dict, score_test: bool = False) -> dict:
+    """What a run must beat to count as trained (models/outcome.py): the constant predictor on
+    the validation (and scored test) split for a network, f(θ_0) for a problem."""
+    if not model.needs_data:
+        return {"val_loss": first["val_loss"]} | ({"test_loss": first["val_loss"]} if score_test else {})
+    out = constant_predictor(data.y_train, data.y_val, data.num_classes)
+    if score_test:
+        out |= constant_predictor(data.y_train, data.y_test, data.num_classes, split="test")
+    return out
 
 
 def _updater(model, optimizer, params, grads):

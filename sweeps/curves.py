@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import AutoLocator, FormatStrFormatter, LogLocator, NullFormatter, ScalarFormatter
 
-_CURVES = ("train_loss", "test_loss")
+_CURVES = ("train_loss", "val_loss")
 
 
 def plot_run(result, title: str, path: Path) -> Path:

@@ -13,6 +13,8 @@ import numpy as np
 import optuna
 from omegaconf import DictConfig
 
+from models import outcome as outcomes
+
 from . import curve_worker, tracking
 from .errors import SweepError
 from .trial_link import Pruned, Reporter
@@ -23,7 +25,8 @@ log = logging.getLogger(__name__)
 class Member:
     """Starts the child run at construction; ``complete``/``pruned``/``failed`` end it."""
 
-    def __init__(self, cfg: DictConfig, trial: optuna.Trial | None, hyperparameters: dict, fingerprint: str):
+    def __init__(self, cfg: DictConfig, trial: optuna.Trial | None, hyperparameters: dict, fingerprint: str,
+                 direction: str = "minimize"):
         self.cfg, self.trial = cfg, trial
         self.uri = cfg.mlflow.tracking_uri
         experiment_id = tracking.ensure_experiment(
@@ -36,16 +39,18 @@ class Member:
             trial.set_user_attr("mlflow_run_id", self.run_id)
         self.params = run_params(cfg, hyperparameters, fingerprint)
         self.reporter = Reporter(cfg.optimized_metric, trial)
+        self.direction = direction
 
     def complete(self, result) -> float:
-        """Log a finished (or diverged) run; returns the objective."""
+        """Log a finished run (trained, diverged or collapsed); returns the objective."""
         metric = self.cfg.optimized_metric
-        value = objective(result.final, metric)
-        final = {f"final_{k}": v for k, v in result.final.items()}
+        value = objective(result, metric, self.direction)
+        best = best_along(result.history)
+        final = {f"final_{k}": v for k, v in result.final.items()} | best
         final |= {"objective": value, "diverged": float(result.diverged),
+                  "collapsed": float(result.outcome == outcomes.COLLAPSED),
                   "train_seconds": result.seconds, "steps_done": result.steps_done}
-        state = "DIVERGED" if result.diverged else "COMPLETE"
-        tags = {"state": state, "diverged": result.diverged}
+        tags = {"state": result.outcome.upper(), "outcome": result.outcome, "diverged": result.diverged}
         tracking.log_all(self.uri, self.run_id, self.params, self.reporter.history, final, tags)
         if self.cfg.mlflow.log_curve_png:
             curve_worker.submit(result, self.name, self.uri, self.run_id)
@@ -53,10 +58,12 @@ class Member:
         if self.trial is not None:
             if result.trajectory is not None:  # the 2-D path, for the report's contour figures
                 self.trial.set_user_attr("trajectory", thin(result.trajectory).tolist())
-            for key, v in {"diverged": result.diverged, "diverged_step": result.diverged_step,
-                           "train_seconds": result.seconds}.items():
+            for key, v in {"outcome": result.outcome, "diverged": result.diverged,
+                           "diverged_step": result.diverged_step, "train_seconds": result.seconds,
+                           "seed": int(self.cfg.train.seed), "final": dict(result.final),
+                           "baseline": dict(result.baseline), **best}.items():
                 self.trial.set_user_attr(key, v)
-        log.info("%s: %s = %.6g (%s, %.2f s)", self.name, metric, value, state.lower(), result.seconds)
+        log.info("%s: %s = %.6g (%s, %.2f s)", self.name, metric, value, result.outcome, result.seconds)
         return value
 
     def pruned(self, message: str = "") -> Pruned:
@@ -75,20 +82,32 @@ def run_params(cfg: DictConfig, hyperparameters: dict, fingerprint: str) -> dict
     return dict(hyperparameters) | {
         "optimizer": cfg.optimizer.name, "model": cfg.model.name, "data": cfg.data.name,
         "data_fingerprint": fingerprint, "seed": cfg.train.seed, "dtype": cfg.train.dtype,
-        "steps": cfg.train.steps, "batch_size": cfg.train.batch_size,
+        "steps": cfg.train.steps, "batch_size": cfg.train.batch_size, "score_test": cfg.train.score_test,
         "eval_every": cfg.train.eval_every, "code_version": tracking.code_version(),
     }
 
 
-def objective(final: dict[str, float], metric: str) -> float:
-    if metric not in final:
+def objective(result, metric: str, direction: str) -> float:
+    """The optimized metric of a trained run, else the penalty (models/outcome.py)."""
+    if metric not in result.final:
         raise SweepError(
-            f"optimized_metric={metric!r} is not a metric of this run; it has: {', '.join(final)}."
+            f"optimized_metric={metric!r} is not a metric of this run; it has: "
+            f"{', '.join(result.final)} (the test split is scored only by confirmation runs: "
+            "tune on val_loss or val_accuracy)."
         )
-    value = float(final[metric])
+    value = outcomes.objective(result, metric, direction)
     if not math.isfinite(value):  # the training loop promises finite metrics; never pass NaN on
         raise SweepError(f"The run produced a non-finite {metric} ({value}).")
     return value
+
+
+def best_along(history: dict) -> dict[str, float]:
+    """The best validation loss along training and its step (next to the final value)."""
+    losses = history.get("val_loss") or []
+    if not losses:
+        return {}
+    i = min(range(len(losses)), key=losses.__getitem__)
+    return {"best_val_loss": float(losses[i]), "best_val_step": int(history["step"][i])}
 
 
 def thin(path: np.ndarray, points: int = 201) -> np.ndarray:

@@ -33,7 +33,8 @@ def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
     check_pairing(model, data, cfg)
     singles = [build_optimizer(c) for c in cfgs]            # validates every member
     fingerprint = data.fingerprint if data is not None else "none"
-    members = [Member(c, t, o.hyperparameters, fingerprint) for c, t, o in zip(cfgs, trials, singles)]
+    members = [Member(c, t, o.hyperparameters, fingerprint, task.direction(sweeper))
+               for c, t, o in zip(cfgs, trials, singles)]
     stacked = optimizers.create(cfg.optimizer.name, **stack([optimizer_hyperparameters(c) for c in cfgs]))
     stopped: dict[int, str] = {}
 
@@ -55,6 +56,7 @@ def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
             steps=cfg.train.steps, batch_size=cfg.train.batch_size, eval_every=cfg.train.eval_every,
             seed=cfg.train.seed, dtype=cfg.train.dtype,
             divergence_factor=cfg.train.divergence_factor, on_eval=on_eval,
+            score_test=cfg.train.score_test,
         )
     except BaseException:
         for member in members:

@@ -87,10 +87,19 @@ def remaining_budget(study: optuna.Study, launched: int, n_trials: int, max_tria
 
 
 def best_trials(study: optuna.Study, per: list[str], top_k: int) -> list[optuna.trial.FrozenTrial]:
-    """The ``top_k`` best complete, non-diverged trials for each combination of the ``per`` params."""
+    """The ``top_k`` best complete trials that trained (neither diverged nor collapsed,
+    models/outcome.py) for each combination of the ``per`` params."""
     groups: dict[tuple, list] = {}
     for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        if not t.user_attrs.get("diverged", False):
+        if trial_outcome(t) == "trained":
             groups.setdefault(tuple(t.params.get(k) for k in per), []).append(t)
     sign = 1 if study.direction.name == "MINIMIZE" else -1
     return [t for ts in groups.values() for t in sorted(ts, key=lambda t: sign * t.value)[:top_k]]
+
+
+def trial_outcome(t: optuna.trial.FrozenTrial) -> str | None:
+    """trained, diverged or collapsed for a COMPLETE trial (older trials: from ``diverged``);
+    None for trials that did not complete."""
+    if t.state != TrialState.COMPLETE:
+        return None
+    return t.user_attrs.get("outcome") or ("diverged" if t.user_attrs.get("diverged") else "trained")

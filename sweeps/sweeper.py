@@ -8,6 +8,7 @@ Registered with Hydra by ``hydra_plugins.gammasweep_sweeper``; configured in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import math
@@ -109,7 +110,11 @@ class OptunaSweeper(Sweeper):
         return summary
 
     def _run_seeds(self, tuned: optuna.Study, plan: StudyPlan) -> None:
-        """Re-run the best settings (per value of ``seeds.per``) with ``seeds.n`` fresh seeds."""
+        """Re-run the best settings (per value of ``seeds.per``) with ``seeds.n`` fresh seeds.
+
+        Every setting gets the same seeds (train.seed + 1 ... + n): the same initialisations and
+        minibatch orders across γ (common random numbers), so the report compares them paired.
+        """
         o = self.options
         study = self._open(f"{plan.name}.seeds", plan.identity | {"seeds_of": plan.name})
         study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()
@@ -123,7 +128,9 @@ class OptunaSweeper(Sweeper):
                 study.enqueue_trial(trial.params | {"train.seed": seed},
                                     user_attrs={"source_trial": trial.number})
         space = plan.distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
-        launched = self._optimize(study, plan, space, budget=len(todo))
+        # confirmation runs: settings chosen on validation, now scored once on the test split
+        confirm = dataclasses.replace(plan, overrides=[*plan.overrides, "train.score_test=true"])
+        launched = self._optimize(study, confirm, space, budget=len(todo))
         self._summarize(study, plan, launched)
 
     def _open(self, name: str, identity: dict[str, Any]) -> optuna.Study:

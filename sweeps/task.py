@@ -24,6 +24,11 @@ def limit_blas_threads(n: int | None) -> None:
         threadpool_limits(limits=int(n), user_api="blas")
 
 
+def direction(sweeper) -> str:
+    """The study's direction (the penalty of an untrained run depends on it)."""
+    return str(sweeper.get("direction", "minimize")) if sweeper is not None else "minimize"
+
+
 def run(cfg: DictConfig) -> float | Pruned:
     """Train once; return ``cfg.optimized_metric`` (finite: a diverged run gets its penalty).
 
@@ -31,14 +36,17 @@ def run(cfg: DictConfig) -> float | Pruned:
     """
     model, optimizer, data = build_model(cfg), build_optimizer(cfg), build_data(cfg)
     check_pairing(model, data, cfg)
-    trial = attach(HydraConfig.get().sweeper, cfg.trial.study, cfg.trial.number) if cfg.trial.study else None
-    member = Member(cfg, trial, optimizer.hyperparameters, data.fingerprint if data is not None else "none")
+    sweeper = HydraConfig.get().sweeper
+    trial = attach(sweeper, cfg.trial.study, cfg.trial.number) if cfg.trial.study else None
+    member = Member(cfg, trial, optimizer.hyperparameters, data.fingerprint if data is not None else "none",
+                    direction(sweeper))
     try:
         result = train(
             model, optimizer, data,
             steps=cfg.train.steps, batch_size=cfg.train.batch_size, eval_every=cfg.train.eval_every,
             seed=cfg.train.seed, dtype=cfg.train.dtype,
             divergence_factor=cfg.train.divergence_factor, on_eval=member.reporter,
+            score_test=cfg.train.score_test,
         )
     except optuna.TrialPruned as e:
         return member.pruned(str(e))

@@ -31,7 +31,7 @@ def runs(tmp_path, monkeypatch):
 def result(n):
     steps = list(range(0, 50 * n + 1, 50))
     return SimpleNamespace(history={"step": steps, "train_loss": [1.0 / (i + 1) for i in range(n + 1)],
-                                    "test_loss": [1.1 / (i + 1) for i in range(n + 1)]},
+                                    "val_loss": [1.1 / (i + 1) for i in range(n + 1)]},
                            trajectory=None, diverged=False)
 
 

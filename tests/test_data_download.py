@@ -175,16 +175,18 @@ def _point_mnist_at(monkeypatch, mirror):
 def test_load_mnist_end_to_end(tmp_path, mirror, monkeypatch):
     _point_mnist_at(monkeypatch, mirror)
     _, _, (x_train, y_train, x_test, y_test) = mirror
-    ds = load("mnist", cache_dir=tmp_path / "cache", dtype="float64")
-    assert ds.x_train.shape == (N_TRAIN, 784) and ds.x_test.shape == (N_TEST, 784)
-    np.testing.assert_array_equal(ds.x_train, x_train.reshape(N_TRAIN, 784) / 255.0)
+    ds = load("mnist", cache_dir=tmp_path / "cache", dtype="float64", n_val=3)
+    assert ds.x_train.shape == (N_TRAIN - 3, 784) and ds.x_test.shape == (N_TEST, 784)
+    np.testing.assert_array_equal(ds.x_train, x_train.reshape(N_TRAIN, 784)[:-3] / 255.0)
+    np.testing.assert_array_equal(ds.x_val, x_train.reshape(N_TRAIN, 784)[-3:] / 255.0)
     np.testing.assert_array_equal(ds.y_test, y_test)
-    assert ds.fingerprint.startswith(f"mnist:{N_TRAIN}+{N_TEST}x784:")
-    assert load("mnist", cache_dir=tmp_path / "cache", n_train=5).fingerprint.startswith(f"mnist:5+{N_TEST}x784:")
+    assert ds.fingerprint.startswith(f"mnist:{N_TRAIN - 3}+3+{N_TEST}x784:")
+    five = load("mnist", cache_dir=tmp_path / "cache", n_train=5, n_val=3)
+    assert five.fingerprint.startswith(f"mnist:5+3+{N_TEST}x784:")
 
 
 def test_cache_dir_from_environment(tmp_path, mirror, monkeypatch):
     _point_mnist_at(monkeypatch, mirror)
     monkeypatch.setenv("GAMMASWEEP_DATA_DIR", str(tmp_path / "envcache"))
-    load("mnist")
+    load("mnist", n_val=2)
     assert sorted(p.name for p in (tmp_path / "envcache").iterdir()) == sorted(FILES)

@@ -10,9 +10,10 @@ from models.data import DataError, load
 def test_shapes_and_defaults():
     ds = load("binary_teacher")
     assert ds.x_train.shape == (1000, 100) and ds.x_test.shape == (1000, 100)
+    assert ds.x_val.shape == (1000, 100)
     assert ds.num_classes == 2 and ds.y_train.dtype == np.int64
     assert set(np.unique(ds.y_train)) == {0, 1}
-    assert ds.fingerprint.startswith("binary_teacher:1000+1000x100:")
+    assert ds.fingerprint.startswith("binary_teacher:1000+1000+1000x100:")
     # x ~ N(0, 1): loose moment checks on 100,000 numbers
     assert abs(ds.x_train.mean()) < 0.02 and abs(ds.x_train.std() - 1) < 0.02
 
@@ -32,6 +33,7 @@ def test_smaller_n_train_is_a_prefix_and_test_set_unchanged():
     np.testing.assert_array_equal(small.x_train, full.x_train[:300])
     np.testing.assert_array_equal(small.y_train, full.y_train[:300])
     np.testing.assert_array_equal(small.x_test, full.x_test)
+    assert not np.isin(small.x_val[:, 0], small.x_train[:, 0]).any()  # held out, not shared
 
 
 @pytest.mark.parametrize("data_seed", [0, 1, 2])

@@ -117,7 +117,7 @@ def test_a_diverging_member_stops_alone(eval_every, how):
     bad = pop[1]
     assert bad.diverged and bad.diverged_step == bad.steps_done == 4
     assert bad.history["step"][-1] == (3 if how == "minibatch" else 2)
-    assert bad.final == {"train_loss": 6.45, "test_loss": 6.45}  # the penalty: step-0 metrics
+    assert bad.final == {"train_loss": 6.45, "val_loss": 6.45}  # the penalty: step-0 metrics
     np.testing.assert_allclose(bad.params["theta"], bad.trajectory[-1])  # frozen where it stopped
     assert not pop[0].diverged and not pop[2].diverged and pop[0].steps_done == 12
 
@@ -167,7 +167,7 @@ def test_float32_end_to_end(teacher):
     ref = train(net, member_optimizer("adam", hps, 0), data, steps=20, eval_every=10)
     assert all(p.dtype == np.float32 for r in pop for p in r.params.values())
     assert all(type(v) is float for ms in seen for m in ms if m for v in m.values())
-    np.testing.assert_allclose(pop[0].history["test_loss"], ref.history["test_loss"], rtol=1e-4)
+    np.testing.assert_allclose(pop[0].history["val_loss"], ref.history["val_loss"], rtol=1e-4)
     for key, p in ref.params.items():
         np.testing.assert_allclose(pop[0].params[key], p, rtol=1e-3, atol=1e-5)
 

@@ -13,14 +13,16 @@ from models.data import Dataset
 from models.train import train
 
 
-def separable(n_train=4096, n_test=512, seed=0, dtype="float64"):
+def separable(n_train=4096, n_val=512, n_test=512, seed=0, dtype="float64"):
     """Linearly separable 100-feature data: label = [x · w > 0]."""
     rng = np.random.default_rng(seed)
     w = rng.normal(size=100)
-    x = rng.normal(size=(n_train + n_test, 100))
+    x = rng.normal(size=(n_train + n_val + n_test, 100)).astype(dtype)
     y = (x @ w > 0).astype(np.int64)
-    return Dataset("separable", x[:n_train].astype(dtype), y[:n_train], x[n_train:].astype(dtype),
-                   y[n_train:], num_classes=2, fingerprint="separable:test")
+    tr, va = slice(0, n_train), slice(n_train, n_train + n_val)
+    te = slice(n_train + n_val, None)
+    return Dataset("separable", x[tr], y[tr], x[te], y[te], num_classes=2,
+                   fingerprint="separable:test", x_val=x[va], y_val=y[va])
 
 
 def run_binary(**kw):
@@ -42,11 +44,23 @@ def test_binary_mlp_learns_separable_data():
     r = run_binary(steps=300, eval_every=100)
     h = r.history
     assert h["step"] == [0, 100, 200, 300] and not r.diverged and r.steps_done == 300
-    assert h["test_loss"][-1] < 0.5 * h["test_loss"][0]
+    assert h["val_loss"][-1] < 0.5 * h["val_loss"][0]
     assert h["train_loss"][-1] < 0.5 * h["train_loss"][0]
-    assert r.final["test_accuracy"] > 0.9
+    assert r.final["val_accuracy"] > 0.9
     assert r.final == {k: v[-1] for k, v in h.items() if k != "step"}
     assert r.seconds > 0 and r.trajectory is None
+    assert r.outcome == "trained" and "test_loss" not in r.final  # tuning never sees the test split
+
+
+def test_the_test_split_is_scored_once_at_the_end_only_when_asked():
+    seen = []
+    r = run_binary(steps=300, eval_every=100, score_test=True,
+                   on_eval=lambda step, m: seen.append(set(m)))
+    assert all("test_loss" not in m for m in seen) and "test_loss" not in r.history
+    data = separable(dtype="float32")
+    loss, acc = models.create("binary_mlp").evaluate(r.params, data.x_test, data.y_test)
+    assert r.final["test_loss"] == pytest.approx(loss) and r.final["test_accuracy"] == acc
+    assert r.final["val_loss"] == r.history["val_loss"][-1] and r.final["test_loss"] != r.final["val_loss"]
 
 
 def test_float32_end_to_end():
@@ -55,7 +69,7 @@ def test_float32_end_to_end():
     assert all(p.dtype == np.float32 for p in r.params.values())
     assert [s for s, _ in seen] == r.history["step"] == [0, 20, 40, 60]
     assert all(isinstance(v, float) for _, m in seen for v in m.values())
-    assert set(seen[0][1]) == {"train_loss", "test_loss", "test_accuracy"}
+    assert set(seen[0][1]) == {"train_loss", "val_loss", "val_accuracy"}
 
 
 def test_on_eval_exceptions_propagate():
@@ -89,7 +103,8 @@ def test_divergence_on_quadratic_gives_finite_penalty(lr):
                                    eval_every=10, dtype="float32"))
     assert r.diverged and r.diverged_step == r.steps_done < 200
     start = problem.loss({"theta": problem.start})
-    assert r.final == {"train_loss": pytest.approx(start), "test_loss": pytest.approx(start)}
+    assert r.final == {"train_loss": pytest.approx(start), "val_loss": pytest.approx(start)}
+    assert r.outcome == "diverged"
     assert all(math.isfinite(v) for vals in r.history.values() for v in vals)
     assert np.isfinite(r.trajectory).all() and len(r.trajectory) <= r.steps_done + 1
     np.testing.assert_allclose(r.trajectory[0], problem.start, rtol=1e-6)
@@ -101,18 +116,19 @@ def test_divergence_on_network_gives_untrained_metrics():
     assert r.diverged and r.diverged_step is not None
     first = {k: v[0] for k, v in r.history.items() if k != "step"}
     assert r.final == first and all(map(math.isfinite, r.final.values()))
+    assert r.outcome == "diverged" and r.initial == first
 
 
 def test_problem_trajectory_and_eval_schedule():
     problem = models.create("rotated_quadratic")
     r = train(problem, optimizers.create("sgd", lr=0.05), steps=250, eval_every=100,
               dtype="float64")
-    assert r.history["step"] == [0, 100, 200, 250] and "test_accuracy" not in r.history
-    assert r.history["train_loss"] == r.history["test_loss"]
+    assert r.history["step"] == [0, 100, 200, 250] and "val_accuracy" not in r.history
+    assert r.history["train_loss"] == r.history["val_loss"]
     assert r.trajectory.shape == (251, 2)
     np.testing.assert_array_equal(r.trajectory[0], problem.start)
     np.testing.assert_array_equal(r.trajectory[-1], r.params["theta"])
-    assert r.final["test_loss"] == pytest.approx(problem.loss(r.params))
+    assert r.final["val_loss"] == pytest.approx(problem.loss(r.params))
     # SGD on a quadratic: θ_{k+1} = (I − lr H) θ_k exactly
     H = np.array([[4.2, -3.8], [-3.8, 4.2]])
     np.testing.assert_allclose(r.trajectory[1], (np.eye(2) - 0.05 * H) @ problem.start)

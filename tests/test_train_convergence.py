@@ -36,5 +36,5 @@ def test_reaches_optimum(opt_name, problem_name):
     r = train(problem, optimizers.create(opt_name, lr=lr), steps=STEPS, eval_every=STEPS,
               dtype="float64")
     assert not r.diverged
-    excess = r.final["test_loss"] - problem.optimum_loss
+    excess = r.final["val_loss"] - problem.optimum_loss
     assert -1e-12 <= excess < bound, f"{opt_name} on {problem_name}: excess loss {excess:.3g}"

@@ -19,19 +19,24 @@ from ._errors import DataError
 @dataclass(frozen=True)
 class _Spec:
     build: Callable[..., Canonical]
-    options: dict  # every allowed option -> its default; n_train / n_test are in all of them
+    options: dict  # every allowed option -> its default; n_train / n_val / n_test are in all of them
     sized: bool  # True: n_train / n_test are generation sizes passed to build; False: first-n subset
 
 
+# n_val: the validation split, held out of the stored training split (its last n_val examples;
+# binary_teacher generates n_train + n_val). MNIST and Fashion-MNIST keep 50,000 to train on, as
+# is usual; mnist_5k keeps 3,000 (300 a digit on average; its train split is a stratified shuffle).
 _SPECS = {
-    "mnist": _Spec(_mnist.mnist, {"n_train": None, "n_test": None, "cache_dir": None}, sized=False),
-    "mnist_5k": _Spec(_mnist_5k.mnist_5k, {"n_train": None, "n_test": None}, sized=False),
+    "mnist": _Spec(_mnist.mnist, {"n_train": None, "n_val": 10000, "n_test": None, "cache_dir": None},
+                   sized=False),
+    "mnist_5k": _Spec(_mnist_5k.mnist_5k, {"n_train": None, "n_val": 1000, "n_test": None}, sized=False),
     "fashion_mnist": _Spec(
-        _mnist.fashion_mnist, {"n_train": None, "n_test": None, "path": None}, sized=False
+        _mnist.fashion_mnist, {"n_train": None, "n_val": 10000, "n_test": None, "path": None},
+        sized=False,
     ),
     "binary_teacher": _Spec(
         _teacher.binary_teacher,
-        {"n_train": 1000, "n_test": 1000, "label_noise": 0.05, "data_seed": 0},
+        {"n_train": 1000, "n_val": 1000, "n_test": 1000, "label_noise": 0.05, "data_seed": 0},
         sized=True,
     ),
 }
@@ -52,7 +57,9 @@ def load(name: str, *, dtype="float32", seed: int = 0, **options) -> Dataset:
     The stored arrays of the last four (name, options) loaded are kept for the life of the process,
     so files changed on disk after a load are not re-read until another process starts.
 
-    Options for every dataset: ``n_train`` / ``n_test`` keep the first n examples of the fixed split.
+    Options for every dataset: ``n_val`` is the size of the validation split, held out of the
+    training split (its last ``n_val`` examples; fixed, whatever the seed); ``n_train`` / ``n_test``
+    then keep the first n examples of the remaining training split / the test split.
     mnist: ``cache_dir``; fashion_mnist: ``path``; binary_teacher: ``label_noise``, ``data_seed``.
     """
     spec = _SPECS.get(name) if isinstance(name, str) else None
@@ -76,17 +83,19 @@ def load(name: str, *, dtype="float32", seed: int = 0, **options) -> Dataset:
 def _canonical(name: str, options: tuple) -> tuple[Canonical, str]:
     spec = _SPECS[name]
     kwargs = dict(options)
-    n_train, n_test = kwargs.pop("n_train"), kwargs.pop("n_test")
+    n_train, n_val, n_test = kwargs.pop("n_train"), kwargs.pop("n_val"), kwargs.pop("n_test")
     if spec.sized:
-        data = spec.build(n_train=n_train, n_test=n_test, **kwargs)
+        data = spec.build(n_train=n_train + n_val, n_test=n_test, **kwargs).hold_out(n_val)
     else:
         data = spec.build(**kwargs)
+        _check_subset(name, "n_val", n_val, data.x_train.shape[0] - 1)
+        data = data.hold_out(n_val)
         _check_subset(name, "n_train", n_train, data.x_train.shape[0])
         _check_subset(name, "n_test", n_test, data.x_test.shape[0])
         data = data.first(n_train, n_test)
     arrays = {k: np.ascontiguousarray(a) for k, a in data._asdict().items() if k != "num_classes"}
     data = data._replace(**arrays)
-    for array in data[:4]:
+    for k, array in arrays.items():
         array.flags.writeable = False  # cached and shared by every Dataset made from it
     return data, fingerprint(name, data)
 
@@ -97,6 +106,11 @@ def _validated(name: str, options: dict) -> dict:
         if value is not None and (not _is_int(value) or value < 1):
             raise DataError(f"{name}: {key}={value!r} must be a positive int (or None for the whole split).")
         options[key] = None if value is None else int(value)
+    n_val = options["n_val"]
+    if not _is_int(n_val) or n_val < 1:
+        raise DataError(f"{name}: n_val={n_val!r} must be a positive int: studies tune on the "
+                        "validation split, held out of the training split.")
+    options["n_val"] = int(n_val)
     if name == "binary_teacher":
         for key in "n_train", "n_test":
             if options[key] is None:
