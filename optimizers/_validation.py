@@ -62,7 +62,7 @@ REAL_RULES: dict[str, Interval] = {
 }
 # Names other libraries use (torch's RMSprop alpha, Keras's rho), for the "did you mean" hint.
 _OTHER_NAMES = {"alpha": "gamma", "rho": "gamma", "learning_rate": "lr", "epsilon": "eps"}
-BOOL_NAMES = frozenset({"eps_in_sqrt"})
+BOOL_NAMES = frozenset({"eps_in_sqrt", "bias_correction"})
 CHOICES: dict[str, tuple[str, ...]] = {"gamma_schedule": SCHEDULES}
 
 
@@ -155,4 +155,16 @@ def resolve(
                     f"{alias}={value!r} and {target}={given[target]!r}. Pass only one of them."
                 )
             given[target] = value
-    return {name: check_value(opt, name, given.get(name, default)) for name, default in defaults.items()}
+    out = {name: check_value(opt, name, given.get(name, default)) for name, default in defaults.items()}
+    if out.get("bias_correction") and np.any(out.get("initial_square_avg", 0.0) != 0):
+        raise HyperparameterError(
+            f"{opt}: bias_correction=True divides by the average's weight, so the start value plays no "
+            f"part; initial_square_avg must stay 0, but got initial_square_avg="
+            f"{out['initial_square_avg']!r}."
+        )
+    if out.get("bias_correction") and out.get("gamma_schedule", "constant") != "constant":
+        raise HyperparameterError(
+            f"{opt}: bias_correction=True is defined for a constant γ (Adam's form); with "
+            f"gamma_schedule={out['gamma_schedule']!r} use bias_correction=False."
+        )
+    return out

@@ -21,7 +21,8 @@ def test_defaults_follow_pytorch_and_chainer():
     assert d("momentum") == d("nesterov") == {"lr": 0.01, "momentum": 0.9}
     assert d("adagrad") == {"lr": 0.01, "eps": 1e-10}
     assert d("rmsprop") == {"lr": 0.01, "gamma": 0.99, "eps": 1e-8, "eps_in_sqrt": False,
-                            "initial_square_avg": 0.0, "gamma_schedule": "constant", "gamma_tau": 1000.0}
+                            "initial_square_avg": 0.0, "gamma_schedule": "constant", "gamma_tau": 1000.0,
+                            "bias_correction": False}
     assert d("rmsprop_graves") == {"lr": 1e-4, "gamma": 0.95, "momentum": 0.9, "eps": 1e-4,
                                    "gamma_schedule": "constant", "gamma_tau": 1000.0}
     assert d("adam") == {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "gamma": 0.999}

@@ -20,12 +20,21 @@ def gamma_ref(t, gamma0, schedule, tau):
     return gamma0 if schedule == "constant" else 1 - (1 - gamma0) / (1 + t / tau)
 
 
-def rmsprop_ref(theta, grads, lr, gamma, eps, eps_in_sqrt, initial_square_avg, gamma_schedule, gamma_tau):
-    s = initial_square_avg
+def rmsprop_ref(theta, grads, lr, gamma, eps, eps_in_sqrt, initial_square_avg, gamma_schedule, gamma_tau,
+                bias_correction):
+    s, weight, product = initial_square_avg, 0.0, 1.0
     for t, g in enumerate(grads):
         gt = gamma_ref(t, gamma, gamma_schedule, gamma_tau)
         s = gt * s + (1 - gt) * g * g
-        theta -= lr * g / (math.sqrt(s + eps) if eps_in_sqrt else math.sqrt(s) + eps)
+        product *= gt
+        if bias_correction:  # s / (1 − Π γ_t), the Adam form; the plain mean of g² at γ = 1
+            weight = gt * weight + 1.0
+            s_used = s / (1 - product) if product < 1 else None
+            if s_used is None:
+                s_used = sum(x * x for x in grads[: t + 1]) / (t + 1)
+        else:
+            s_used = s
+        theta -= lr * g / (math.sqrt(s_used + eps) if eps_in_sqrt else math.sqrt(s_used) + eps)
     return theta
 
 
@@ -60,6 +69,8 @@ CASES = [
     ("rmsprop", {"initial_square_avg": 1.0, "eps_in_sqrt": True, "gamma": 0.9}),
     ("rmsprop", {"gamma_schedule": "rising", "gamma_tau": 10.0, "gamma": 0.5}),
     ("rmsprop", {"gamma_schedule": "rising", "gamma": 1.0, "eps_in_sqrt": True}),
+    ("rmsprop", {"bias_correction": True, "gamma": 0.9}),
+    ("rmsprop", {"bias_correction": True, "gamma": 1.0}),
     ("rmsprop_graves", {}),
     ("rmsprop_graves", {"lr": 1e-2, "gamma": 0.9, "momentum": 0.5, "eps": 1e-6}),
     ("rmsprop_graves", {"momentum": 0.0, "gamma": 0.0}),

@@ -24,12 +24,16 @@ def test_sweep_resumes_without_losing_or_repeating_trials(tmp_path):
     assert len(children) == 6
     assert {c.data.tags["mlflow.parentRunId"] for c in children} == {parents[0].info.run_id}
     # drawn by the sweeper's figure helper (sweeps/curve_worker.py), all in before the sweep ends
-    done = [c for c in children if c.data.tags["state"] in ("COMPLETE", "DIVERGED")]
+    done = [c for c in children if c.data.tags["outcome"] in ("trained", "diverged", "collapsed")]
     assert done and all(artifact_names(tmp_path, c) == ["loss_curve.png"] for c in done)
     child = children[0]
     for key in ("lr", "gamma", "eps", "optimizer", "model", "data_fingerprint", "seed", "dtype", "code_version"):
         assert key in child.data.params
-    assert {"test_loss", "train_loss", "objective"} <= set(child.data.metrics)
+    assert {"val_loss", "train_loss", "objective"} <= set(child.data.metrics)
+    assert "test_loss" not in child.data.metrics  # tuning trials never score the test split
+    trial = study.trials[0]
+    assert trial.user_attrs["outcome"] in ("trained", "diverged", "collapsed")
+    assert set(trial.user_attrs["final"]) == {"train_loss", "val_loss"} and trial.user_attrs["seed"] == 0
     finished = parents[0].data.metrics["n_complete"] + parents[0].data.metrics["n_pruned"]
     assert finished == 6
     assert float(parents[0].data.tags["best.optimizer.lr"]) > 0
@@ -107,7 +111,7 @@ def test_single_run_logs_one_mlflow_run(tmp_path):
     proc = run_sweep(tmp_path, "model=linear_regression", "optimizer=adam", "optimizer.lr=0.1", multirun=False)
     runs = mlflow_runs(tmp_path, "gammasweep-default")
     assert len(runs) == 1 and runs[0].data.params["optimizer"] == "adam"
-    assert "test_loss" in proc.stdout + proc.stderr
+    assert "val_loss" in proc.stdout + proc.stderr
 
 
 def test_crashed_trial_is_recorded_and_the_sweep_goes_on_up_to_max_failure_rate(tmp_path):
