@@ -15,7 +15,7 @@ from ..storage import _redact
 from ..study import IDENTITY_ATTR
 from ._table import OUTCOMES, best, open_existing, storage_url, studies, trial_table
 
-# count columns of `list`, by state or outcome; the ones no study has are left out
+# what `list` counts, by outcome (COMPLETE trials) or state; a zero is left out
 _COUNTS = ("trained", "diverged", "collapsed", "pruned", "failed", "running", "waiting")
 _STATE_COUNT = {"PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running", "WAITING": "waiting"}
 _BEST_PARAMS = ("lr", "gamma", "eps")
@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sweeps.results",
                                 description="The results of sweeps, out of the Optuna storage.")
     sub = p.add_subparsers(dest="command", required=True)
-    ls = sub.add_parser("list", parents=[where], help="one line per study: trials by outcome, best")
+    ls = sub.add_parser("list", parents=[where], help="one line per study: best trial, trials by outcome")
     ls.add_argument("--family", help="only this study family (hydra.sweeper.study_name)")
     show = sub.add_parser("show", parents=[where], help="one study's trials as a table")
     show.add_argument("study", help="the study's full name, as `list` prints it")
@@ -77,9 +77,10 @@ def list_text(st, url: str, family: str | None) -> str:
             row[p] = None if top is None else top.get(p, settings.get(p))
         rows.append(row)
     frame = pd.DataFrame(rows)
-    counts = [c for c in _COUNTS if c == "trained" or frame[c].any()]
-    frame = frame[["study", "trials", *counts, "best", *_BEST_PARAMS]]
-    return _text(frame, {"best": "{:.6g}", "gamma": "{:.4g}"})
+    # the counts in words, last: a long one runs past the right edge without shifting a column
+    frame["outcomes"] = [", ".join(f"{r[k]} {k}" for k in _COUNTS if r[k]) or "-" for r in rows]
+    return _text(frame[["study", "trials", "best", *_BEST_PARAMS, "outcomes"]],
+                 {"best": "{:.6g}", "gamma": "{:.4g}"})
 
 
 def show_text(st, url: str, name: str) -> str:
@@ -154,13 +155,14 @@ def _text(frame: pd.DataFrame, formats: dict[str, str]) -> str:
         return lambda v: "" if v is None or pd.isna(v) else (spec.format(v) if isinstance(v, float) else str(v))
     formatters = {c: fmt(formats.get(c, "{:.3g}")) for c in frame.columns}
     # names read best left-aligned, header included
-    for col in ("study", "state", "outcome"):
+    for col in ("study", "state", "outcome", "outcomes"):
         if col in frame and len(frame):
             width = max(len(col), *(len(str(v)) for v in frame[col].fillna("")))
             formatters[col] = lambda v, w=width: ("" if v is None or pd.isna(v) else str(v)).ljust(w)
             frame = frame.rename(columns={col: col.ljust(width)})
             formatters[col.ljust(width)] = formatters.pop(col)
-    return frame.to_string(index=False, formatters=formatters, na_rep="")
+    text = frame.to_string(index=False, formatters=formatters, na_rep="")
+    return "\n".join(line.rstrip() for line in text.splitlines())
 
 
 def _clip(text: str, n: int) -> str:
