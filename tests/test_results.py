@@ -60,6 +60,8 @@ def out(tmp_path_factory) -> Path:
         seeds.add_trial(_trial(value=0.2 + seed / 100, params=P | {"train.seed": seed}, source_trial=3,
                                outcome="trained"))
     m = optuna.create_study(study_name=OTHER, storage=url, direction="maximize")
+    m.set_user_attr(IDENTITY_ATTR, {"optimizer_settings": {"gamma": 0.999, "eps": 1e-8}})  # not swept
+    optuna.create_study(study_name="other.empty.sgd", storage=url)
     m.add_trial(_trial(value=0.1, params={"optimizer.lr": 0.1}, outcome="trained"))
     m.add_trial(_trial(value=0.9, params={"optimizer.lr": 0.01}, outcome="trained"))
     m.add_trial(_trial(state=TrialState.RUNNING, params={"optimizer.lr": 0.02}))
@@ -112,29 +114,32 @@ def test_list(out, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["study", "trials", "best", "lr", "gamma", "eps", "outcomes"]
     rows = {line.split()[0]: line for line in lines[1:]}
-    assert list(rows) == [TUNING, SEEDS, OTHER]
+    assert list(rows) == [TUNING, SEEDS, "other.empty.sgd", OTHER]
     # the best of a minimised study (trial 3), of a maximised one; no eps in OTHER's params
     assert rows[TUNING].split()[1:6] == ["7", "0.2", "0.001", "0.5", "1e-08"]
-    assert rows[OTHER].split()[1:4] == ["3", "0.9", "0.01"]
+    assert rows[OTHER].split()[1:6] == ["3", "0.9", "0.01", "0.999", "1e-08"]   # γ, ε: fixed
+    assert rows["other.empty.sgd"].split() == ["other.empty.sgd", "0", "-"]
     start = lines[0].index("outcomes")   # the counts, left-aligned in the last column
     assert rows[TUNING][start:] == "2 trained, 2 diverged, 1 collapsed, 1 pruned, 1 failed"
     assert rows[SEEDS][start:] == "2 trained" and rows[OTHER][start:] == "2 trained, 1 running"
     assert start < 100
     assert main(["list", "--output-dir", str(out), "--family", "other"]) == 0
     text = capsys.readouterr().out.splitlines()
-    assert len(text) == 2 and text[1].startswith(OTHER)
+    assert len(text) == 3 and text[2].startswith(OTHER)
 
 
 def test_show(out, capsys):
     assert main(["show", TUNING, "--storage", f"sqlite:///{out}/optuna.db"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"{TUNING}: 7 trials, value = test_loss (minimize)"
+    assert lines[0] == f"{TUNING}: 7 trials, minimize test_loss"
     assert lines[2].split() == ["number", "state", "outcome", "value", "lr", "gamma", "eps", "seed", "seconds"]
     rows = [line.split() for line in lines[3:10]]
     assert rows[0] == ["0", "COMPLETE", "trained", "0.31", "0.001", "0.9", "1e-08", "3", "12.5"]
     assert rows[1][:4] == ["1", "COMPLETE", "diverged", "2.3"]
     assert rows[4][:2] == ["4", "PRUNED"] and rows[5][:2] == ["5", "FAIL"] and rows[6][2] == "collapsed"
     assert lines[-1] == "trial 5 (FAIL): ValueError: boom"
+    assert main(["show", "other.empty.sgd", "--output-dir", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "(no trial yet)"
 
 
 def test_export_csv(out, tmp_path, capsys):

@@ -74,7 +74,8 @@ def list_text(st, url: str, family: str | None) -> str:
         settings = (s.user_attrs.get(IDENTITY_ATTR) or {}).get("optimizer_settings") or {}
         row["best"] = None if top is None else top["value"]
         for p in _BEST_PARAMS:  # a fixed value (not swept) comes from the study's identity
-            row[p] = None if top is None else top.get(p, settings.get(p))
+            swept = None if top is None else top.get(p)
+            row[p] = None if top is None else (swept if pd.notna(swept) else settings.get(p))
         rows.append(row)
     frame = pd.DataFrame(rows)
     # the counts in words, last: a long one runs past the right edge without shifting a column
@@ -84,13 +85,14 @@ def list_text(st, url: str, family: str | None) -> str:
 
 
 def show_text(st, url: str, name: str) -> str:
-    known = [s for s in studies(st, url) if s.study_name == name]
+    every = studies(st, url)
+    known = [s for s in every if s.study_name == name]
     if not known:
-        raise SweepError(_unknown_study(name, [s.study_name for s in studies(st, url)], url))
+        raise SweepError(_unknown_study(name, [s.study_name for s in every], url))
     s = known[0]
     table = trial_table(st, known)
     identity = s.user_attrs.get(IDENTITY_ATTR) or {}
-    metric = identity.get("optimized_metric") or "value"
+    metric = identity.get("optimized_metric") or "the value"
     direction = s.directions[0].name.lower() if len(s.directions) == 1 else "multi-objective"
     shown = table.drop(columns=["family", "study", "mlflow_run_id", "source_trial", "error",
                                 "diverged_step", "train_seconds", "datetime_start",
@@ -99,7 +101,7 @@ def show_text(st, url: str, name: str) -> str:
     shown = shown.rename(columns={"duration_s": "seconds"})
     if "seed" in shown and shown["seed"].isna().all():
         shown = shown.drop(columns="seed")
-    lines = [f"{name}: {len(table)} trials, value = {metric} ({direction})", ""]
+    lines = [f"{name}: {len(table)} trials, {direction} {metric}", ""]
     lines.append(_text(shown, {"value": "{:.6g}", "seconds": "{:.1f}", "gamma": "{:.4g}"})
                  if len(shown) else "(no trial yet)")
     errors = table[table["error"].notna()]
