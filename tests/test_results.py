@@ -190,3 +190,11 @@ def test_password_redacted(capsys, monkeypatch):
     assert main(["list", "--storage", url]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert "secret" not in err and "user:***@" in err
+
+
+def test_parquet_without_pyarrow(out, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)   # `import pyarrow` raises ImportError
+    path = tmp_path / "t.parquet"
+    assert main(["export", "--output-dir", str(out), "--output", str(path)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "pip install pyarrow" in err and err.count("\n") == 1 and not path.exists()
