@@ -1,0 +1,87 @@
+"""Checking a table of runs and pairing two of its configs by seed (common random numbers).
+
+A run is one row ``(config, seed, value)``. Two configs run with the same seed share the
+initialisation and the batch order, so their per-seed difference
+
+    d_s = value(a, s) − value(b, s)
+
+cancels the seed's effect; only seeds present for both configs are paired.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = ("config", "seed", "value")
+DIRECTIONS = ("minimize", "maximize")
+
+
+def check_direction(direction: str) -> str:
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be 'minimize' or 'maximize', but got {direction=}.")
+    return direction
+
+
+def check_level(*, alpha: float, n_resamples: int) -> None:
+    if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
+        raise ValueError(f"alpha must be a float in (0, 1), but got {alpha=}.")
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
+        raise ValueError(f"n_resamples must be a positive int, but got {n_resamples=}.")
+
+
+def check_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` reduced to ``config, seed, value``; errors name missing columns, duplicates, NaNs."""
+    if not isinstance(runs, pd.DataFrame):
+        raise TypeError(f"runs must be a pandas DataFrame, but got {type(runs).__name__}.")
+    missing = [c for c in COLUMNS if c not in runs.columns]
+    if missing:
+        raise ValueError(f"runs lacks columns {missing}; it needs {list(COLUMNS)}, "
+                         f"but has {list(runs.columns)}.")
+    runs = runs[list(COLUMNS)]
+    dup = runs.duplicated(["config", "seed"], keep=False)
+    if dup.any():
+        pairs = sorted({(c, s) for c, s in runs.loc[dup, ["config", "seed"]].itertuples(index=False)},
+                       key=repr)
+        raise ValueError(f"runs has several rows for (config, seed) {pairs}; "
+                         "each config may be run once per seed.")
+    bad = runs["value"].isna()
+    if bad.any():
+        pairs = [(c, s) for c, s in runs.loc[bad, ["config", "seed"]].itertuples(index=False)]
+        raise ValueError(f"runs has NaN values for (config, seed) {pairs}; drop or cap diverged "
+                         "runs before comparing, so that the choice is visible.")
+    return runs
+
+
+def check_config(runs: pd.DataFrame, key, name: str) -> None:
+    if key not in set(runs["config"]):
+        raise ValueError(f"{name}={key!r} is not a config of runs; the configs are "
+                         f"{sorted_configs(runs['config'].unique())}.")
+
+
+def sorted_configs(configs) -> list:
+    """Configs in their natural order, or by ``repr`` when they do not compare (mixed types)."""
+    configs = list(configs)
+    try:
+        return sorted(configs)
+    except TypeError:
+        return sorted(configs, key=repr)
+
+
+def paired(runs: pd.DataFrame, a, b) -> tuple[np.ndarray, np.ndarray]:
+    """``(x_a, x_b)``: values of configs ``a`` and ``b`` on their common seeds, sorted by seed."""
+    xa = runs.loc[runs["config"] == a].set_index("seed")["value"]
+    xb = runs.loc[runs["config"] == b].set_index("seed")["value"]
+    common = xa.index.intersection(xb.index).sort_values()
+    return xa.loc[common].to_numpy(float), xb.loc[common].to_numpy(float)
+
+
+def all_equal(d: np.ndarray) -> bool:
+    """True when every difference is the same number (the t statistics are then undefined)."""
+    return len(d) > 0 and bool(np.all(d == d[0]))
+
+
+def mean_or_nan(d: np.ndarray) -> float:
+    return float(np.mean(d)) if len(d) else math.nan
