@@ -38,7 +38,7 @@ from statsmodels.stats.weightstats import ttost_paired
 from . import _verdict
 from ._bootstrap import mean_ci
 from ._pairing import (all_equal, check_config, check_direction, check_level, check_runs,
-                       mean_or_nan, paired, sorted_configs)
+                       by_config, mean_or_nan, paired, sorted_configs)
 
 COLUMNS = ["config", "n", "mean_diff", "ci_low", "ci_high", "p_diff", "p_diff_holm", "p_equiv",
            "p_equiv_holm", "verdict", "reason", "reference", "margin", "alpha"]
@@ -76,9 +76,10 @@ def compare_paired(runs: pd.DataFrame, *, reference, margin: float, direction: s
         raise ValueError(f"margin must be a finite number > 0 in metric units, but got {margin=}.")
     check_config(runs, reference, "reference")
 
+    by = by_config(runs)
     rows = []
-    for config in sorted_configs(c for c in runs["config"].unique() if c != reference):
-        x, ref = paired(runs, config, reference)
+    for config in sorted_configs(c for c in by if c != reference):
+        x, ref = paired(by, config, reference)
         d = x - ref
         row = {"config": config, "n": len(d), "mean_diff": mean_or_nan(d),
                "p_diff": math.nan, "p_equiv": math.nan}

@@ -70,12 +70,20 @@ def sorted_configs(configs) -> list:
         return sorted(configs, key=repr)
 
 
-def paired(runs: pd.DataFrame, a, b) -> tuple[np.ndarray, np.ndarray]:
-    """``(x_a, x_b)``: values of configs ``a`` and ``b`` on their common seeds, sorted by seed."""
-    xa = runs.loc[runs["config"] == a].set_index("seed")["value"]
-    xb = runs.loc[runs["config"] == b].set_index("seed")["value"]
-    common = xa.index.intersection(xb.index).sort_values()
-    return xa.loc[common].to_numpy(float), xb.loc[common].to_numpy(float)
+def by_config(runs: pd.DataFrame) -> dict:
+    """{config: (seeds, values)} as numpy arrays, from checked ``runs`` (one pass over the table)."""
+    return {key: (g["seed"].to_numpy(), g["value"].to_numpy(float))
+            for key, g in runs.groupby("config", sort=False)}
+
+
+def paired(by: dict, a, b) -> tuple[np.ndarray, np.ndarray]:
+    """``(x_a, x_b)``: values of configs ``a`` and ``b`` on their common seeds, sorted by seed.
+
+    ``by`` is ``by_config(runs)``.
+    """
+    (seeds_a, xa), (seeds_b, xb) = by[a], by[b]
+    _, ia, ib = np.intersect1d(seeds_a, seeds_b, assume_unique=True, return_indices=True)
+    return xa[ia], xb[ib]
 
 
 def all_equal(d: np.ndarray) -> bool:

@@ -14,13 +14,11 @@ taken from these same runs, and ``selected_on_same_data`` is True: d is then bia
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from ._bootstrap import mean_ci
-from ._pairing import (check_config, check_direction, check_level, check_runs, mean_or_nan,
-                       paired)
+from ._pairing import (check_config, check_direction, check_level, check_runs, by_config,
+                       mean_or_nan, paired)
 
 
 def tunability(runs: pd.DataFrame, *, default, direction: str, best=None, alpha: float = 0.05,
@@ -36,7 +34,7 @@ def tunability(runs: pd.DataFrame, *, default, direction: str, best=None, alpha:
         best = means.idxmin() if direction == "minimize" else means.idxmax()
     else:
         check_config(runs, best, "best")
-    x_default, x_best = paired(runs, default, best)
+    x_default, x_best = paired(by_config(runs), default, best)
     d = x_default - x_best if direction == "minimize" else x_best - x_default
     low, high = mean_ci(d, alpha=alpha, n_resamples=n_resamples, random_state=random_state)
     return {"default": default, "best": best, "n": len(d), "d": mean_or_nan(d),
