@@ -3,7 +3,7 @@
 For differences d_1..d_n the interval is the (1 − α) BCa interval of mean(d) from
 ``scipy.stats.bootstrap`` (Efron's bias-corrected and accelerated percentiles of the resampled
 means). BCa is undefined when the jackknife has no spread or the resamples are degenerate; then
-the plain percentile interval is used. All differences equal gives exactly [d, d]; fewer than two
+the plain percentile interval is used. All differences equal (up to rounding) gives exactly [d, d]; fewer than two
 differences give no interval (NaN, NaN).
 """
 
@@ -15,14 +15,20 @@ import warnings
 import numpy as np
 from scipy import stats
 
+from ._pairing import all_equal
 
-def mean_ci(d: np.ndarray, *, alpha: float, n_resamples: int, random_state: int) -> tuple[float, float]:
-    """(low, high) of the (1 − alpha) bootstrap interval of ``mean(d)``; see the module docstring."""
+
+def mean_ci(d: np.ndarray, *, alpha: float, n_resamples: int, random_state: int,
+            scale: float = 0.0) -> tuple[float, float]:
+    """(low, high) of the (1 − alpha) bootstrap interval of ``mean(d)``; see the module docstring.
+
+    ``scale``: size of the values whose differences ``d`` are, for ``all_equal``'s rounding slack.
+    """
     d = np.asarray(d, dtype=float)
     if len(d) < 2:
         return math.nan, math.nan
-    if np.all(d == d[0]):
-        return float(d[0]), float(d[0])
+    if all_equal(d, scale):
+        return float(np.mean(d)), float(np.mean(d))
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             # scipy warns (DegenerateDataWarning, RuntimeWarning) when BCa is undefined; the NaN

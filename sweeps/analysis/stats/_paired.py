@@ -21,7 +21,7 @@ Per config c with n ≥ 3 pairs d_1..d_n:
 
 Verdicts use only the Holm-adjusted p-values; the rule is in ``_verdict``:
 "equivalent" if p_equiv_holm < α, else "different" if p_diff_holm < α, else "inconclusive".
-Fewer than 3 pairs: "inconclusive" with NaN p-values. All differences equal (no spread): an exact
+Fewer than 3 pairs: "inconclusive" with NaN p-values. All differences equal up to rounding (no spread): an exact
 verdict from |d| against the margin, NaN p-values, and the config left out of the Holm family.
 """
 
@@ -38,7 +38,7 @@ from statsmodels.stats.weightstats import ttost_paired
 from . import _verdict
 from ._bootstrap import mean_ci
 from ._pairing import (all_equal, check_config, check_direction, check_level, check_runs,
-                       by_config, mean_or_nan, paired, sorted_configs)
+                       by_config, mean_or_nan, paired, sorted_configs, value_scale)
 
 COLUMNS = ["config", "n", "mean_diff", "ci_low", "ci_high", "p_diff", "p_diff_holm", "p_equiv",
            "p_equiv_holm", "verdict", "reason", "reference", "margin", "alpha"]
@@ -81,14 +81,15 @@ def compare_paired(runs: pd.DataFrame, *, reference, margin: float, direction: s
     for config in sorted_configs(c for c in by if c != reference):
         x, ref = paired(by, config, reference)
         d = x - ref
+        scale = value_scale(x, ref)
         row = {"config": config, "n": len(d), "mean_diff": mean_or_nan(d),
                "p_diff": math.nan, "p_equiv": math.nan}
         row["ci_low"], row["ci_high"] = mean_ci(d, alpha=alpha, n_resamples=n_resamples,
-                                                random_state=random_state)
+                                                random_state=random_state, scale=scale)
         if len(d) < _verdict.MIN_PAIRS:
             row["verdict"], row["reason"] = _verdict.too_few(len(d))
-        elif all_equal(d):
-            row["verdict"], row["reason"] = _verdict.constant(float(d[0]), margin=margin)
+        elif all_equal(d, scale):
+            row["verdict"], row["reason"] = _verdict.constant(row["mean_diff"], margin=margin)
         else:
             row["p_diff"], row["p_equiv"] = _tests(x, ref, margin)
         rows.append(row)

@@ -58,7 +58,7 @@ def check_runs(runs: pd.DataFrame) -> pd.DataFrame:
 def check_config(runs: pd.DataFrame, key, name: str) -> None:
     if key not in set(runs["config"]):
         raise ValueError(f"{name}={key!r} is not a config of runs; the configs are "
-                         f"{sorted_configs(runs['config'].unique())}.")
+                         f"{sorted_configs(runs['config'].unique().tolist())}.")
 
 
 def sorted_configs(configs) -> list:
@@ -86,9 +86,21 @@ def paired(by: dict, a, b) -> tuple[np.ndarray, np.ndarray]:
     return xa[ia], xb[ib]
 
 
-def all_equal(d: np.ndarray) -> bool:
-    """True when every difference is the same number (the t statistics are then undefined)."""
-    return len(d) > 0 and bool(np.all(d == d[0]))
+def all_equal(d: np.ndarray, scale: float = 0.0) -> bool:
+    """True when the differences are one number up to rounding: max − min ≤ 64 ε · max(|d|, scale).
+
+    ``scale`` is the size of the values subtracted (x − y loses ε · |x| of precision), so that
+    x + c − x counts as constant; the t statistics are undefined for such differences.
+    """
+    if len(d) == 0:
+        return False
+    tol = 64 * np.finfo(float).eps * max(float(np.max(np.abs(d))), scale)
+    return bool(np.ptp(d) <= tol)
+
+
+def value_scale(x: np.ndarray, y: np.ndarray) -> float:
+    """Largest |value| of two paired samples: the ``scale`` of their differences' rounding."""
+    return float(max(np.max(np.abs(x), initial=0.0), np.max(np.abs(y), initial=0.0)))
 
 
 def mean_or_nan(d: np.ndarray) -> float:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ._bootstrap import mean_ci
 from ._pairing import (check_config, check_direction, check_level, check_runs, by_config,
-                       mean_or_nan, paired)
+                       mean_or_nan, paired, value_scale)
 
 
 def tunability(runs: pd.DataFrame, *, default, direction: str, best=None, alpha: float = 0.05,
@@ -36,6 +36,8 @@ def tunability(runs: pd.DataFrame, *, default, direction: str, best=None, alpha:
         check_config(runs, best, "best")
     x_default, x_best = paired(by_config(runs), default, best)
     d = x_default - x_best if direction == "minimize" else x_best - x_default
-    low, high = mean_ci(d, alpha=alpha, n_resamples=n_resamples, random_state=random_state)
+    scale = value_scale(x_default, x_best)
+    low, high = mean_ci(d, alpha=alpha, n_resamples=n_resamples, random_state=random_state,
+                        scale=scale)
     return {"default": default, "best": best, "n": len(d), "d": mean_or_nan(d),
             "ci_low": low, "ci_high": high, "selected_on_same_data": selected}
