@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
+from test_stats_synthetic import frozen_heap  # noqa: F401 (a fixture, used by name)
 
 from sweeps.analysis.stats import VERDICTS, compare_paired
 
@@ -33,6 +34,7 @@ def test_columns_order_and_self_description():
     assert set(t["verdict"]) <= set(VERDICTS)
 
 
+@pytest.mark.usefixtures("frozen_heap")
 def test_interval_covers_the_true_mean_difference():
     """Coverage of the 95 % BCa interval over 100 data sets of 20 paired seeds (true diff 0.02)."""
     rng = np.random.default_rng(1)

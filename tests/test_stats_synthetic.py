@@ -26,9 +26,11 @@ STUDIES = 200
 ALLOWANCE = 0.07  # 5 % + ~1.3 Monte-Carlo standard errors (see the module docstring)
 RESAMPLES = 999  # the interval does not enter the verdict; fewer resamples keep the loop fast
 
+pytestmark = pytest.mark.usefixtures("frozen_heap")
 
-@pytest.fixture(autouse=True, scope="module")
-def _frozen_heap():
+
+@pytest.fixture(scope="module")
+def frozen_heap():
     """statsmodels' Holm adjustment calls ``gc.collect()`` on every call (~0.15 s with pandas and
     scipy loaded, 2 calls per study); freezing the heap already built makes that collection cheap."""
     gc.collect()

@@ -21,9 +21,10 @@ DEFAULT_BUDGETS = range(1, 65)
 
 
 def _budgets(budgets) -> np.ndarray:
-    b = np.asarray(list(budgets))
+    given = list(budgets)
+    b = np.asarray(given)
     if b.size == 0 or not np.issubdtype(b.dtype, np.integer) or (b < 1).any():
-        raise ValueError(f"budgets must be positive ints, but got {list(budgets)!r}.")
+        raise ValueError(f"budgets must be positive ints, but got budgets={given!r}.")
     return b
 
 
