@@ -61,7 +61,8 @@ class Member:
             for key, v in {"outcome": result.outcome, "diverged": result.diverged,
                            "diverged_step": result.diverged_step, "train_seconds": result.seconds,
                            "seed": int(self.cfg.train.seed), "final": dict(result.final),
-                           "baseline": dict(result.baseline), **best}.items():
+                           "initial": dict(result.initial), "baseline": dict(result.baseline),
+                           **best}.items():
                 self.trial.set_user_attr(key, v)
         log.info("%s: %s = %.6g (%s, %.2f s)", self.name, metric, value, result.outcome, result.seconds)
         return value

@@ -13,6 +13,9 @@ from .errors import SweepError
 # A study records what its trials measured; a later invocation that would measure something
 # else (other data, steps, conventions or search space) is refused rather than mixed in.
 IDENTITY_ATTR = "gammasweep.identity"
+# The analysis protocol declared before the results are seen (hydra.sweeper.protocol): the
+# reference γ, the equivalence margin and α of the report's paired tests.
+PROTOCOL_ATTR = "gammasweep.protocol"
 
 
 def study_name(family: str, cell: dict[str, str]) -> str:

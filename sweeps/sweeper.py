@@ -26,7 +26,7 @@ from optuna.trial import TrialState
 
 from . import curve_worker, shared_study, tracking, trial_link
 from .builders import USER_ERRORS
-from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED
+from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED, SweepError
 from .heartbeat import beating, finished_elsewhere
 from .job_configs import JobConfigs
 from .plan import StudyPlan, make_plans
@@ -35,7 +35,7 @@ from .samplers import make_pruner, make_sampler
 from .search_space import parse
 from .storage import open_storage, storage_errors
 from .storage_lock import storage_lock
-from .study import best_trials, open_study, remaining_budget
+from .study import PROTOCOL_ATTR, best_trials, open_study, remaining_budget
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ class OptunaSweeper(Sweeper):
 
     def _sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
         o = self.options
+        _check_protocol(o.protocol)
         loader = self.hydra_context.config_loader
         preset = [f"{k}={v}" for k, v in (o.params or {}).items()]
         space = parse(preset + list(arguments), loader, tuple(o.split_by))
@@ -98,6 +99,7 @@ class OptunaSweeper(Sweeper):
     def _run_study(self, plan: StudyPlan) -> dict[str, Any]:
         o = self.options
         study = self._open(plan.name, plan.identity)
+        study.set_user_attr(PROTOCOL_ATTR, OmegaConf.to_container(o.protocol))  # the latest declared
         study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, len(study.trials))
         study.pruner = make_pruner(dict(o.pruner))
         k = population_size(o.population, o.sampler.name, plan.cfg)
@@ -300,6 +302,17 @@ def _report(o: DictConfig, cfg: DictConfig) -> None:
         tracking_uri=cfg.mlflow.tracking_uri, experiment_name=cfg.mlflow.experiment_name,
     )
     log.info("Report: %s", path)
+
+
+def _check_protocol(p: DictConfig) -> None:
+    """The report's declared test settings, checked before any study is touched."""
+    checks = {"reference_gamma": (lambda v: 0 <= v <= 1, "a γ in [0, 1]"),
+              "margin": (lambda v: v > 0 and math.isfinite(v), "a finite number > 0"),
+              "alpha": (lambda v: 0 < v < 1, "a number in (0, 1)")}
+    for key, (ok, allowed) in checks.items():
+        value = p.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
+            raise SweepError(f"hydra.sweeper.protocol.{key}={value!r} is not allowed; it must be {allowed}.")
 
 
 def _die(message: str, code: int) -> None:

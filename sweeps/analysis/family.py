@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import seeds, verdicts
+from . import confirmation, seeds, verdicts
 from .divergence import divergence_rate
 from .gamma_one import gamma_one
 from .importance import COLUMNS as IMPORTANCE_COLUMNS
@@ -32,6 +32,9 @@ class VariantResult:
     tunability: pd.DataFrame
     noise: float                   # pooled σ over seeds (NaN without seed re-runs)
     tolerance: verdicts.Tolerance
+    protocol: dict                 # the declared reference γ, margin and α (confirmation.py)
+    confirmation: pd.DataFrame     # paired comparison of every γ with the reference (the verdicts)
+    confirm_means: pd.DataFrame    # per γ: confirmation runs, mean and std of the test metric
 
 
 @dataclass
@@ -54,7 +57,7 @@ def analyse(family: str, trials: pd.DataFrame, studies: pd.DataFrame) -> FamilyA
     return FamilyAnalysis(
         family=family, trials=trials, studies=studies,
         importances=_importances(trials, studies),
-        variants=[r for r in (_variant(v) for v in sorted(gamma_variants(trials), key=_question_first))
+        variants=[r for r in (_variant(v, studies) for v in sorted(gamma_variants(trials), key=_question_first))
                   if not r.curve.empty],  # a convention with no complete trial has no curve
         gamma_one=gamma_one(trials), schedule=schedule_verdict(trials),
         optimizers=optimizer_table(trials),
@@ -66,8 +69,9 @@ def _question_first(v: Variant) -> tuple:
     return (v.tuning["optimizer"].iloc[0] != "rmsprop", v.name)
 
 
-def _variant(v: Variant) -> VariantResult:
+def _variant(v: Variant, studies: pd.DataFrame) -> VariantResult:
     c = curve(v)
+    proto = confirmation.protocol(v, studies)
     noise = seeds.noise(seeds.groups(v.seeds))
     best = c["best"].min() if v.direction == "minimize" else c["best"].max()
     goal = target(v)
@@ -75,6 +79,8 @@ def _variant(v: Variant) -> VariantResult:
         variant=v, curve=c, lr_gamma=lr_gamma(v), divergence=divergence_rate(v), target=goal,
         speed=steps_to_target(v, goal), tunability=tunability(v), noise=noise,
         tolerance=verdicts.tolerance(noise, best if len(c) else math.nan),
+        protocol=proto, confirmation=confirmation.compare(v, proto),
+        confirm_means=confirmation.means(v),
     )
 
 

@@ -22,15 +22,17 @@ from optuna.trial import TrialState
 
 from ..errors import SweepError
 from ..storage import open_storage
-from ..study import IDENTITY_ATTR
+from ..study import IDENTITY_ATTR, PROTOCOL_ATTR
 from ..tracking import PARENT_ATTR
 
 SEEDS_SUFFIX = ".seeds"
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 # Columns every trials table has, even when no study of the family has the value.
 NUMERIC = ("lr", "gamma", "eps", "initial_square_avg", "seed", "source_trial", "value",
-           "diverged_step", "train_seconds")
-TEXT = ("gamma_schedule", "eps_in_sqrt", "mlflow_run_id", "error")
+           "diverged_step", "train_seconds", "best_val_loss", "best_val_step")
+TEXT = ("gamma_schedule", "eps_in_sqrt", "bias_correction", "mlflow_run_id", "error", "outcome")
+# Per-trial dicts of metrics (user attributes): flattened to columns ``<attr>_<metric>``.
+METRIC_ATTRS = ("final", "initial", "baseline")
 # what sweeps/plan.py puts in every identity; any other key is a split key (split_by)
 _IDENTITY_FIELDS = {"model", "data", "optimizer", "data_fingerprint", "optimizer_settings", "train",
                     "optimized_metric", "search_space", "seeds_of"}
@@ -71,7 +73,8 @@ def load_studies(storage: str | optuna.storages.BaseStorage, family: str) -> pd.
     for r in rows:  # a seed study measures what its tuning study measured
         base = by_name.get(r["tuning_study"])
         if r["role"] == "seeds" and base is not None:
-            for key in ("model", "data", "optimizer", "metric", "settings", "train", "distributions"):
+            for key in ("model", "data", "optimizer", "metric", "settings", "train", "distributions",
+                        "protocol"):
                 r[key] = r[key] or base[key]
             r["label"] = base["label"]
     return pd.DataFrame(rows)
@@ -99,6 +102,13 @@ def load_family(storage: str | optuna.storages.BaseStorage, family: str) -> pd.D
     return frame
 
 
+def _outcome(t: optuna.trial.FrozenTrial) -> str | None:
+    """models/outcome.py's word, recorded by the trial; older trials: from ``diverged``."""
+    if t.state != TrialState.COMPLETE:
+        return None
+    return t.user_attrs.get("outcome") or ("diverged" if t.user_attrs.get("diverged") else "trained")
+
+
 def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
     name = study.study_name
     identity = study.user_attrs.get(IDENTITY_ATTR) or {}
@@ -116,6 +126,7 @@ def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
         "train": identity.get("train") or {},
         "distributions": _distributions(study, identity),
         "parent_run_id": study.user_attrs.get(PARENT_ATTR),
+        "protocol": study.user_attrs.get(PROTOCOL_ATTR) or {},
     }
 
 
@@ -150,8 +161,14 @@ def _trial_row(t: optuna.trial.FrozenTrial, s) -> dict[str, Any]:
         "diverged": bool(ua.get("diverged", False)), "diverged_step": ua.get("diverged_step"),
         "source_trial": ua.get("source_trial"), "mlflow_run_id": ua.get("mlflow_run_id"),
         "train_seconds": ua.get("train_seconds"), "error": ua.get("error"),
+        "outcome": _outcome(t), "best_val_loss": ua.get("best_val_loss"),
+        "best_val_step": ua.get("best_val_step"),
         "curve": dict(sorted(t.intermediate_values.items())),  # step -> optimized metric
     }
+    if "seed" not in row or row["seed"] is None:
+        row["seed"] = ua.get("seed", (getattr(s, "train", None) or {}).get("seed"))
+    for attr in METRIC_ATTRS:
+        row |= {f"{attr}_{k}": v for k, v in (ua.get(attr) or {}).items()}
     return row
 
 

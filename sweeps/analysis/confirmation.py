@@ -1,0 +1,127 @@
+"""The evidence behind every verdict: confirmation runs compared paired, against a declared γ.
+
+Protocol (the study's ``gammasweep.protocol``, declared in ``hydra.sweeper.protocol`` before the
+results are seen):
+1. Tune on validation: for each γ the sweep picks its best setting (lr, ε re-tuned) by the
+   validation metric of the tuning trials.
+2. Confirm on test: ``hydra.sweeper.seeds`` re-runs each picked setting on the seeds
+   train.seed + 1 … + n — the same seeds for every γ (common random numbers: the same
+   initialisations and minibatch orders) — and scores the test split once, at the end.
+3. Compare paired: every γ against ``reference_gamma`` on the test metric, seed by seed
+   (``stats.compare_paired``: BCa interval of the mean difference, paired t-test and TOST against
+   ±``margin``, Holm across the γ values; verdicts *different*, *equivalent*, *inconclusive*).
+
+A confirmation run that did not train (diverged or collapsed, ``models/outcome.py``) counts with
+its penalty, the worse of its untrained and its constant-predictor test metric, as in tuning.
+Tuning values are never compared: a best-of-many single run is biased (the winner's curse).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from models.outcome import TRAINED, penalty
+
+from .direction import best_index
+from .stats import compare_paired
+from .variants import Variant
+
+TEST_OF = {"val_loss": "test_loss", "val_accuracy": "test_accuracy"}
+DEFAULT_PROTOCOL = {"reference_gamma": 0.99, "margin": 0.01, "alpha": 0.05}
+RUN_COLUMNS = ["config", "seed", "value", "outcome", "source_trial", "lr", "eps"]
+
+
+def test_metric(metric: str) -> str:
+    """The test-split metric that confirms a study tuned on ``metric``."""
+    return TEST_OF.get(metric, metric)
+
+
+def protocol(v: Variant, studies: pd.DataFrame | None = None) -> dict:
+    """The variant's declared protocol (stored with its study), the defaults filled in."""
+    declared = {}
+    if studies is not None and "protocol" in studies:
+        rows = studies[studies["study"] == v.study]
+        declared = rows["protocol"].iloc[0] if len(rows) and isinstance(rows["protocol"].iloc[0], dict) else {}
+    return DEFAULT_PROTOCOL | {k: declared[k] for k in DEFAULT_PROTOCOL if k in declared}
+
+
+def runs(v: Variant) -> pd.DataFrame:
+    """One row per confirmation run: γ (``config``), seed and its test value (or penalty).
+
+    When a γ has several re-run settings (``seeds.top_k`` > 1), the one best on validation in
+    tuning is kept, so each γ has one setting, chosen without looking at the test split.
+    """
+    done = v.seeds[v.seeds["state"] == "COMPLETE"]
+    if done.empty:
+        return pd.DataFrame(columns=RUN_COLUMNS)
+    metric = test_metric(v.metric)
+    picked = _picked_sources(v, done)
+    rows = []
+    for _, r in done[done["source_trial"].isin(picked) | done["source_trial"].isna()].iterrows():
+        rows.append({"config": float(r["gamma"]), "seed": int(r["seed"]),
+                     "value": _value(r, metric, v.direction), "outcome": r.get("outcome"),
+                     "source_trial": r["source_trial"], "lr": r.get("lr"), "eps": r.get("eps")})
+    out = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    return out[out["value"].notna()].drop_duplicates(["config", "seed"], keep="first")
+
+
+def compare(v: Variant, proto: dict, *, n_resamples: int = 9999) -> pd.DataFrame:
+    """``stats.compare_paired`` of the variant's confirmation runs; an empty frame without any,
+    and every γ *inconclusive* when the reference γ has no confirmation run."""
+    r = runs(v)
+    if r.empty:
+        return pd.DataFrame()
+    ref = _reference_key(r["config"], proto["reference_gamma"])
+    if ref is None:
+        return pd.DataFrame({
+            "config": sorted(r["config"].unique()), "n": 0, "verdict": "inconclusive",
+            "reason": f"the reference γ = {proto['reference_gamma']:g} has no confirmation run",
+        })
+    return compare_paired(r[["config", "seed", "value"]], reference=ref, margin=float(proto["margin"]),
+                          direction=v.direction, alpha=float(proto["alpha"]), n_resamples=n_resamples)
+
+
+def means(v: Variant) -> pd.DataFrame:
+    """Per γ: confirmation runs, their mean test value and standard deviation, outcomes."""
+    r = runs(v)
+    if r.empty:
+        return pd.DataFrame(columns=["config", "n", "mean", "std", "n_trained", "lr", "eps"])
+    g = r.groupby("config", sort=True)
+    return pd.DataFrame({
+        "n": g.size(), "mean": g["value"].mean(), "std": g["value"].std(ddof=1),
+        "n_trained": g["outcome"].apply(lambda o: int((o == TRAINED).sum())),
+        "lr": g["lr"].first(), "eps": g["eps"].first(),
+    }).reset_index()
+
+
+def _value(r: pd.Series, metric: str, direction: str) -> float:
+    final = r.get(f"final_{metric}", math.nan)
+    if r.get("outcome") in (None, TRAINED) or (isinstance(r.get("outcome"), float)):
+        return float(final) if final is not None else math.nan
+    initial = {metric: r.get(f"initial_{metric}", math.nan)}
+    baseline = {metric: r.get(f"baseline_{metric}", math.nan)}
+    if not any(isinstance(x, float) and math.isfinite(x) for x in (*initial.values(), *baseline.values())):
+        return float(final)
+    return penalty(initial, baseline, metric, direction)
+
+
+def _picked_sources(v: Variant, done: pd.DataFrame) -> set:
+    """Per γ, the re-run setting whose tuning trial was best on validation."""
+    sources = done["source_trial"].dropna().unique()
+    tuned = v.tuning[v.tuning["number"].isin(sources)]
+    picked = set()
+    for _, g in tuned.groupby("gamma"):
+        i = best_index(g["value"], v.direction)
+        if i is not None:
+            picked.add(g.loc[i, "number"])
+    return picked
+
+
+def _reference_key(configs: pd.Series, reference: float):
+    """The config value equal to the declared reference γ (float-tolerant), or None."""
+    for c in configs.unique():
+        if math.isclose(float(c), float(reference), rel_tol=0, abs_tol=1e-12):
+            return c
+    return None

@@ -1,0 +1,18 @@
+"""Inference over seed-paired runs: pure functions of ``config, seed, value`` tables.
+
+    table = compare_paired(runs, reference=0.99, margin=0.01, direction="minimize")
+    curves = expected_best_by(trials, group="gamma", direction="minimize")
+    t = tunability(runs, default=0.99, best=gamma_chosen_on_validation, direction="minimize")
+
+``compare_paired`` gives each config one of three verdicts against the reference
+("equivalent", "different", "inconclusive") from Holm-adjusted TOST and paired t-tests;
+``expected_best`` is the expected best of B trials; ``tunability`` the gain of tuning over a
+default with a bootstrap interval.
+"""
+
+from ._budget import expected_best, expected_best_by
+from ._paired import compare_paired
+from ._tunability import tunability
+from ._verdict import VERDICTS
+
+__all__ = ["VERDICTS", "compare_paired", "expected_best", "expected_best_by", "tunability"]
