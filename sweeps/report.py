@@ -84,7 +84,10 @@ def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | No
         f"{len(tuning)} tuning stud{'y' if len(tuning) == 1 else 'ies'} "
         f"({n_seeds} seed re-run stud{'y' if n_seeds == 1 else 'ies'}), "
         f"{n_trials} complete trials, from the Optuna storage `{_redact(storage)}`. Every sentence "
-        "below is generated from these trials; thresholds are in `sweeps/analysis/verdicts.py`.\n"
+        "below is generated from these trials. Verdicts (*different*, *equivalent*, *inconclusive*) "
+        "come only from paired tests of the confirmation runs on the test split "
+        "(`sweeps/analysis/confirmation.py`, `sweeps/analysis/stats/`); tuning values are "
+        "descriptive.\n"
     )
     parts = [
         head, "\n## Summary\n\n" + "\n".join(summary(a)) + "\n",

@@ -11,14 +11,17 @@ import math
 import pandas as pd
 
 from . import verdicts
+from .confirmation import test_metric
 from .direction import best_index
 from .family import FamilyAnalysis, VariantResult
+from .stats import VERDICTS
 
 
 def summary(a: FamilyAnalysis) -> list[str]:
     """Markdown bullet lines: one per γ study, then γ = 1, the schedule and the optimizers."""
     lines = []
     lines += [variant_sentence(r, a.importances) for r in a.variants]
+    lines += fixed_lr_sentences(a)
     if not a.variants:
         lines.append("No study of this family sweeps γ, so the sensitivity question is not answered "
                      "here; `python sweep.py -m study=gamma_sensitivity` produces such studies.")
@@ -26,9 +29,9 @@ def summary(a: FamilyAnalysis) -> list[str]:
     lines += [schedule_sentence(row) for row in a.schedule.to_dict("records")]
     lines += optimizer_sentences(a.optimizers)
     if not a.has_seeds:
-        lines.append("No seed re-runs (`<study>.seeds`) exist in this family: every number is a "
-                     "single run, and differences are judged against a tolerance of "
-                     f"{verdicts.RELATIVE_TOLERANCE:.0%} of the best value instead of measured seed noise.")
+        lines.append("No confirmation runs (`<study>.seeds`) exist in this family: every number is "
+                     "a single tuning run on the validation split, and no comparison gets a verdict "
+                     "other than *inconclusive*.")
     return [f"- {line}" for line in lines]
 
 
@@ -49,33 +52,62 @@ def curve_numbers(r: VariantResult) -> dict:
 
 
 def variant_sentence(r: VariantResult, importances: pd.DataFrame) -> str:
+    """The answer for one variant: verdicts only from the paired tests of its confirmation runs."""
     v, n = r.variant, curve_numbers(r)
     if n["best_row"] is None:
         return f"**{v.name}**: no complete trial at γ < 1."
     b, c = n["best_row"], r.curve[r.curve["gamma"] < 1.0]
-    per_point = c["n"].sum() / max(n["points"], 1)
-    done = r.variant.tuning[r.variant.tuning["state"] == "COMPLETE"]
+    done = v.tuning[v.tuning["state"] == "COMPLETE"]
     swept = done["gamma"][done["gamma"] < 1.0]  # the values themselves, not bin centres
-    text = (
-        f"**{v.name}** ({v.metric}, {v.direction}): with lr re-tuned, the best {v.metric} varies by "
-        f"{n['spread']:.3g} across γ ∈ [{swept.min():.4g}, {swept.max():.4g}] "
-        f"({n['points']} γ points, {per_point:.1f} trials each on average); best {b['best']:.4g} at "
-        f"γ {b['span']} (lr = {b['best_lr']:.3g}). At a fixed lr = {c['fixed_lr'].iloc[0]:.3g} it "
-        f"varies by {n['fixed_spread']:.3g} over the {n['fixed_points']} γ points that have trials "
-        f"there. Within the tolerance ({r.tolerance.how}) of the best: γ {', '.join(n['near'])}. "
-        f"Verdict: {verdicts.sensitivity_word(n['spread'], n['fixed_spread'], r.tolerance)}."
-    )
-    pruned = int((r.variant.tuning["state"] == "PRUNED").sum())
+    text = (f"**{v.name}**: tuning ({len(done)} trials, {v.metric}) swept γ ∈ [{swept.min():.4g}, "
+            f"{swept.max():.4g}] with lr re-tuned per γ; best {b['best']:.4g} at γ {b['span']} "
+            f"(lr = {b['best_lr']:.3g}; a best-of-many single run, not an estimate). "
+            + confirmation_clause(r))
+    pruned = int((v.tuning["state"] == "PRUNED").sum())
     if pruned:
         text += f" {pruned} pruned runs are left out (stopped early, they have no final value)."
-    if per_point < verdicts.MIN_TRIALS_PER_POINT:
-        text += (f" With under {verdicts.MIN_TRIALS_PER_POINT} trials per γ point, lr is barely "
-                 "re-tuned: read this curve as indicative (more trials, or the grid sampler, fix that).")
-    diverged = c[c["best_diverged"]]["span"]
-    if len(diverged):
-        text += (f" (At γ {', '.join(diverged)} every run diverged: those points hold the penalty, "
-                 "the untrained value.)")
-    return text + _importance_clause(importances, v.study) + _tunability_clause(r)
+    return text + _importance_clause(importances, v.study)
+
+
+def confirmation_clause(r: VariantResult) -> str:
+    """What the paired confirmation runs say; *inconclusive* whenever they cannot decide."""
+    t, p = r.confirmation, r.protocol
+    metric = test_metric(r.variant.metric)
+    if t.empty:
+        return ("Verdict: **inconclusive** — no confirmation runs (set hydra.sweeper.seeds.n ≥ 3 to "
+                f"re-run each γ's best setting on paired seeds and score {metric} once).")
+    head = (f"Confirmation on paired seeds, {metric} against γ = {p['reference_gamma']:g} "
+            f"(margin ±{p['margin']:g}, Holm α = {p['alpha']:g}): ")
+    parts = []
+    for word in VERDICTS:
+        rows = t[t["verdict"] == word]
+        if len(rows):
+            parts.append(f"{word} at γ " + ", ".join(_diff(x) for x in rows.to_dict("records")))
+    counts = {w: int((t["verdict"] == w).sum()) for w in VERDICTS}
+    if counts["different"]:
+        overall = (f"γ matters with lr re-tuned: {counts['different']} of {len(t)} γ values differ "
+                   f"from γ = {p['reference_gamma']:g}")
+    elif counts["equivalent"] == len(t):
+        overall = (f"insensitive to γ within ±{p['margin']:g} over the {len(t)} γ values compared "
+                   "(every one equivalent)")
+    else:
+        overall = (f"inconclusive: {counts['inconclusive']} of {len(t)} γ values neither differ nor "
+                   "are equivalent at this number of seeds")
+    return head + "; ".join(parts) + f". Verdict: **{overall}**."
+
+
+def _diff(x: dict) -> str:
+    """``0.9 (+0.012 [0.004, 0.020], n = 10)``: the mean paired difference and its 95% interval."""
+    if not isinstance(x.get("mean_diff"), float) or not math.isfinite(x["mean_diff"]):
+        return f"{x['config']:g} (n = {int(x.get('n', 0) or 0)}; {x.get('reason') or 'not tested'})"
+    ci = (f" [{fmt(x['ci_low'])}, {fmt(x['ci_high'])}]"
+          if math.isfinite(x.get("ci_low", math.nan)) else "")
+    return f"{x['config']:g} ({fmt(x['mean_diff'], signed=True)}{ci}, n = {int(x['n'])})"
+
+
+def fmt(x: float, signed: bool = False) -> str:
+    """The one number format of sentences and tables (a test reads both)."""
+    return f"{x:+.3g}" if signed else f"{x:.3g}"
 
 
 def _importance_clause(imp: pd.DataFrame, study: str) -> str:
@@ -108,9 +140,10 @@ def _tunability_clause(r: VariantResult) -> str:
 def gamma_one_sentence(row: dict) -> str:
     s0 = row["initial_square_avg"]
     conv = f"s₀ = {s0:g}" if _finite(s0) else "its only convention"
-    text = (f"γ = 1 on {row['problem']} with {row['optimizer']} ({conv}): best {row['best_at_1']:.4g} "
-            f"({row['n_at_1']} trials, {row['divergence_at_1']:.0%} diverged) vs {row['best_below_1']:.4g} "
-            f"at γ = {row['gamma_below_1']:g}; {row['verdict']}. Why: {row['explanation']}.")
+    text = (f"γ = 1 on {row['problem']} with {row['optimizer']} ({conv}, ε in √: {row['eps_in_sqrt']}): "
+            f"{row['verdict']} in tuning; best {row['best_at_1']:.4g} at lr = {row['lr_at_1']:.3g} vs "
+            f"{row['best_below_1']:.4g} at γ = {row['gamma_below_1']:g} (single tuning runs, "
+            f"descriptive). Why: {row['explanation']}.")
     if _finite(row["sgd_best"]):
         text += f" SGD's best on the same problem: {row['sgd_best']:.4g}."
     return text
@@ -132,15 +165,43 @@ def optimizer_sentences(table: pd.DataFrame) -> list[str]:
         b = g.loc[best_index(g["best"], d)]
         seed = (f", {b['seed_mean']:.4g} ± {b['seed_std']:.2g} over {b['seed_n']} seeds"
                 if b["seed_n"] > 1 else "")
-        stds = g["seed_std"].dropna()
-        tol = verdicts.tolerance(float((stds ** 2).mean() ** 0.5) if len(stds) else math.nan, b["best"])
-        tied = [r["name"] for _, r in g.iterrows()
-                if r.name != b.name and abs(r["best"] - b["best"]) <= tol.value]
-        tie = (f"; within the tolerance ({tol.how}) of it: {', '.join(tied)}" if tied
-               else f"; no other optimizer within the tolerance ({tol.how})")
-        out.append(f"Best of the {len(g)} studies on {prob}: {b['name']} with "
-                   f"{b['metric']} {b['best']:.4g}{seed}{tie}.")
+        out.append(f"Best tuning run of the {len(g)} studies on {prob}: {b['name']} with "
+                   f"{b['metric']} {b['best']:.4g}{seed} (descriptive: optimizers are not compared "
+                   "by a paired test here).")
     return out
+
+
+def fixed_lr_sentences(a: FamilyAnalysis) -> list[str]:
+    """At a fixed lr, fairly: the spread over γ at every lr of the grid, not at the winner's lr."""
+    out = []
+    for r in a.variants:
+        t = fixed_lr_table(r)
+        if t.empty:
+            continue
+        parts = ", ".join(f"{fmt(x['lr'])}: {fmt(x['spread'])} ({int(x['gammas'])} γ)"
+                          for x in t.to_dict("records"))
+        out.append(f"**{r.variant.name}** at a fixed lr (tuning runs, {r.variant.metric}, descriptive): "
+                   f"the spread of the best value over γ < 1 at each lr of the grid — {parts}.")
+    return out
+
+
+def fixed_lr_table(r: VariantResult) -> pd.DataFrame:
+    """Per grid lr: the spread (max − min) over γ < 1 of the best value at that lr, and how many
+    γ values have a trained run there. Only for a grid over lr (≤ 12 distinct values)."""
+    from .sensitivity import complete
+
+    done = complete(r.variant.tuning)
+    done = done[done["gamma"] < 1.0]
+    lrs = sorted(done["lr"].dropna().unique())
+    if not lrs or len(lrs) > 12:
+        return pd.DataFrame(columns=["lr", "spread", "gammas"])
+    rows = []
+    for lr in lrs:
+        at = done[done["lr"] == lr]
+        best = at.groupby("gamma")["value"].min() if r.variant.direction == "minimize" \
+            else at.groupby("gamma")["value"].max()
+        rows.append({"lr": lr, "spread": float(best.max() - best.min()), "gammas": len(best)})
+    return pd.DataFrame(rows)
 
 
 def _spread(values: pd.Series) -> float:

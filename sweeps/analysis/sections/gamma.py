@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
+from ..confirmation import test_metric
 from ..family import FamilyAnalysis
+from ..summary import fmt
 from ..figures._names import variant_file
 from ..points import GAMMA_EDGES
 from ..speed import TARGET_QUANTILE
@@ -28,7 +32,8 @@ def sensitivity_section(a: FamilyAnalysis) -> str:
     if not a.has_seeds:
         out.append("_No seed re-runs in this family: no bands; each point is a single run._\n")
     for r in a.variants:
-        out += [f"### {r.variant.name}", image(variant_file("sensitivity", r.variant.name), "sensitivity"),
+        out += [f"### {r.variant.name}", confirmation_table(r),
+                image(variant_file("sensitivity", r.variant.name), "sensitivity"),
                 table(r.curve, {
                     "γ": "span", "trials": "n", "best (lr re-tuned)": "best",
                     "its lr": lambda x: num(x["best_lr"], ".3g"), "trial": "best_trial",
@@ -37,6 +42,43 @@ def sensitivity_section(a: FamilyAnalysis) -> str:
                     "seeds min–max": min_max,
                 })]
     return join(*out)
+
+
+def confirmation_table(r) -> str:
+    """The verdicts' table: per γ the confirmation runs and the paired test against the reference."""
+    p, t = r.protocol, r.confirmation
+    metric = test_metric(r.variant.metric)
+    intro = (f"Confirmation ({metric}, paired seeds; reference γ = {p['reference_gamma']:g}, "
+             f"equivalence margin ±{p['margin']:g}, Holm α = {p['alpha']:g}; difference = γ − "
+             "reference, 95% BCa interval, unadjusted; verdicts from the Holm-adjusted tests):\n")
+    if t.empty:
+        return intro + "\n_No confirmation runs: every verdict is inconclusive._\n"
+    means = r.confirm_means.set_index("config")
+    rows = [x | {"mean": means["mean"].get(x["config"]), "std": means["std"].get(x["config"]),
+                 "lr": means["lr"].get(x["config"])} for x in t.to_dict("records")]
+    ref = p["reference_gamma"]
+    if ref in means.index:
+        rows.append({"config": ref, "n": means.loc[ref, "n"], "mean": means.loc[ref, "mean"],
+                     "std": means.loc[ref, "std"], "lr": means.loc[ref, "lr"], "verdict": "reference"})
+    rows.sort(key=lambda x: x["config"])
+    return intro + "\n" + table(rows, {
+        "γ": lambda x: f"{x['config']:g}", "runs": "n", "its lr": lambda x: num(x.get("lr"), ".3g"),
+        f"mean {metric}": lambda x: num(x.get("mean")), "std": lambda x: num(x.get("std"), ".2g"),
+        "difference": lambda x: _cell(x.get("mean_diff"), True),
+        "95% interval": lambda x: (f"[{_cell(x.get('ci_low'))}, {_cell(x.get('ci_high'))}]"
+                                   if _finite(x.get("ci_low")) else "–"),
+        "p (Holm)": lambda x: num(x.get("p_diff_holm"), ".2g"),
+        "TOST p (Holm)": lambda x: num(x.get("p_equiv_holm"), ".2g"),
+        "verdict": "verdict",
+    })
+
+
+def _finite(x) -> bool:
+    return isinstance(x, float) and math.isfinite(x)
+
+
+def _cell(x, signed: bool = False) -> str:
+    return fmt(x, signed) if _finite(x) else "–"
 
 
 def lr_gamma_section(a: FamilyAnalysis) -> str:
