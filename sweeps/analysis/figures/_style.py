@@ -51,6 +51,13 @@ def title(ax_or_fig, text: str, width: int = TITLE_WIDTH, **kw) -> None:
         ax_or_fig.set_title(wrapped, **kw)
 
 
+def check_columns(table, columns, what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{what} needs columns {list(columns)}, but got {list(table.columns)} "
+                         f"(missing {missing}).")
+
+
 def legend_outside(ax, **kw):
     """The legend to the right of the axes, off the data; nothing if there is nothing to label."""
     handles, labels = ax.get_legend_handles_labels()
@@ -58,6 +65,20 @@ def legend_outside(ax, **kw):
         return None
     return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
                      fontsize=8, **kw)
+
+
+def legend_right(*axes) -> None:
+    """One legend right of the last of ``axes`` (None skipped), with every label of them once."""
+    axes = [a for a in axes if a is not None]
+    handles, labels = [], []
+    for a in axes:
+        for h, lab in zip(*a.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    if handles:
+        axes[-1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.04, 1.0), borderaxespad=0,
+                        fontsize=8)
 
 
 # ---- lr ---------------------------------------------------------------------------------------
@@ -118,22 +139,25 @@ def gamma_range(gammas) -> tuple[float, float]:
     return 0.0, max(2.0, float(np.ceil(top - 1e-9)))
 
 
-def gamma_panels(fig, gammas, *, spec=None):
+def gamma_panels(fig, gammas, *, spec=None, sharey: bool = True):
     """Axes for a γ figure: (main, one) where ``one`` is the γ = 1 panel (None without γ = 1).
     The main x axis is set up (limits, every tick labelled); plot at ``nines(γ)`` on it, and at
-    x = 0 on ``one``."""
+    x = 0 on ``one``. ``sharey`` False: ``one`` has a y axis of its own."""
     g = np.asarray([x for x in gammas if np.isfinite(x)], dtype=float)
     has_one = bool((g >= 1).any())
     parent = spec if spec is not None else fig
     if has_one:
-        grid = parent.add_gridspec(1, 2, width_ratios=[7, 1], wspace=0.04) if spec is None else \
-            spec.subgridspec(1, 2, width_ratios=[7, 1], wspace=0.04)
+        shape = dict(width_ratios=[7, 1], wspace=0.04 if sharey else 0.1)  # room for its own ticks
+        grid = parent.add_gridspec(1, 2, **shape) if spec is None else spec.subgridspec(1, 2, **shape)
         ax = fig.add_subplot(grid[0, 0])
-        one = fig.add_subplot(grid[0, 1], sharey=ax)
+        one = fig.add_subplot(grid[0, 1], sharey=ax if sharey else None)
         one.set_xlim(-1, 1)
         one.set_xticks([0], ["1"])
-        one.tick_params(axis="y", labelleft=False)
-        one.set_xlabel("γ = 1", fontsize=9)
+        if sharey:
+            one.tick_params(axis="y", labelleft=False)
+        else:
+            one.tick_params(axis="y", labelsize=7)
+        one.set_xlabel("γ = 1" if sharey else "γ = 1\n(own y scale)", fontsize=9)
         one.set_facecolor("0.97")
         one.grid(alpha=0.3)
     else:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..family import VariantResult
 from ._style import (
-    edge_markers, figure, gamma_panels, lr_label, metric_scale, nines, save, title,
+    edge_markers, figure, gamma_panels, legend_right, lr_label, metric_scale, nines, save, title,
     trained_limits,
 )
 
@@ -72,7 +72,7 @@ def sensitivity_figure(r: VariantResult, path: Path) -> Path:
     ax.set_ylabel(f"final {v.metric}" + (" (log)" if log else ""))
     ax.grid(alpha=0.3)
     title(fig, f"{v.name}: best {v.metric} by γ")
-    _merged_legend(ax, one)
+    legend_right(ax, one)
     return save(fig, path)
 
 
@@ -112,27 +112,13 @@ def speed_figure(r: VariantResult, path: Path) -> Path:
         for x, y, k, n in zip(xs[m & reached], steps[m & reached], s["n_reached"][m & reached], s["n"][m & reached]):
             a.annotate(f"{k}/{n}", (x, y), xytext=(0, 5), textcoords="offset points", ha="center", fontsize=7)
         never = m & ~reached
-        a.plot(xs[never], np.full(never.sum(), top), "^", color="0.4", ms=7, clip_on=False,
-               label="no run reached the target")
+        if never.any():  # an empty unclipped line would break the layout's bounding box
+            a.plot(xs[never], np.full(never.sum(), top), "^", color="0.4", ms=7, clip_on=False,
+                   label="no run reached the target")
         a.set_ylim(0, top)
         a.grid(alpha=0.3)
     ax.set_ylabel("steps (fastest run at this γ)")
     sign = "≤" if v.direction == "minimize" else "≥"
     title(fig, f"{v.name}: steps to {v.metric} {sign} {r.target:.3g} (k/n runs reached it)")
-    _merged_legend(ax, one)
+    legend_right(ax, one)
     return save(fig, path)
-
-
-def _merged_legend(ax, one) -> None:
-    """One legend to the right of the rightmost panel, with the labels of both panels."""
-    handles, labels = ax.get_legend_handles_labels()
-    if one is not None:
-        h2, l2 = one.get_legend_handles_labels()
-        for h, lab in zip(h2, l2):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    if handles:
-        (one or ax).legend(handles, labels, loc="upper left", bbox_to_anchor=(1.04, 1.0), borderaxespad=0,
-                           fontsize=8)
-

@@ -73,7 +73,7 @@ def heatmap_figure(r: VariantResult, path: Path) -> Path:
             a.text(x, i, f"{row.n_diverged}/{row.n}", ha="center", va="center", color="red", fontsize=7)
     spans_l = m.drop_duplicates("lr").set_index("lr")["lr_span"]
     ax.set_yticks(range(len(lrs)), [lr_row_label(lr, spans_l[lr]) for lr in lrs], fontsize=8)
-    ax.set_ylim(-0.5, len(lrs) - 0.5)
+    ax.set_ylim(-0.5, max(len(lrs), 1) - 0.5)
     ax.set_ylabel("lr (log-spaced rows)")
     if image is not None:
         fig.colorbar(image, ax=[a for a in (ax, one) if a is not None], label=f"best final {v.metric}",
