@@ -6,7 +6,6 @@ import math
 
 import matplotlib.image
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import pytest
 
