@@ -202,9 +202,10 @@ def trained_limits(values, *, log: bool | None = None, pad: float = 0.08) -> tup
 
 
 def edge_markers(ax, xs, ys, *, diverged=None, label_diverged: str = "diverged (penalty value)",
-                 label_off: str = "off the range of trained runs (value shown)") -> None:
+                 label_off: str = "off the range of trained runs (value shown)", row: int = 0) -> None:
     """Draw points of ``ys`` outside ``ax``'s y limits at its top or bottom edge: a red × for a
-    diverged point, a grey triangle with the value for any other; points inside are left alone."""
+    diverged point, a grey triangle with the value for any other; points inside are left alone.
+    ``row`` moves the value's text one line further from the edge (a second series at the same x)."""
     lo, hi = ax.get_ylim()
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     div = np.zeros(len(ys), bool) if diverged is None else np.asarray(diverged, dtype=bool)
@@ -220,5 +221,5 @@ def edge_markers(ax, xs, ys, *, diverged=None, label_diverged: str = "diverged (
             ax.plot([x], [at], "^" if y > hi else "v", label=label_off, **OFF_RANGE)
             label_off = "_nolegend_"
         if not inside:
-            ax.annotate(f"{y:.3g}", (x, at), xytext=(0, -12 if y > hi else 6), textcoords="offset points",
+            ax.annotate(f"{y:.3g}", (x, at), xytext=(0, -12 - 9 * row if y > hi else 6 + 9 * row), textcoords="offset points",
                         ha="center", fontsize=7, color="red" if d else "0.3", annotation_clip=False)

@@ -68,7 +68,8 @@ def sensitivity_figure(r: VariantResult, path: Path) -> Path:
         ax.set_ylim(*lim)
     for a, m in panels:  # whatever the trained range does not hold goes to the edge, with its value
         edge_markers(a, xs[m], best[m], diverged=div[m])
-        edge_markers(a, xs[m], np.where(np.isfinite(fixed[m]) & (fixed[m] != best[m]), fixed[m], np.nan))
+        edge_markers(a, xs[m], np.where(np.isfinite(fixed[m]) & (fixed[m] != best[m]), fixed[m], np.nan),
+                     row=1)
     ax.set_ylabel(f"final {v.metric}" + (" (log)" if log else ""))
     ax.grid(alpha=0.3)
     title(fig, f"{v.name}: best {v.metric} by γ")
