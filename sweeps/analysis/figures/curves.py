@@ -1,76 +1,125 @@
-"""Per-γ figures of one variant: the sensitivity curves, the divergence rate, steps to target."""
+"""Per-γ figures of one variant: the sensitivity curves, the divergence rate, steps to target.
+
+Every one is drawn on the γ axis of ``_style`` (−log10(1 − γ), γ = 1 in a panel of its own).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 from ..family import VariantResult
-from ._style import gamma_axis, metric_scale, save
+from ._style import (
+    edge_markers, figure, gamma_panels, legend_right, lr_label, metric_scale, nines, save, title,
+    trained_limits,
+)
+
+
+def trained_values(c: pd.DataFrame) -> list[float]:
+    """What sets the sensitivity figure's y range: the trained runs at γ < 1 only (the best run
+    that did not diverge, and the seed means), never the penalty value or γ = 1; every finite
+    value if there is no trained run."""
+    below, ok = (c["gamma"] < 1).to_numpy(), ~c["best_diverged"].to_numpy(bool)
+    values = [x for x in list(c["best"][below & ok]) + list(c["seed_mean"][below]) if np.isfinite(x)]
+    return values or [x for x in list(c["best"]) + list(c["fixed_best"]) if np.isfinite(x)]
+
+
+def sensitivity_limits(c: pd.DataFrame) -> tuple[float, float] | None:
+    """The y limits of the sensitivity figure (log when the trained values span a decade)."""
+    return trained_limits(trained_values(c))
 
 
 def sensitivity_figure(r: VariantResult, path: Path) -> Path:
     c, v = r.curve, r.variant
-    fig, ax = plt.subplots(figsize=(7, 4.3))
-    xs = gamma_axis(ax, c["gamma"])
-    below = (c["gamma"] < 1).to_numpy()  # γ = 1 is drawn apart: no line across the break
-    ax.plot(xs[below], c["best"][below], "o-", color="C0", label="best, lr re-tuned")
-    ax.plot(xs[~below], c["best"][~below], "o", color="C0")
-    fixed = c["fixed_best"].notna().to_numpy()
-    if fixed.any():
-        ax.plot(xs[fixed & below], c["fixed_best"][fixed & below], "s--", color="C1", ms=4,
-                label=f"best at fixed lr ≈ {c['fixed_lr'].iloc[0]:.3g}")
-        ax.plot(xs[fixed & ~below], c["fixed_best"][fixed & ~below], "s", color="C1", ms=4)
+    fig = figure(8.2, 4.4)
+    ax, one = gamma_panels(fig, c["gamma"])
+    g = c["gamma"].to_numpy(float)
+    below = g < 1
+    xs = np.where(below, nines(g), 0.0)
+    div = c["best_diverged"].to_numpy(bool)
+    best = c["best"].to_numpy(float)
+    trained = np.where(div, np.nan, best)  # the line breaks at a diverged point: no slope to a penalty
+    ax.plot(xs[below], trained[below], "o-", color="C0", label="best, lr re-tuned")
+    fixed = c["fixed_best"].to_numpy(float)
+    lr = c["fixed_lr"].iloc[0] if len(c) else np.nan
+    if np.isfinite(fixed).any():
+        ax.plot(xs[below], fixed[below], "s--", color="C1", ms=4, label=f"best at fixed lr = {lr_label(lr)}")
+    mean, std = c["seed_mean"].to_numpy(float), np.nan_to_num(c["seed_std"].to_numpy(float))
     seeds = (c["seed_n"] > 0).to_numpy()
-    if seeds.any():
-        mean, std = c["seed_mean"].to_numpy(float), np.nan_to_num(c["seed_std"].to_numpy(float))
+    if (seeds & below).any():
         band = seeds & below
         ax.fill_between(xs[band], (mean - std)[band], (mean + std)[band], color="C0", alpha=0.2,
                         label="seed re-runs: mean ± std")
-        one = seeds & ~below  # γ = 1 gets an error bar, not a band across the break
-        ax.errorbar(xs[one], mean[one], yerr=std[one], fmt="none", ecolor="C0", alpha=0.4, lw=6)
-        ax.vlines(xs[seeds], c["seed_min"][seeds], c["seed_max"][seeds], color="C0", alpha=0.5,
-                  lw=1, label="seed re-runs: min–max")
-    div = c["best_diverged"].to_numpy(bool)
-    if div.any():
-        ax.plot(xs[div], c["best"][div], "x", color="red", ms=9, mew=2,
-                label="every run diverged (penalty value)")
-    metric_scale(ax, list(c["best"]) + list(c["fixed_best"]))
-    ax.set_ylabel(f"final {v.metric}")
-    ax.set_title(f"{v.name}: best {v.metric} by γ")
+        ax.vlines(xs[band], c["seed_min"][band], c["seed_max"][band], color="C0", alpha=0.5, lw=1,
+                  label="seed re-runs: min–max")
+    panels = [(ax, below)] + ([(one, ~below)] if one is not None else [])
+    if one is not None:
+        at = ~below
+        one.plot(xs[at], trained[at], "o", color="C0")
+        one.plot(xs[at], fixed[at], "s", color="C1", ms=4)
+        if (seeds & at).any():
+            one.errorbar(xs[seeds & at], mean[seeds & at], yerr=std[seeds & at], fmt="none", ecolor="C0",
+                         alpha=0.4, lw=6)
+    log = metric_scale(ax, trained_values(c))
+    lim = sensitivity_limits(c)
+    if lim is not None:
+        ax.set_ylim(*lim)
+    for a, m in panels:  # whatever the trained range does not hold goes to the edge, with its value
+        edge_markers(a, xs[m], best[m], diverged=div[m])
+        edge_markers(a, xs[m], np.where(np.isfinite(fixed[m]) & (fixed[m] != best[m]), fixed[m], np.nan),
+                     row=1)
+    ax.set_ylabel(f"final {v.metric}" + (" (log)" if log else ""))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    title(fig, f"{v.name}: best {v.metric} by γ")
+    legend_right(ax, one)
     return save(fig, path)
 
 
 def divergence_figure(r: VariantResult, path: Path) -> Path:
     d, v = r.divergence, r.variant
-    fig, ax = plt.subplots(figsize=(7, 3.8))
-    pos = np.arange(len(d))
-    ax.bar(pos, d["rate"], color="C3")
-    for x, (k, n) in enumerate(zip(d["n_diverged"], d["n"])):
-        ax.annotate(f"{k}/{n}", (x, 0), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
-    ax.set_xticks(pos, d["span"], rotation=30, ha="right")
-    ax.set(xlabel="γ", ylabel="fraction of runs diverged", ylim=(0, 1.05),
-           title=f"{v.name}: divergence rate by γ (all lr)")
-    ax.grid(axis="y", alpha=0.3)
+    fig = figure(8.2, 3.8)
+    ax, one = gamma_panels(fig, d["gamma"])
+    g = d["gamma"].to_numpy(float)
+    below = g < 1
+    xs = np.where(below, nines(g), 0.0)
+    width = 0.05 * (ax.get_xlim()[1] - ax.get_xlim()[0])
+    for a, m, w in [(ax, below, width)] + ([(one, ~below, 0.8)] if one is not None else []):
+        a.bar(xs[m], d["rate"].to_numpy(float)[m], width=w, color="C3")
+        for x, k, n, rate in zip(xs[m], d["n_diverged"][m], d["n"][m], d["rate"][m]):
+            a.annotate(f"{k}/{n}", (x, min(rate, 0.9)), xytext=(0, 3), textcoords="offset points", ha="center",
+                       fontsize=7)
+        a.set_ylim(0, 1.05)
+        a.grid(axis="y", alpha=0.3)
+    ax.set_ylabel("fraction of runs diverged")
+    title(fig, f"{v.name}: divergence rate by γ (all lr; k/n diverged)")
     return save(fig, path)
 
 
 def speed_figure(r: VariantResult, path: Path) -> Path:
     s, v = r.speed, r.variant
-    fig, ax = plt.subplots(figsize=(7, 3.8))
-    pos = np.arange(len(s))
-    ax.bar(pos, s["steps"].fillna(0), color="C2")
-    for x, (steps, k, n) in enumerate(zip(s["steps"], s["n_reached"], s["n"])):
-        label = "never" if not np.isfinite(steps) else f"{k}/{n} reached"
-        ax.annotate(label, (x, 0 if not np.isfinite(steps) else steps), xytext=(0, 3),
-                    textcoords="offset points", ha="center", fontsize=8)
-    ax.set_xticks(pos, s["span"], rotation=30, ha="right")
-    ax.set(xlabel="γ", ylabel="steps (fastest run at this γ)",
-           title=f"{v.name}: steps to {v.metric} ≤ {r.target:.3g}" if v.direction == "minimize"
-           else f"{v.name}: steps to {v.metric} ≥ {r.target:.3g}")
-    ax.grid(axis="y", alpha=0.3)
+    fig = figure(8.2, 3.8)
+    ax, one = gamma_panels(fig, s["gamma"])
+    g = s["gamma"].to_numpy(float)
+    below = g < 1
+    xs = np.where(below, nines(g), 0.0)
+    steps = s["steps"].to_numpy(float)
+    reached = np.isfinite(steps)
+    top = 1.15 * steps[reached].max() if reached.any() else 1.0
+    for a, m in [(ax, below)] + ([(one, ~below)] if one is not None else []):
+        a.plot(xs[m & reached], steps[m & reached], "o-" if a is ax else "o", color="C2",
+               label="fastest run that reached the target")
+        for x, y, k, n in zip(xs[m & reached], steps[m & reached], s["n_reached"][m & reached], s["n"][m & reached]):
+            a.annotate(f"{k}/{n}", (x, y), xytext=(0, 5), textcoords="offset points", ha="center", fontsize=7)
+        never = m & ~reached
+        if never.any():  # an empty unclipped line would break the layout's bounding box
+            a.plot(xs[never], np.full(never.sum(), top), "^", color="0.4", ms=7, clip_on=False,
+                   label="no run reached the target")
+        a.set_ylim(0, top)
+        a.grid(alpha=0.3)
+    ax.set_ylabel("steps (fastest run at this γ)")
+    sign = "≤" if v.direction == "minimize" else "≥"
+    title(fig, f"{v.name}: steps to {v.metric} {sign} {r.target:.3g} (k/n runs reached it)")
+    legend_right(ax, one)
     return save(fig, path)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from ..importance import EVALUATORS
-from ._style import save
+from ._style import figure, save, title
 
 
 def importance_figure(imp: pd.DataFrame, labels: dict[str, str], path: Path) -> Path:
@@ -17,7 +16,8 @@ def importance_figure(imp: pd.DataFrame, labels: dict[str, str], path: Path) -> 
     studies = list(dict.fromkeys(imp["study"]))
     params = list(dict.fromkeys(imp["param"]))
     rows = len(studies) * max(1.0, len(params) / 3)
-    fig, axes = plt.subplots(1, len(EVALUATORS), figsize=(11, max(3.0, 1.2 + 0.5 * rows)), sharey=True)
+    fig = figure(11, max(3.0, 1.2 + 0.5 * rows))
+    axes = fig.subplots(1, len(EVALUATORS), sharey=True, squeeze=False)[0]
     height = 0.8 / max(len(params), 1)
     for ax, ev in zip(axes, EVALUATORS):
         part = imp[imp["evaluator"] == ev]
@@ -34,6 +34,8 @@ def importance_figure(imp: pd.DataFrame, labels: dict[str, str], path: Path) -> 
         ax.grid(axis="x", alpha=0.3)
     axes[0].invert_yaxis()
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, title="parameter", loc="upper right", fontsize=8, ncol=len(params))
-    fig.suptitle("Parameter importances per study", x=0.3)
+    if handles:  # below the panels, off the bars
+        fig.legend(handles, names, title="parameter", loc="outside lower center", fontsize=8,
+                   ncol=min(len(params), 6))
+    title(fig, "Parameter importances per study", width=100)
     return save(fig, path)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ._style import metric_scale, save
+from ._style import figure, legend_outside, metric_scale, save, title
 
 
 def optimizer_figure(table: pd.DataFrame, path: Path) -> Path:
     problems = sorted(table["problem"].unique())
     height = max(3.0, 1.4 + 0.45 * len(table))
-    fig, axes = plt.subplots(len(problems), 1, figsize=(7.5, height), squeeze=False)
+    fig = figure(9.5, height)
+    axes = fig.subplots(max(len(problems), 1), 1, squeeze=False)
     for ax, prob in zip(axes[:, 0], problems):
         t = table[table["problem"] == prob].sort_values("label")
         y = np.arange(len(t))
@@ -28,8 +28,10 @@ def optimizer_figure(table: pd.DataFrame, path: Path) -> Path:
                       label="seed re-runs: min–max")
         ax.set_yticks(y, t["name"])
         metric_scale(ax, list(t["best"]) + list(t["seed_min"]) + list(t["seed_max"]), axis="x")
-        ax.set(xlabel=f"final {t['metric'].iloc[0]} ({t['direction'].iloc[0]})", title=prob)
+        ax.set_xlabel(f"final {t['metric'].iloc[0]} ({t['direction'].iloc[0]})")
+        title(ax, prob)
+        ax.margins(y=0.25)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle("Best result per optimizer")
+        legend_outside(ax)
+    title(fig, "Best result per optimizer")
     return save(fig, path)
