@@ -15,16 +15,20 @@ import os
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from .analysis import analyse, load_family, load_studies, study_names
 from .analysis.family import FamilyAnalysis
+from .analysis.confirmation import test_metric
 from .analysis.figures import (
-    divergence_figure, heatmap_figure, importance_figure, optimizer_figure, sensitivity_figure,
-    speed_figure,
+    budget_figure, divergence_figure, heatmap_figure, importance_figure, optimizer_figure,
+    paired_figure, sensitivity_figure, speed_figure,
 )
 from .analysis.figures._names import IMPORTANCES, OPTIMIZERS, PER_VARIANT, variant_file
 from .analysis.sections import (
-    divergence_speed_section, gamma_one_section, importance_section, lr_gamma_section,
-    optimizer_section, schedule_section, sensitivity_section, tunability_section,
+    budget_section, divergence_speed_section, gamma_one_section, importance_section,
+    lr_gamma_section, lr_max_section, optimizer_section, schedule_section, sensitivity_section,
+    tunability_section,
 )
 from .analysis.sections.trajectories import trajectories_section
 from .analysis.summary import summary
@@ -34,8 +38,19 @@ from .tracking import STUDY_TAG, client
 
 log = logging.getLogger(__name__)
 ARTIFACT_PATH = "report"
-_FIGURES = {"sensitivity": sensitivity_figure, "heatmap": heatmap_figure,
-            "divergence": divergence_figure, "speed": speed_figure}
+def _paired(r, path: Path) -> Path:
+    return paired_figure(r.confirmation if len(r.confirmation) and "mean_diff" in r.confirmation
+                         else _NO_PAIRS, reference=r.protocol["reference_gamma"],
+                         margin=r.protocol["margin"], metric=test_metric(r.variant.metric), path=path)
+
+
+def _budget(r, path: Path) -> Path:
+    return budget_figure(r.budget, metric=r.variant.metric, direction=r.variant.direction, path=path)
+
+
+_NO_PAIRS = pd.DataFrame(columns=["config", "mean_diff", "ci_low", "ci_high", "verdict", "n"])
+_FIGURES = {"sensitivity": sensitivity_figure, "heatmap": heatmap_figure, "paired": _paired,
+            "divergence": divergence_figure, "speed": speed_figure, "budget": _budget}
 
 
 def write_report(
@@ -91,8 +106,8 @@ def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | No
     )
     parts = [
         head, "\n## Summary\n\n" + "\n".join(summary(a)) + "\n",
-        importance_section(a), sensitivity_section(a), lr_gamma_section(a),
-        divergence_speed_section(a), tunability_section(a), gamma_one_section(a),
+        importance_section(a), sensitivity_section(a), lr_gamma_section(a), lr_max_section(a),
+        divergence_speed_section(a), tunability_section(a), budget_section(a), gamma_one_section(a),
         schedule_section(a), optimizer_section(a), trajectories_section(storage, a.family, out),
         _regenerate(a.family, storage, out, tracking_uri),
     ]
@@ -112,7 +127,7 @@ def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_n
     runs: dict[str, str] = {}
     for s in a.studies.itertuples(index=False):
         run_id = s.parent_run_id if isinstance(s.parent_run_id, str) else None
-        if run_id is None and s.role == "seeds":
+        if run_id is None and s.role != "tuning":
             continue  # seed re-runs without a run of their own: their tuning study's run has the report
         if run_id is None:  # an older study: find its parent run by tag, as the sweeper does
             exp = c.get_experiment_by_name(experiment_name)

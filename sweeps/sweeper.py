@@ -24,7 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
-from . import curve_worker, shared_study, tracking, trial_link
+from . import curve_worker, lr_max, shared_study, tracking, trial_link
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED, SweepError
 from .heartbeat import beating, finished_elsewhere
@@ -107,9 +107,34 @@ class OptunaSweeper(Sweeper):
             curve_worker.warm_up()
         launched = self._optimize(study, plan, plan.distributions, population=k)
         summary = self._summarize(study, plan, launched)
+        if o.lr_max.rounds:
+            self._run_lr_max(study, plan, k)
         if o.seeds.n:
             self._run_seeds(study, plan)
         return summary
+
+    def _run_lr_max(self, tuned: optuna.Study, plan: StudyPlan, k: Population) -> None:
+        """Bisect lr_max(γ) between the tuning grid's last trained and first failed lr
+        (``lr_max.py``), one round at a time, into ``<study>.lr_max``."""
+        o, lm = self.options, self.options.lr_max
+        study = self._open(f"{plan.name}.lr_max", plan.identity | {"lr_max_of": plan.name})
+        study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()
+        per = [key for key in lm.per if key in plan.distributions]
+        for _ in range(int(lm.rounds)):
+            with storage_lock(study, shared_study.lock_name(study.study_name)):  # workers agree
+                busy = {tuple(t.params.get(key) for key in per) for t in study.get_trials(
+                    deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))}
+                todo = 0
+                trials = tuned.get_trials(deepcopy=False) + study.get_trials(deepcopy=False)
+                for b in lr_max.brackets(trials, per, o.direction):
+                    lr = b.next_lr(float(lm.resolution))
+                    if lr is not None and b.key not in busy:
+                        study.enqueue_trial(b.params | {lr_max.LR: lr})
+                        todo += 1
+            if not todo:
+                break
+            launched = self._optimize(study, plan, plan.distributions, budget=todo, population=k)
+            self._summarize(study, plan, launched)
 
     def _run_seeds(self, tuned: optuna.Study, plan: StudyPlan) -> None:
         """Re-run the best settings (per value of ``seeds.per``) with ``seeds.n`` fresh seeds.

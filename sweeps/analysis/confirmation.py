@@ -25,7 +25,7 @@ import pandas as pd
 from models.outcome import TRAINED, penalty
 
 from .direction import best_index
-from .stats import compare_paired
+from .stats import compare_paired, tunability
 from .variants import Variant
 
 TEST_OF = {"val_loss": "test_loss", "val_accuracy": "test_accuracy"}
@@ -94,6 +94,34 @@ def means(v: Variant) -> pd.DataFrame:
         "n_trained": g["outcome"].apply(lambda o: int((o == TRAINED).sum())),
         "lr": g["lr"].first(), "eps": g["eps"].first(),
     }).reset_index()
+
+
+DEFAULT_GAMMAS = {"PyTorch": 0.99, "Keras": 0.9}
+
+
+def tunability_table(v: Variant, *, n_resamples: int = 9999) -> pd.DataFrame:
+    """Probst tunability of γ over each default γ, on the paired confirmation runs: d = test
+    metric at the default − at the γ chosen on validation (the best tuning trial's γ), with its
+    95% BCa interval; d ≥ 0 means tuning γ helps."""
+    r = runs(v)
+    columns = ["name", "default", "best", "n", "d", "ci_low", "ci_high", "reason"]
+    done = v.tuning[(v.tuning["state"] == "COMPLETE") & (v.tuning["outcome"] == TRAINED)]
+    i = best_index(done["value"], v.direction) if len(done) else None
+    rows = []
+    for name, default in DEFAULT_GAMMAS.items():
+        row = {"name": name, "default": default, "best": math.nan, "n": 0, "d": math.nan,
+               "ci_low": math.nan, "ci_high": math.nan, "reason": ""}
+        d_key = _reference_key(r["config"], default) if len(r) else None
+        b_key = _reference_key(r["config"], done.loc[i, "gamma"]) if (i is not None and len(r)) else None
+        if d_key is None or b_key is None:
+            row["reason"] = (f"no confirmation runs at γ = {default:g}" if d_key is None else
+                             "no confirmation runs at the γ chosen on validation")
+        else:
+            t = tunability(r[["config", "seed", "value"]], default=d_key, best=b_key,
+                           direction=v.direction, n_resamples=n_resamples)
+            row |= {k: t[k] for k in ("best", "n", "d", "ci_low", "ci_high")}
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _value(r: pd.Series, metric: str, direction: str) -> float:

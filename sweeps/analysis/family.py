@@ -12,6 +12,8 @@ from .divergence import divergence_rate
 from .gamma_one import gamma_one
 from .importance import COLUMNS as IMPORTANCE_COLUMNS
 from .importance import importances
+from .lr_max import lr_max_table, scaling
+from .stats import expected_best_by
 from .lr_gamma import lr_gamma
 from .optimizers import optimizer_table
 from .schedule import schedule_verdict
@@ -35,6 +37,10 @@ class VariantResult:
     protocol: dict                 # the declared reference γ, margin and α (confirmation.py)
     confirmation: pd.DataFrame     # paired comparison of every γ with the reference (the verdicts)
     confirm_means: pd.DataFrame    # per γ: confirmation runs, mean and std of the test metric
+    confirm_tunability: pd.DataFrame  # Probst d over each default γ, paired, with its interval
+    lr_max: pd.DataFrame           # per γ: the lr_max bracket (lr_max.py)
+    lr_scaling: dict               # slope of log10 lr_max against log10(1 − γ), with its interval
+    budget: pd.DataFrame           # expected best of B tuning trials per γ (Dodge et al. 2019)
 
 
 @dataclass
@@ -72,6 +78,9 @@ def _question_first(v: Variant) -> tuple:
 def _variant(v: Variant, studies: pd.DataFrame) -> VariantResult:
     c = curve(v)
     proto = confirmation.protocol(v, studies)
+    dists = studies[studies["study"] == v.study]["distributions"]
+    swept = [p for p in (dists.iloc[0] if len(dists) else {}) if p not in ("lr", "gamma")]
+    bisected = lr_max_table(v, swept)
     noise = seeds.noise(seeds.groups(v.seeds))
     best = c["best"].min() if v.direction == "minimize" else c["best"].max()
     goal = target(v)
@@ -80,8 +89,18 @@ def _variant(v: Variant, studies: pd.DataFrame) -> VariantResult:
         speed=steps_to_target(v, goal), tunability=tunability(v), noise=noise,
         tolerance=verdicts.tolerance(noise, best if len(c) else math.nan),
         protocol=proto, confirmation=confirmation.compare(v, proto),
-        confirm_means=confirmation.means(v),
+        confirm_means=confirmation.means(v), confirm_tunability=confirmation.tunability_table(v),
+        lr_max=bisected, lr_scaling=scaling(bisected), budget=_budget(v),
     )
+
+
+def _budget(v: Variant) -> pd.DataFrame:
+    """Expected best of B = 1..64 tuning trials drawn from each γ's pool (penalties included)."""
+    done = v.tuning[(v.tuning["state"] == "COMPLETE") & v.tuning["value"].notna() & v.tuning["gamma"].notna()]
+    if done.empty or done["gamma"].nunique() > 12:   # a continuous γ has no per-γ pool
+        return pd.DataFrame(columns=["gamma", "budget", "expected", "std"])
+    return expected_best_by(done.rename(columns={"value": "v"}), group="gamma", value="v",
+                            direction=v.direction)
 
 
 def _importances(trials: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:

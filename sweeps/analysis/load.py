@@ -26,6 +26,7 @@ from ..study import IDENTITY_ATTR, PROTOCOL_ATTR
 from ..tracking import PARENT_ATTR
 
 SEEDS_SUFFIX = ".seeds"
+LR_MAX_SUFFIX = ".lr_max"
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 # Columns every trials table has, even when no study of the family has the value.
 NUMERIC = ("lr", "gamma", "eps", "initial_square_avg", "seed", "source_trial", "value",
@@ -35,7 +36,7 @@ TEXT = ("gamma_schedule", "eps_in_sqrt", "bias_correction", "mlflow_run_id", "er
 METRIC_ATTRS = ("final", "initial", "baseline")
 # what sweeps/plan.py puts in every identity; any other key is a split key (split_by)
 _IDENTITY_FIELDS = {"model", "data", "optimizer", "data_fingerprint", "optimizer_settings", "train",
-                    "optimized_metric", "search_space", "seeds_of"}
+                    "optimized_metric", "search_space", "seeds_of", "lr_max_of"}
 _STUDY_COLUMNS = ("study", "label", "role", "tuning_study", "model", "data", "optimizer", "direction",
                   "metric")
 
@@ -72,7 +73,7 @@ def load_studies(storage: str | optuna.storages.BaseStorage, family: str) -> pd.
     by_name = {r["study"]: r for r in rows}
     for r in rows:  # a seed study measures what its tuning study measured
         base = by_name.get(r["tuning_study"])
-        if r["role"] == "seeds" and base is not None:
+        if r["role"] in ("seeds", "lr_max") and base is not None:
             for key in ("model", "data", "optimizer", "metric", "settings", "train", "distributions",
                         "protocol"):
                 r[key] = r[key] or base[key]
@@ -113,8 +114,10 @@ def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
     name = study.study_name
     identity = study.user_attrs.get(IDENTITY_ATTR) or {}
     # the sweeper names the tuning study in a seed study's identity; the suffix is the fallback
-    tuning = identity.get("seeds_of") or name.removesuffix(SEEDS_SUFFIX)
-    role = "seeds" if ("seeds_of" in identity or name.endswith(SEEDS_SUFFIX)) else "tuning"
+    tuning = (identity.get("seeds_of") or identity.get("lr_max_of")
+              or name.removesuffix(SEEDS_SUFFIX).removesuffix(LR_MAX_SUFFIX))
+    role = ("seeds" if ("seeds_of" in identity or name.endswith(SEEDS_SUFFIX)) else
+            "lr_max" if ("lr_max_of" in identity or name.endswith(LR_MAX_SUFFIX)) else "tuning")
     return {
         "study": name, "family": family, "label": _label(identity, tuning, family), "role": role,
         "tuning_study": tuning,

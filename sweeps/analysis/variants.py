@@ -7,14 +7,15 @@ convention, never pooled across them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .direction import sole_direction
 
-CONVENTIONS = ("initial_square_avg", "eps_in_sqrt", "gamma_schedule")
-_SHORT = {"initial_square_avg": "s₀", "eps_in_sqrt": "ε in √", "gamma_schedule": "schedule"}
+CONVENTIONS = ("initial_square_avg", "eps_in_sqrt", "bias_correction", "gamma_schedule")
+_SHORT = {"initial_square_avg": "s₀", "eps_in_sqrt": "ε in √", "bias_correction": "bias-corrected",
+          "gamma_schedule": "schedule"}
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Variant:
     metric: str
     tuning: pd.DataFrame   # finished trials of the tuning study under these conventions
     seeds: pd.DataFrame    # finished trials of its seed study under these conventions
+    lr_max: pd.DataFrame = field(default_factory=pd.DataFrame)  # its lr_max bisection trials
 
 
 def gamma_variants(trials: pd.DataFrame) -> list[Variant]:
@@ -35,23 +37,29 @@ def gamma_variants(trials: pd.DataFrame) -> list[Variant]:
         if rows[rows["state"] == "COMPLETE"]["gamma"].dropna().nunique() < 2:
             continue
         seeds = trials[(trials["role"] == "seeds") & (trials["tuning_study"] == study)]
-        out += split(rows, seeds)
+        bisection = trials[(trials["role"] == "lr_max") & (trials["tuning_study"] == study)]
+        out += split(rows, seeds, bisection)
     return out
 
 
-def split(rows: pd.DataFrame, seeds: pd.DataFrame) -> list[Variant]:
+def split(rows: pd.DataFrame, seeds: pd.DataFrame, bisection: pd.DataFrame | None = None) -> list[Variant]:
     """One variant per combination of the conventions that vary within ``rows``."""
+    bisection = pd.DataFrame() if bisection is None else bisection
     varying = [c for c in CONVENTIONS if c in rows and rows[c].astype(str).nunique() > 1]
     first = rows.iloc[0]
     if not varying:
-        return [Variant(first["label"], first["study"], sole_direction(rows), first["metric"], rows, seeds)]
+        return [Variant(first["label"], first["study"], sole_direction(rows), first["metric"], rows, seeds,
+                        bisection)]
     out = []
     for values, part in rows.groupby(varying, sort=True, dropna=False):
         values = values if isinstance(values, tuple) else (values,)
         mask = pd.Series(True, index=seeds.index)
+        bmask = pd.Series(True, index=bisection.index)
         for c, v in zip(varying, values):
             mask &= seeds[c].astype(str) == str(v)
+            if len(bisection):
+                bmask &= bisection[c].astype(str) == str(v)
         tag = ", ".join(f"{_SHORT[c]}={v}" for c, v in zip(varying, values))
         out.append(Variant(f"{first['label']} ({tag})", first["study"], sole_direction(part),
-                           first["metric"], part, seeds[mask]))
+                           first["metric"], part, seeds[mask], bisection[bmask] if len(bisection) else bisection))
     return out

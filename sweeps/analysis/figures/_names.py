@@ -6,7 +6,7 @@ import re
 
 IMPORTANCES = "importances.png"
 OPTIMIZERS = "optimizers.png"
-PER_VARIANT = ("sensitivity", "heatmap", "divergence", "speed")
+PER_VARIANT = ("sensitivity", "paired", "heatmap", "divergence", "speed", "budget")
 
 
 def variant_file(kind: str, variant_name: str) -> str:

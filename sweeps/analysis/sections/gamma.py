@@ -1,4 +1,4 @@
-"""The γ sections: Sensitivity to γ, lr × γ, Divergence and speed, Tunability."""
+"""The γ sections: Sensitivity to γ (with the confirmation verdicts), lr × γ, Divergence and speed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from ..summary import fmt
 from ..figures._names import variant_file
 from ..points import GAMMA_EDGES
 from ..speed import TARGET_QUANTILE
-from ..tunability import DEFAULT_WINDOW, DEFAULTS
 from ._markdown import image, join, min_max, missing, num, pm, table
 from ._presets import GAMMA
 
@@ -118,28 +117,4 @@ def divergence_speed_section(a: FamilyAnalysis) -> str:
                 table(rows, {"γ": "span", "runs": "n", "diverged": "n_diverged",
                              "rate": lambda x: f"{x['rate']:.0%}", "steps to target": "steps",
                              "runs reaching it": "reached"})]
-    return join(*out)
-
-
-def tunability_section(a: FamilyAnalysis) -> str:
-    out = ["## Tunability\n",
-           "Tunability of γ (Probst, Boulesteix & Bischl, 2019): d = metric(default γ) − metric(best γ), "
-           "sign flipped for a maximised metric, each with lr re-tuned; d ≥ 0, and 0 means the default "
-           "is as good as tuning γ. Defaults: "
-           + ", ".join(f"{k} γ = {v:g}" for k, v in DEFAULTS.items())
-           + f". For continuously sampled γ, \"at the default\" means 1 − γ within a factor "
-           f"10^{DEFAULT_WINDOW:g} of the default's. \"From seeds\" uses the seed means of "
-           "the best re-run configuration at the default and overall, ± the standard error of the "
-           "difference.\n"]
-    if not a.variants:
-        return join(*out, missing(_NONE, GAMMA))
-    rows = [t | {"variant": r.variant.name} for r in a.variants for t in r.tunability.to_dict("records")]
-    out.append(table(rows, {
-        "study": "variant", "default": lambda x: f"{x['name']} {x['default']:g}",
-        "trials at default": "n_default", "best at default": "at_default", "best γ": "best_gamma",
-        "best": "best", "d": lambda x: num(x["d"], ".3g"),
-        "d from seeds": lambda x: f"{num(x['seed_d'], '.3g')} ± {num(x['seed_se'], '.2g')}"
-        if x["seed_d"] == x["seed_d"] else "–",
-        "note": lambda x: x["reason"] or "",
-    }))
     return join(*out)

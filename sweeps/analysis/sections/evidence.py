@@ -1,0 +1,82 @@
+"""The sections built on the protocol's evidence: Tunability (paired), Where training breaks, Budget."""
+
+from __future__ import annotations
+
+import math
+
+from ..confirmation import DEFAULT_GAMMAS, test_metric
+from ..family import FamilyAnalysis
+from ..figures._names import variant_file
+from ..summary import fmt
+from ._markdown import image, join, missing, num, table
+from ._presets import GAMMA
+
+_NONE = "no study of this family sweeps γ"
+
+
+def tunability_section(a: FamilyAnalysis) -> str:
+    out = ["## Tunability\n",
+           "Tunability of γ (Probst, Boulesteix & Bischl, 2019): d = test metric at the default γ − "
+           "at the γ chosen on validation (the best tuning trial's γ), sign flipped for a maximised "
+           "metric, on the paired confirmation runs, with its 95% BCa interval; d ≥ 0 means tuning γ "
+           "helps, and an interval containing 0 means the data cannot tell. Defaults: "
+           + ", ".join(f"{k} γ = {v:g}" for k, v in DEFAULT_GAMMAS.items()) + ".\n"]
+    if not a.variants:
+        return join(*out, missing(_NONE, GAMMA))
+    rows = [t | {"variant": r.variant.name} for r in a.variants for t in r.confirm_tunability.to_dict("records")]
+    out.append(table(rows, {
+        "study": "variant", "default": lambda x: f"{x['name']} {x['default']:g}",
+        "γ chosen on validation": lambda x: num(x["best"], "g"), "pairs": "n",
+        "d": lambda x: fmt(x["d"], True) if _finite(x["d"]) else "–",
+        "95% interval": lambda x: f"[{fmt(x['ci_low'])}, {fmt(x['ci_high'])}]" if _finite(x["ci_low"]) else "–",
+        "note": lambda x: x["reason"] or "",
+    }))
+    return join(*out)
+
+
+def lr_max_section(a: FamilyAnalysis) -> str:
+    out = ["## Where training breaks\n",
+           "lr_max(γ): the largest lr whose run still trained (neither diverged nor collapsed), among "
+           "the runs sharing the setting of that γ's best run in everything but lr — the tuning grid, "
+           "refined by bisection (`hydra.sweeper.lr_max.rounds`). lr_max lies in [lo, hi); the "
+           "estimate is √(lo·hi). *above*/*below*: censored at the edge of the lr range tried. The "
+           "slope b of log10 lr_max against log10(1 − γ) is a least-squares fit over the uncensored "
+           "γ < 1, with its 95% interval; a start-up transient of the square average predicts "
+           "b ≈ 0.5 without bias correction.\n"]
+    if not a.variants:
+        return join(*out, missing(_NONE, GAMMA))
+    for r in a.variants:
+        s = r.lr_scaling
+        fit = (f"Slope b = {fmt(s['slope'])} [{fmt(s['ci_low'])}, {fmt(s['ci_high'])}] over {s['n']} γ."
+               if _finite(s["slope"]) else f"No slope: {s['n']} uncensored γ < 1 (3 needed).")
+        out += [f"\n### {r.variant.name}\n", fit, table(r.lr_max, {
+            "γ": lambda x: f"{x['gamma']:g}", "lo (trained)": lambda x: num(x["lo"], ".3g"),
+            "hi (failed)": lambda x: num(x["hi"], ".3g"), "lr_max": lambda x: num(x["lr_max"], ".3g"),
+            "censored": "censored", "runs": "n_runs", "of them bisection": "n_bisection"})]
+    return join(*out)
+
+
+def budget_section(a: FamilyAnalysis) -> str:
+    out = ["## Budget\n",
+           "Expected best validation value after B tuning trials drawn at random from each γ's pool "
+           "(Dodge et al. 2019, \"Show your work\"), B = 1…64, ± its standard deviation; runs that "
+           "did not train count with their penalty. A γ whose curve needs a larger B to reach the "
+           "others is harder to tune.\n"]
+    if not a.variants:
+        return join(*out, missing(_NONE, GAMMA))
+    for r in a.variants:
+        if r.budget.empty:
+            out.append(f"\n### {r.variant.name}\n\n_γ was not swept on a grid: no per-γ pool._\n")
+            continue
+        b = r.budget
+        rows = [{"gamma": g, **{f"B={k}": b[(b["gamma"] == g) & (b["budget"] == k)]["expected"].iloc[0]
+                                for k in (1, 4, 16, 64) if ((b["gamma"] == g) & (b["budget"] == k)).any()}}
+                for g in sorted(b["gamma"].unique())]
+        out += [f"\n### {r.variant.name}\n", image(variant_file("budget", r.variant.name), "budget"),
+                table(rows, {"γ": lambda x: f"{x['gamma']:g}",
+                             **{k: (lambda x, k=k: num(x.get(k, math.nan))) for k in ("B=1", "B=4", "B=16", "B=64")}})]
+    return join(*out)
+
+
+def _finite(x) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)

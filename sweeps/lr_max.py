@@ -1,0 +1,60 @@
+"""lr_max(γ): the largest learning rate at which a run still trains, found by bisection.
+
+For each value of the ``per`` parameters (γ), the bracket [lo, hi) over lr is read from the
+finished trials that share the setting of that γ's best trial in everything but lr:
+
+    lo = the largest lr whose run trained (models/outcome.py)
+    hi = the smallest lr above lo whose run did not (diverged or collapsed)
+
+A bracket with both ends is bisected in log space (lr = √(lo·hi)) until hi/lo ≤ 10^resolution
+or the rounds run out; a γ without a trained run (lr_max below the grid) or without a failed
+run above its trained ones (lr_max above the grid) is censored and not bisected. The brackets
+are recomputed from the storage each round, so an interrupted search resumes where it stopped
+and workers that share the study agree on the next lr.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import optuna
+from optuna.trial import TrialState
+
+from .study import trial_outcome
+
+LR = "optimizer.lr"
+
+
+@dataclass(frozen=True)
+class Bracket:
+    key: tuple                 # the ``per`` values (e.g. (γ,))
+    params: dict               # the setting bisected: the best trial's params, lr aside
+    lo: float | None           # largest lr that trained; None: no run trained (censored below)
+    hi: float | None           # smallest lr above lo that did not; None: censored above
+
+    def next_lr(self, resolution: float) -> float | None:
+        """The lr to try next, or None when the bracket is closed or censored."""
+        if self.lo is None or self.hi is None or math.log10(self.hi / self.lo) <= resolution:
+            return None
+        return math.sqrt(self.lo * self.hi)
+
+
+def brackets(trials: list[optuna.trial.FrozenTrial], per: list[str], direction: str) -> list[Bracket]:
+    """One bracket per value of ``per`` among the COMPLETE ``trials`` (tuning and bisection)."""
+    done = [t for t in trials if t.state == TrialState.COMPLETE and LR in t.params]
+    groups: dict[tuple, list] = {}
+    for t in done:
+        groups.setdefault(tuple(t.params.get(k) for k in per), []).append(t)
+    sign = 1 if direction == "minimize" else -1
+    out = []
+    for key, ts in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
+        trained = [t for t in ts if trial_outcome(t) == "trained"]
+        anchor = min(trained or ts, key=lambda t: sign * t.value)
+        rest = {k: v for k, v in anchor.params.items() if k != LR}
+        same = [t for t in ts if {k: v for k, v in t.params.items() if k != LR} == rest]
+        ok = [t.params[LR] for t in same if trial_outcome(t) == "trained"]
+        lo = max(ok) if ok else None
+        bad = [t.params[LR] for t in same if trial_outcome(t) != "trained" and (lo is None or t.params[LR] > lo)]
+        out.append(Bracket(key, rest, lo, min(bad) if bad else None))
+    return out
