@@ -51,7 +51,7 @@ def test_report_writes_markdown_figures_and_logs_them_to_every_parent_run(family
     assert "plain SGD" in text and "SGD best" in text
 
     pngs = sorted(path.parent.glob("*.png"))
-    assert len(pngs) == 2 * 4 + 2  # 4 figures per convention, importances, optimizers
+    assert len(pngs) == 2 * 6 + 2  # 6 figures per convention, importances, optimizers
     for png in pngs:
         data = png.read_bytes()
         assert data[:8] == PNG_SIGNATURE and len(data) > 10_000, png.name
@@ -78,7 +78,7 @@ def sgd_only(tmp_path_factory):
 def test_report_of_a_family_without_gamma_says_what_is_missing(sgd_only, tmp_path):
     path = write_report(storage=sgd_only, family="sgdonly", out_dir=str(tmp_path / "r"))
     text = path.read_text(encoding="utf-8")
-    assert text.count("_No data: no study of this family sweeps γ.") == 4
+    assert text.count("_No data: no study of this family sweeps γ.") == 6
     assert "No data: no trial at γ = 1" in text and "study=gamma_sensitivity" in text
     assert "| quadratic | quadratic/sgd |" in text
 

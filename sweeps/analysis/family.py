@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -34,13 +34,14 @@ class VariantResult:
     tunability: pd.DataFrame
     noise: float                   # pooled σ over seeds (NaN without seed re-runs)
     tolerance: verdicts.Tolerance
-    protocol: dict                 # the declared reference γ, margin and α (confirmation.py)
-    confirmation: pd.DataFrame     # paired comparison of every γ with the reference (the verdicts)
-    confirm_means: pd.DataFrame    # per γ: confirmation runs, mean and std of the test metric
-    confirm_tunability: pd.DataFrame  # Probst d over each default γ, paired, with its interval
-    lr_max: pd.DataFrame           # per γ: the lr_max bracket (lr_max.py)
-    lr_scaling: dict               # slope of log10 lr_max against log10(1 − γ), with its interval
-    budget: pd.DataFrame           # expected best of B tuning trials per γ (Dodge et al. 2019)
+    # the evidence of the protocol (confirmation.py); empty for a family without it
+    protocol: dict = field(default_factory=lambda: dict(confirmation.DEFAULT_PROTOCOL))
+    confirmation: pd.DataFrame = field(default_factory=pd.DataFrame)  # every γ vs the reference
+    confirm_means: pd.DataFrame = field(default_factory=pd.DataFrame)  # per γ: mean, std of test
+    confirm_tunability: pd.DataFrame = field(default_factory=pd.DataFrame)  # Probst d, paired
+    lr_max: pd.DataFrame = field(default_factory=pd.DataFrame)  # per γ: the lr_max bracket
+    lr_scaling: dict = field(default_factory=dict)  # log10 lr_max against log10(1 − γ)
+    budget: pd.DataFrame = field(default_factory=pd.DataFrame)  # expected best of B per γ
 
 
 @dataclass

@@ -32,6 +32,7 @@ def sensitivity_section(a: FamilyAnalysis) -> str:
         out.append("_No seed re-runs in this family: no bands; each point is a single run._\n")
     for r in a.variants:
         out += [f"### {r.variant.name}", confirmation_table(r),
+                image(variant_file("paired", r.variant.name), "paired differences"),
                 image(variant_file("sensitivity", r.variant.name), "sensitivity"),
                 table(r.curve, {
                     "γ": "span", "trials": "n", "best (lr re-tuned)": "best",
