@@ -48,7 +48,7 @@ def test_a_real_sweep_bisects_sgds_stability_edge_on_the_quadratic(tmp_path):
     assert len(study.trials) == 6 and all(t.state == TrialState.COMPLETE for t in study.trials)
     tuned = load(tmp_path, "default.quadratic.sgd")
     [b] = brackets(tuned.trials + study.trials, [], "minimize")
-    assert b.lo <= edge < b.hi and math.log10(b.hi / b.lo) <= 0.75 / 2 ** 6 + 1e-9
+    assert b.lo <= edge < b.hi and math.log10(b.hi / b.lo) == pytest.approx(math.log10(3.2 / math.sqrt(0.1 * 3.2)) / 64)  # 6 halvings of [√(0.1·3.2), 3.2)
     again = run_sweep(tmp_path, "model=quadratic", "optimizer=sgd", "optimizer.lr=tag(log, interval(0.1, 3.2))",
                       "hydra.sweeper.sampler.name=grid", "hydra.sweeper.grid_points=3",
                       "hydra.sweeper.n_trials=3", "hydra.sweeper.lr_max.rounds=6", "hydra.sweeper.lr_max.resolution=0.012",
