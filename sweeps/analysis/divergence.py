@@ -1,4 +1,5 @@
-"""Divergence rate by γ: the fraction of COMPLETE trials at each γ point whose run diverged.
+"""Divergence rate by γ: the fraction of COMPLETE trials at each γ point whose run diverged
+(and how many collapsed: finished no better than the constant predictor, models/outcome.py).
 
 Only COMPLETE trials count: a pruned run was stopped before we could know whether it would have
 diverged, and a FAIL is a crash, not a divergence.
@@ -12,7 +13,7 @@ from . import points
 from .sensitivity import complete
 from .variants import Variant
 
-COLUMNS = ["gamma", "span", "n", "n_diverged", "rate"]
+COLUMNS = ["gamma", "span", "n", "n_diverged", "n_collapsed", "rate"]
 
 
 def divergence_rate(v: Variant) -> pd.DataFrame:
@@ -23,7 +24,9 @@ def divergence_rate(v: Variant) -> pd.DataFrame:
     keys, spans = gp.key(done["gamma"]), gp.span(done["gamma"])
     rows = [
         {"gamma": g, "span": spans.loc[sub.index[0]], "n": len(sub),
-         "n_diverged": int(sub["diverged"].sum()), "rate": float(sub["diverged"].mean())}
+         "n_diverged": int(sub["diverged"].sum()),
+         "n_collapsed": int((sub["outcome"] == "collapsed").sum()) if "outcome" in sub else 0,
+         "rate": float(sub["diverged"].mean())}
         for g, sub in done.groupby(keys, sort=True)
     ]
     return pd.DataFrame(rows, columns=COLUMNS)

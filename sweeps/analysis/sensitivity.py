@@ -20,7 +20,7 @@ from . import points, seeds
 from .direction import best_index
 from .variants import Variant
 
-COLUMNS = ["gamma", "span", "n", "best", "best_lr", "best_eps", "best_trial", "best_diverged",
+COLUMNS = ["gamma", "span", "n", "best", "best_lr", "best_eps", "best_trial", "best_diverged", "best_outcome",
            "fixed_lr", "fixed_best", "fixed_n", "seed_mean", "seed_std", "seed_min", "seed_max",
            "seed_n", "seed_source"]
 
@@ -57,12 +57,21 @@ def curve(v: Variant, *, fixed_lr: float | None = None) -> pd.DataFrame:
         rows.append({
             "gamma": g, "span": spans.loc[sub.index[0]], "n": len(sub),
             "best": b["value"], "best_lr": b["lr"], "best_eps": b.get("eps", math.nan),
-            "best_trial": int(b["number"]), "best_diverged": bool(b["diverged"]),
+            "best_trial": int(b["number"]),
+            # the best run did not train (its value is the penalty): every run there failed
+            "best_diverged": _outcome(b) != "trained",
+            "best_outcome": _outcome(b),
             "fixed_lr": lr_star, "fixed_best": math.nan if fi is None else fixed.loc[fi, "value"],
             "fixed_n": len(fixed),
             **_band(sg),
         })
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _outcome(trial: pd.Series) -> str:
+    """The trial's outcome (models/outcome.py); older trials without one: from ``diverged``."""
+    o = trial.get("outcome")
+    return o if isinstance(o, str) else ("diverged" if trial["diverged"] else "trained")
 
 
 def _band(group: pd.Series | None) -> dict:

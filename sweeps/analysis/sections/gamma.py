@@ -37,7 +37,7 @@ def sensitivity_section(a: FamilyAnalysis) -> str:
                 table(r.curve, {
                     "γ": "span", "trials": "n", "best (lr re-tuned)": "best",
                     "its lr": lambda x: num(x["best_lr"], ".3g"), "trial": "best_trial",
-                    "all diverged": "best_diverged", "best at fixed lr": "fixed_best",
+                    "best run's outcome": "best_outcome", "best at fixed lr": "fixed_best",
                     "seeds mean ± std": lambda x: pm(x["seed_mean"], x["seed_std"], x["seed_n"]),
                     "seeds min–max": min_max,
                 })]
@@ -115,7 +115,7 @@ def divergence_speed_section(a: FamilyAnalysis) -> str:
                 image(variant_file("speed", r.variant.name), "steps to target"),
                 f"Target: {r.variant.metric} {'≤' if r.variant.direction == 'minimize' else '≥'} "
                 f"{num(r.target)}.",
-                table(rows, {"γ": "span", "runs": "n", "diverged": "n_diverged",
+                table(rows, {"γ": "span", "runs": "n", "diverged": "n_diverged", "collapsed": "n_collapsed",
                              "rate": lambda x: f"{x['rate']:.0%}", "steps to target": "steps",
                              "runs reaching it": "reached"})]
     return join(*out)
