@@ -338,6 +338,11 @@ def _check_protocol(p: DictConfig) -> None:
         value = p.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
             raise SweepError(f"hydra.sweeper.protocol.{key}={value!r} is not allowed; it must be {allowed}.")
+    target = p.get("target")
+    values = target.values() if isinstance(target, DictConfig) else [] if target is None else [target]
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in values):
+        raise SweepError(f"hydra.sweeper.protocol.target={target!r} is not allowed; it must be null, a "
+                         "number (the validation target of steps-to-target) or {model: number}.")
 
 
 def _die(message: str, code: int) -> None:

@@ -44,7 +44,11 @@ def protocol(v: Variant, studies: pd.DataFrame | None = None) -> dict:
     if studies is not None and "protocol" in studies:
         rows = studies[studies["study"] == v.study]
         declared = rows["protocol"].iloc[0] if len(rows) and isinstance(rows["protocol"].iloc[0], dict) else {}
-    return DEFAULT_PROTOCOL | {k: declared[k] for k in DEFAULT_PROTOCOL if k in declared}
+    out = DEFAULT_PROTOCOL | {k: declared[k] for k in DEFAULT_PROTOCOL if k in declared}
+    target = declared.get("target")
+    if isinstance(target, dict):
+        target = target.get(v.tuning["model"].iloc[0]) if len(v.tuning) else None
+    return out | {"target": float(target) if isinstance(target, (int, float)) else None}
 
 
 def runs(v: Variant) -> pd.DataFrame:

@@ -84,7 +84,7 @@ def _variant(v: Variant, studies: pd.DataFrame) -> VariantResult:
     bisected = lr_max_table(v, swept)
     noise = seeds.noise(seeds.groups(v.seeds))
     best = c["best"].min() if v.direction == "minimize" else c["best"].max()
-    goal = target(v)
+    goal = proto["target"] if proto.get("target") is not None else target(v)
     return VariantResult(
         variant=v, curve=c, lr_gamma=lr_gamma(v), divergence=divergence_rate(v), target=goal,
         speed=steps_to_target(v, goal), tunability=tunability(v), noise=noise,

@@ -114,7 +114,10 @@ def divergence_speed_section(a: FamilyAnalysis) -> str:
                 image(variant_file("divergence", r.variant.name), "divergence rate"),
                 image(variant_file("speed", r.variant.name), "steps to target"),
                 f"Target: {r.variant.metric} {'≤' if r.variant.direction == 'minimize' else '≥'} "
-                f"{num(r.target)}.",
+                f"{num(r.target)} ("
+                + ("declared before the runs, hydra.sweeper.protocol.target" if r.protocol.get("target")
+                   is not None else "not declared: the best quarter's final value, chosen after the runs")
+                + ").",
                 table(rows, {"γ": "span", "runs": "n", "diverged": "n_diverged", "collapsed": "n_collapsed",
                              "rate": lambda x: f"{x['rate']:.0%}", "steps to target": "steps",
                              "runs reaching it": "reached"})]
