@@ -100,7 +100,7 @@ def test_schedule_verdict_compares_the_best_of_each_schedule():
     [row] = schedule_verdict(trials).to_dict("records")
     assert row["constant_best"] == pytest.approx(0.1) and row["rising_best"] == pytest.approx(0.05)
     assert row["d"] == pytest.approx(0.05) and row["constant_n"] == row["rising_n"] == 25
-    assert row["verdict"].startswith("descriptive only")  # best-of-many single runs get no verdict
+    assert row["verdict"].startswith("inconclusive")  # no paired confirmation runs: no verdict
 
 
 def test_optimizer_table_has_every_study_best_and_its_seed_spread():
@@ -128,4 +128,4 @@ def test_summary_states_the_answer_from_the_numbers():
         assert "different" not in line and "equivalent" not in line and "insensitive" not in line
     assert any("No confirmation runs" in line for line in lines)
     best = next(line for line in lines if "Best tuning run of the 2 studies on mnist_mlp/mnist_5k" in line)
-    assert "with test_loss 0.1" in best and "not compared by a paired test" in best
+    assert "with test_loss 0.1" in best and "no verdict" in best

@@ -128,6 +128,36 @@ def tunability_table(v: Variant, *, n_resamples: int = 9999) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def arm_runs(tuning: pd.DataFrame, seed_rows: pd.DataFrame, direction: str) -> pd.DataFrame:
+    """``seed, value`` of one arm (a study, or a schedule's studies): the confirmation runs of its
+    setting best on validation among those re-run — chosen without looking at the test split."""
+    done = tuning[(tuning["state"] == "COMPLETE") & tuning["value"].notna()]
+    seeded = seed_rows[seed_rows["state"] == "COMPLETE"]
+    rerun = set(zip(seeded["tuning_study"], seeded["source_trial"]))
+    done = done[[(s, n) in rerun for s, n in zip(done["study"], done["number"])]]
+    i = best_index(done["value"], direction) if len(done) else None
+    if i is None:
+        return pd.DataFrame(columns=["seed", "value"])
+    best = done.loc[i]
+    mine = seeded[(seeded["tuning_study"] == best["study"]) & (seeded["source_trial"] == best["number"])]
+    metric = test_metric(best["metric"])
+    out = pd.DataFrame({"seed": mine["seed"].astype(int),
+                        "value": [_value(r, metric, direction) for _, r in mine.iterrows()]})
+    return out[out["value"].notna()].drop_duplicates("seed")
+
+
+def compare_arms(arms: dict[str, pd.DataFrame], reference: str, direction: str, proto: dict, *,
+                 n_resamples: int = 9999) -> pd.DataFrame:
+    """``stats.compare_paired`` of arms (name -> ``arm_runs``) against the ``reference`` arm;
+    empty when the reference has no confirmation runs."""
+    frames = [r.assign(config=name) for name, r in arms.items() if len(r)]
+    if reference not in {f["config"].iloc[0] for f in frames} or len(frames) < 2:
+        return pd.DataFrame()
+    runs = pd.concat(frames, ignore_index=True)[["config", "seed", "value"]]
+    return compare_paired(runs, reference=reference, margin=float(proto["margin"]), direction=direction,
+                          alpha=float(proto["alpha"]), n_resamples=n_resamples)
+
+
 def _value(r: pd.Series, metric: str, direction: str) -> float:
     final = r.get(f"final_{metric}", math.nan)
     if r.get("outcome") in (None, TRAINED) or (isinstance(r.get("outcome"), float)):

@@ -66,9 +66,16 @@ def analyse(family: str, trials: pd.DataFrame, studies: pd.DataFrame) -> FamilyA
         importances=_importances(trials, studies),
         variants=[r for r in (_variant(v, studies) for v in sorted(gamma_variants(trials), key=_question_first))
                   if not r.curve.empty],  # a convention with no complete trial has no curve
-        gamma_one=gamma_one(trials), schedule=schedule_verdict(trials),
-        optimizers=optimizer_table(trials),
+        gamma_one=gamma_one(trials), schedule=schedule_verdict(trials, _family_protocol(studies)),
+        optimizers=optimizer_table(trials, _family_protocol(studies)),
     )
+
+
+def _family_protocol(studies: pd.DataFrame) -> dict:
+    """The protocol declared with the family's tuning studies (the first found), or the default."""
+    declared = [p for p in studies.get("protocol", pd.Series(dtype=object)) if isinstance(p, dict) and p]
+    return confirmation.DEFAULT_PROTOCOL | {k: declared[0][k] for k in confirmation.DEFAULT_PROTOCOL
+                                            if declared and k in declared[0]}
 
 
 def _question_first(v: Variant) -> tuple:

@@ -2,8 +2,10 @@
 γ_t = 1 − (1 − γ₀)/(1 + t/τ) (optimizers/_schedules.py), each with lr and γ₀ re-tuned.
 
 d = how much better "rising" is than "constant" (positive: rising wins), between the best tuning
-runs: descriptive, no verdict (a best-of-many single run is biased). With seed re-runs, each
-schedule's best re-run configuration is also given as mean ± std over seeds.
+runs: descriptive (a best-of-many single run is biased). The verdict compares the confirmation
+runs of each schedule's setting best on validation, paired by seed, on the test metric
+(``confirmation.compare_arms``: rising − constant, its interval, *different*/*equivalent*/
+*inconclusive* against the declared margin).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 import pandas as pd
 
 from . import seeds
+from .confirmation import DEFAULT_PROTOCOL, arm_runs, compare_arms
 from .direction import best_index, gain, sole_direction
 from .gamma_one import problem
 from .sensitivity import complete
@@ -21,10 +24,10 @@ SCHEDULES = ("constant", "rising")
 COLUMNS = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt",
            *(f"{s}_{c}" for s in SCHEDULES
              for c in ("n", "best", "gamma", "lr", "seed_mean", "seed_std", "seed_n")),
-           "d", "verdict"]
+           "d", "test_diff", "ci_low", "ci_high", "n_pairs", "verdict"]
 
 
-def schedule_verdict(trials: pd.DataFrame) -> pd.DataFrame:
+def schedule_verdict(trials: pd.DataFrame, proto: dict | None = None) -> pd.DataFrame:
     """One row per (problem, optimizer, conventions) whose trials ran both schedules."""
     tuning = complete(trials[trials["role"] == "tuning"])
     tuning = tuning.assign(problem=problem(tuning),
@@ -41,10 +44,23 @@ def schedule_verdict(trials: pd.DataFrame) -> pd.DataFrame:
         for s in SCHEDULES:
             row |= _side(s, g[g["gamma_schedule"] == s], s_rows, direction)
         row["d"] = gain(row["rising_best"], row["constant_best"], direction)
-        row["verdict"] = ("descriptive only (best tuning runs on validation); each schedule's γ "
-                          "values get their paired verdicts in its own study")
+        arms = {sched: arm_runs(g[g["gamma_schedule"] == sched],
+                                s_rows[s_rows["gamma_schedule"].fillna("constant") == sched], direction)
+                for sched in SCHEDULES}
+        t = compare_arms(arms, "constant", direction, proto or DEFAULT_PROTOCOL)
+        row |= _verdict(t, proto or DEFAULT_PROTOCOL)
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _verdict(t: pd.DataFrame, proto: dict) -> dict:
+    """Rising against constant on the paired confirmation runs of each one's best setting."""
+    if t.empty:
+        return {"test_diff": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n_pairs": 0,
+                "verdict": "inconclusive (no paired confirmation runs of both schedules)"}
+    x = t.iloc[0]
+    return {"test_diff": x["mean_diff"], "ci_low": x["ci_low"], "ci_high": x["ci_high"], "n_pairs": int(x["n"]),
+            "verdict": f"{x['verdict']} (margin ±{proto['margin']:g}; {x['reason']})"}
 
 
 def _side(schedule: str, rows: pd.DataFrame, seed_rows: pd.DataFrame, direction: str) -> dict:

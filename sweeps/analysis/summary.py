@@ -150,10 +150,12 @@ def gamma_one_sentence(row: dict) -> str:
 
 
 def schedule_sentence(row: dict) -> str:
+    diff = (f"rising − constant {fmt(row['test_diff'], True)} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}] "
+            f"on {row['n_pairs']} paired seeds, " if _finite(row["ci_low"]) else "")
     return (f"Schedule on {row['problem']} with {row['optimizer']}: constant γ best "
             f"{row['constant_best']:.4g} (γ = {row['constant_gamma']:g}), rising γ best "
-            f"{row['rising_best']:.4g} (γ₀ = {row['rising_gamma']:g}), both with lr re-tuned; "
-            f"{row['verdict']}.")
+            f"{row['rising_best']:.4g} (γ₀ = {row['rising_gamma']:g}) in tuning, both with lr re-tuned; "
+            f"confirmation: {diff}verdict **{row['verdict']}**.")
 
 
 def optimizer_sentences(table: pd.DataFrame) -> list[str]:
@@ -165,9 +167,17 @@ def optimizer_sentences(table: pd.DataFrame) -> list[str]:
         b = g.loc[best_index(g["best"], d)]
         seed = (f", {b['seed_mean']:.4g} ± {b['seed_std']:.2g} over {b['seed_n']} seeds"
                 if b["seed_n"] > 1 else "")
-        out.append(f"Best tuning run of the {len(g)} studies on {prob}: {b['name']} with "
-                   f"{b['metric']} {b['best']:.4g}{seed} (descriptive: optimizers are not compared "
-                   "by a paired test here).")
+        text = (f"Best tuning run of the {len(g)} studies on {prob}: {b['name']} with "
+                f"{b['metric']} {b['best']:.4g}{seed} (descriptive).")
+        paired = g[g["verdict"].notna()]
+        if len(paired):
+            text += " Against RMSprop on paired confirmation seeds (test metric, other − RMSprop): " + "; ".join(
+                f"{x['name']} {fmt(x['test_diff'], True)} [{fmt(x['ci_low'])}, {fmt(x['ci_high'])}] "
+                f"{x['verdict']}" if _finite(x["ci_low"]) else f"{x['name']} {x['verdict']}"
+                for x in paired.to_dict("records")) + "."
+        else:
+            text += " No paired confirmation runs of RMSprop and the others: no verdict."
+        out.append(text)
     return out
 
 
