@@ -107,3 +107,28 @@ def test_an_eight_trial_default_study_is_inconclusive(tmp_path):
     assert "Verdict: **inconclusive**" in answer
     for word in ("different", "equivalent", "insensitive", "γ matters"):
         assert word not in answer
+
+
+def test_the_schedule_verdict_pairs_each_schedules_best_confirmation_runs(tmp_path):
+    """Rising planted 0.03 better than constant on every seed: *different*, with the right sign."""
+    from sweeps.analysis.schedule import schedule_verdict
+
+    url, storage = sqlite_storage(tmp_path / "optuna.db")
+    rng = np.random.default_rng(1)
+    seed_effect = rng.normal(0, 0.05, size=11)
+    for schedule, shift in (("constant", 0.0), ("rising", -0.03)):
+        cell = CELL | {"optimizer.gamma_schedule": schedule}
+        tuned = make_study(storage, "fam", cell, grid(lr=LRS, gamma=(0.9,)), _tuning,
+                           settings={"gamma_schedule": schedule})
+        best = min(tuned.trials, key=lambda t: t.value)
+        study = optuna.create_study(study_name=tuned.study_name + ".seeds", storage=storage)
+        study.set_user_attr(IDENTITY_ATTR, tuned.user_attrs[IDENTITY_ATTR] | {"seeds_of": tuned.study_name})
+        dists = best.distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
+        for s in range(1, 11):
+            v = 0.3 + shift + seed_effect[s] + rng.normal(0, 0.002)
+            study.add_trial(create_trial(params=best.params | {"train.seed": s}, distributions=dists, value=v,
+                                         user_attrs={"source_trial": best.number, "outcome": "trained",
+                                                     "seed": s, "final": {"test_loss": v}}))
+    [row] = schedule_verdict(load_family(url, "fam")).to_dict("records")
+    assert row["verdict"].startswith("different") and row["n_pairs"] == 10
+    assert row["test_diff"] == pytest.approx(-0.03, abs=0.003) and row["ci_high"] < 0
