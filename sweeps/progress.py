@@ -29,6 +29,13 @@ def wanted(stream: TextIO = sys.stderr, env: Mapping[str, str] = os.environ) -> 
     return bool(isatty and isatty()) and env.get("TERM") != "dumb"
 
 
+def _sized(stream: TextIO) -> bool:
+    try:
+        return min(os.get_terminal_size(stream.fileno())) > 0
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def active() -> Progress | None:
     """The bar being drawn, if any (the console handler writes its lines above it)."""
     return _ACTIVE
@@ -45,7 +52,9 @@ class Progress:
         self.study = ""
         self.bar = None
         if enabled:
-            self.bar = tqdm(total=0, file=stream, unit="trial", dynamic_ncols=True, leave=True,
+            sized = _sized(stream)   # a terminal of unknown size (0 × 0) gets 100 × 24
+            self.bar = tqdm(total=0, file=stream, unit="trial", dynamic_ncols=sized,
+                            ncols=None if sized else 100, nrows=None if sized else 24, leave=True,
                             bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} trials "
                                        "[{elapsed} elapsed, {remaining} left]{postfix}")
             _ACTIVE = self

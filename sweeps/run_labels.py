@@ -21,7 +21,9 @@ def number(v: Any) -> str:
     """``1e-3``, ``3.2e-4``, ``1.6e-2``, ``0.99``, ``0.999``, ``1``: short, and exact enough to tell runs apart."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return str(v)
-    if v == 0 or not math.isfinite(v):
+    if v == 0:
+        return "0"
+    if not math.isfinite(v):
         return str(v).replace("inf", "∞")
     if 0.1 <= abs(v) < 1e4:
         return f"{v:.4g}"
