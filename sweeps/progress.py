@@ -52,9 +52,9 @@ class Progress:
         self.study = ""
         self.bar = None
         if enabled:
-            sized = _sized(stream)   # a terminal of unknown size (0 × 0) gets 100 × 24
+            sized = _sized(stream)   # a terminal of unknown size (0 × 0) gets 120 × 24
             self.bar = tqdm(total=0, file=stream, unit="trial", dynamic_ncols=sized,
-                            ncols=None if sized else 100, nrows=None if sized else 24, leave=True,
+                            ncols=None if sized else 120, nrows=None if sized else 24, leave=True,
                             bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} trials "
                                        "[{elapsed} elapsed, {remaining} left]{postfix}")
             _ACTIVE = self
@@ -74,7 +74,7 @@ class Progress:
         if state in self.counts:
             self.counts[state] += 1
         if state == "pruned":
-            self.write(f"Trial #{trial.number} of {study.study_name}: pruned" + (f" ({note})" if note else ""))
+            self.write(f"Trial #{trial.number} of {study.study_name}: {note or 'pruned'}")
         if state == "complete" and value is not None and math.isfinite(value):
             sign = 1 if study.direction.name == "MINIMIZE" else -1
             held = self.best.get(study.study_name)
