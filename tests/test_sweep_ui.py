@@ -229,3 +229,56 @@ def test_the_readmes_first_single_run_trains(tmp_path, seed):
     (run,) = mlflow_runs(tmp_path, "gammasweep-default")
     assert run.data.tags["outcome"] == "trained", run.data.metrics
     assert run.data.params["model"] == "mnist_mlp" and run.data.params["optimizer"] == "rmsprop"
+
+
+def _parent(out):
+    runs = mlflow_runs(out, "gammasweep-default")
+    (parent,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    return parent, [r for r in runs if r is not parent]
+
+
+def test_a_failed_sweep_ends_its_parent_run_failed_and_a_resume_finishes_it(tmp_path):
+    crash = ["model=quadratic", "optimizer=sgd", "optimizer.lr=0.1", "train.batch_size=choice(0,8)",
+             "hydra.sweeper.sampler.name=grid", "hydra.sweeper.n_trials=2"]
+    assert run_sweep(tmp_path, *crash, "hydra.sweeper.max_failure_rate=0.0", check=False).returncode == 1
+    parent, children = _parent(tmp_path)
+    assert parent.info.status == "FAILED"
+    failed = [c for c in children if c.data.tags.get("outcome") == "failed"]
+    assert failed and all(c.info.run_name.startswith("[failed] sgd batch_size=0 #")
+                          and c.info.status == "FAILED" for c in failed)
+    run_sweep(tmp_path, *crash, "hydra.sweeper.max_failure_rate=1.0")
+    assert _parent(tmp_path)[0].info.status == "FINISHED"
+
+
+def test_ctrl_c_ends_the_parent_run_killed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cmd = [sys.executable, str(ROOT / "sweep.py"), "-m", f"output_dir={tmp_path}", "model=quadratic",
+           "optimizer=sgd", "hydra.sweeper.n_trials=50", "hydra.sweeper.population=1", "train.steps=2000",
+           "hydra.sweeper.report=false", "mlflow.log_curve_png=false", "hydra.sweeper.pruner.name=none"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(_safe_runs(tmp_path)) >= 3:   # the parent and two trials: mid-sweep
+                break
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(120) == 130, proc.communicate()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert _parent(tmp_path)[0].info.status == "KILLED"
+
+
+def _safe_runs(out):
+    try:
+        return mlflow_runs(out, "gammasweep-default")
+    except Exception:   # the store is still being created
+        return []
