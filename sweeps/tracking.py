@@ -129,8 +129,9 @@ def log_best(tracking_uri: str, run_id: str, params: dict[str, Any]) -> None:
     """The best trial's hyperparameters as params of the parent run (so its row has lr/γ/ε columns).
 
     MLflow params are immutable: a key already logged with another value (the best moved on a
-    later invocation) keeps its first value, and the current best is in the ``best_*`` metrics
-    and ``best.*`` tags; the tag ``gammasweep.params_of_trial`` says which trial the params are.
+    later invocation) keeps its first value: then none of ``params`` is logged, the param
+    ``best_trial`` still names the trial they belong to, and the current best is in the
+    ``best_*`` metrics and ``best.*`` tags.
     """
     c = client(tracking_uri)
     logged = c.get_run(run_id).data.params
