@@ -28,6 +28,10 @@ def main(cfg: DictConfig) -> float:
     from sweeps.task import limit_blas_threads, run
 
     limit_blas_threads(cfg.train.blas_threads)
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        from sweeps.console import log_job
+
+        log_job(list(HydraConfig.get().overrides.task))   # into the job's log, not the console
     if cfg.trial.numbers:
         from sweeps.population_task import run_population
 

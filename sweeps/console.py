@@ -14,8 +14,10 @@ import os
 
 from . import progress
 
-# The loggers of Hydra's per-job launch lines (basic and joblib launchers).
-LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher", "hydra_plugins.hydra_joblib_launcher")
+# The loggers of Hydra's per-job launch lines (basic and joblib launchers), and our own copy of
+# that line, which each job writes into its log file (Hydra logs it before the job's file exists).
+LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher", "hydra_plugins.hydra_joblib_launcher",
+             "sweeps.job")
 # One line per finished trial: replaced by the bar on a terminal.
 PER_TRIAL = ("sweeps.member",)
 
@@ -27,6 +29,11 @@ def shown(record: logging.LogRecord, bar_active: bool, verbose: bool = False) ->
     if record.name.startswith(LAUNCHERS):
         return False
     return not (bar_active and record.name.startswith(PER_TRIAL))
+
+
+def log_job(overrides: list[str]) -> None:
+    """The job's launch line, for its log file only (the console drops it)."""
+    logging.getLogger("sweeps.job").info("Launched with: %s", " ".join(overrides))
 
 
 class ConsoleHandler(logging.StreamHandler):

@@ -56,7 +56,8 @@ def test_the_console_drops_hydras_launch_lines_but_the_job_log_keeps_them(swept)
     assert "Launching" not in proc.stdout + proc.stderr
     assert not re.search(r"#\d+ : ", proc.stdout + proc.stderr)
     logs = list((out / "multirun").rglob("sweep.log"))
-    assert logs and any("trial.study=" in p.read_text() or "val_loss" in p.read_text() for p in logs)
+    assert logs and all("Launched with: " in p.read_text() and "trial.job=" in p.read_text() for p in logs)
+    assert "Launched with" not in proc.stdout + proc.stderr
 
 
 def test_console_filter_and_progress_decision():
