@@ -337,7 +337,7 @@ def _summary(study: optuna.Study, launched: int) -> dict[str, Any]:
         best = study.best_trial
         metrics["best_value"] = best.value
         tags = {"best_trial": best.number} | {f"best.{k}": v for k, v in best.params.items()}
-    log.debug("%s: +%d trials, %s", study.study_name, launched, metrics)
+    log.info("%s: +%d trials, %s", study.study_name, launched, metrics)
     return {"metrics": metrics, "tags": tags}
 
 
