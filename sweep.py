@@ -7,7 +7,8 @@
     python sweep.py -m hydra.sweeper.n_trials=20     # add 20 trials to each study (it resumes)
 
 Everything is written under `output_dir` (default ./outputs): optuna.db, mlflow.db, mlartifacts/.
-Browse with `mlflow ui --backend-store-uri sqlite:///outputs/mlflow.db`.
+Browse with `mlflow ui --backend-store-uri sqlite:///outputs/mlflow.db` and the link the sweep
+prints (`http://127.0.0.1:5000/#/experiments/<id>?workflowType=machine_learning`).
 """
 
 import sys
@@ -27,6 +28,10 @@ def main(cfg: DictConfig) -> float:
     from sweeps.task import limit_blas_threads, run
 
     limit_blas_threads(cfg.train.blas_threads)
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        from sweeps.console import log_job
+
+        log_job(list(HydraConfig.get().overrides.task))   # into the job's log, not the console
     if cfg.trial.numbers:
         from sweeps.population_task import run_population
 

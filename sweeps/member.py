@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 
 from models import outcome as outcomes
 
-from . import curve_worker, tracking
+from . import curve_worker, run_labels, tracking
 from .errors import SweepError
 from .trial_link import Pruned, Reporter
 
@@ -32,12 +32,13 @@ class Member:
         experiment_id = tracking.ensure_experiment(
             self.uri, cfg.mlflow.experiment_name, cfg.mlflow.artifact_location
         )
-        self.name = f"{cfg.trial.study}#{trial.number}" if trial else f"{cfg.model.name}-{cfg.optimizer.name}"
+        self.name = name(cfg, trial, hyperparameters)
         tags = {"gammasweep.optuna_study": cfg.trial.study, "gammasweep.trial": trial.number} if trial else {}
         self.run_id = tracking.start_child(self.uri, experiment_id, cfg.trial.parent_run_id, self.name, tags)
         if trial is not None:  # first thing: a worker killed from here on leaves a findable run
             trial.set_user_attr("mlflow_run_id", self.run_id)
-        self.params = run_params(cfg, hyperparameters, fingerprint)
+        self.axes = run_labels.log_axes(hyperparameters)   # params and metrics: readable plot axes
+        self.params = run_params(cfg, hyperparameters, fingerprint) | self.axes
         self.reporter = Reporter(cfg.optimized_metric, trial)
         self.direction = direction
 
@@ -46,12 +47,14 @@ class Member:
         metric = self.cfg.optimized_metric
         value = objective(result, metric, self.direction)
         best = best_along(result.history)
-        final = {f"final_{k}": v for k, v in result.final.items()} | best
+        final = {f"final_{metric}": result.final[metric]}    # the optimized metric first
+        final |= {f"final_{k}": v for k, v in result.final.items()} | best | self.axes
         final |= {"objective": value, "diverged": float(result.diverged),
                   "collapsed": float(result.outcome == outcomes.COLLAPSED),
                   "train_seconds": result.seconds, "steps_done": result.steps_done}
-        tags = {"state": result.outcome.upper(), "outcome": result.outcome, "diverged": result.diverged}
-        tracking.log_all(self.uri, self.run_id, self.params, self.reporter.history, final, tags)
+        tags = {"state": result.outcome.upper(), "outcome": result.outcome, "diverged": result.diverged,
+                "mlflow.runName": run_labels.labelled(self.name, result.outcome)}
+        tracking.log_all(self.uri, self.run_id, self.params, self.history(), final, tags)
         if self.cfg.mlflow.log_curve_png:
             curve_worker.submit(result, self.name, self.uri, self.run_id)
         tracking.finish(self.uri, self.run_id)
@@ -67,15 +70,29 @@ class Member:
         log.info("%s: %s = %.6g (%s, %.2f s)", self.name, metric, value, result.outcome, result.seconds)
         return value
 
+    def history(self) -> list[tuple[str, float, int]]:
+        """The metric history with the optimized metric first (MLflow's charts pick the first)."""
+        return sorted(self.reporter.history, key=lambda m: m[0] != self.cfg.optimized_metric)
+
     def pruned(self, message: str = "") -> Pruned:
-        tags = {"state": "PRUNED", "pruned": True}
-        tracking.log_all(self.uri, self.run_id, self.params, self.reporter.history, tags=tags)
+        tags = {"state": "PRUNED", "pruned": True, "outcome": "pruned",
+                "mlflow.runName": run_labels.labelled(self.name, "pruned")}
+        tracking.log_all(self.uri, self.run_id, self.params, self.history(), tags=tags)
         tracking.finish(self.uri, self.run_id)
         return Pruned(message)
 
     def failed(self) -> None:
-        tracking.log_all(self.uri, self.run_id, self.params, self.reporter.history, tags={"state": "FAILED"})
+        tracking.log_all(self.uri, self.run_id, self.params, self.history(), tags={
+            "state": "FAILED", "outcome": "failed", "mlflow.runName": run_labels.labelled(self.name, "failed")})
         tracking.finish(self.uri, self.run_id, "FAILED")
+
+
+def name(cfg: DictConfig, trial: optuna.Trial | None, hyperparameters: dict) -> str:
+    """``rmsprop γ=0.99 lr=1e-3 ε=1e-8 #12``: the swept values of a trial, the main ones of a run."""
+    if trial is not None:
+        return run_labels.run_name(cfg.optimizer.name, trial.params, trial.number)
+    main = {k: v for k, v in hyperparameters.items() if k in ("lr", "gamma", "beta2", "eps")}
+    return run_labels.run_name(cfg.optimizer.name, main)
 
 
 def run_params(cfg: DictConfig, hyperparameters: dict, fingerprint: str) -> dict:

@@ -34,6 +34,7 @@ from .analysis.sections.trajectories import trajectories_section
 from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError
 from .storage import _redact
+from . import tracking
 from .tracking import STUDY_TAG, client
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,11 @@ def write_report(
     _clear_old_figures(out)
     _figures(a, out)
     path = out / "report.md"
-    path.write_text(_markdown(a, storage, out, tracking_uri), encoding="utf-8")
+    experiment_name = experiment_name or f"gammasweep-{family}"
+    path.write_text(_markdown(a, storage, out, tracking_uri, _browse(tracking_uri, experiment_name)),
+                    encoding="utf-8")
     if tracking_uri:
-        runs = _log_to_mlflow(a, out, tracking_uri, experiment_name or f"gammasweep-{family}")
+        runs = _log_to_mlflow(a, out, tracking_uri, experiment_name)
         log.info("Report logged to %d MLflow run(s): %s", len(runs), ", ".join(runs))
     return path
 
@@ -90,7 +93,24 @@ def _clear_old_figures(out: Path) -> None:
             f.unlink()
 
 
-def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | None) -> str:
+def _browse(tracking_uri: str | None, experiment_name: str) -> str:
+    """Where the trials are in the MLflow UI: the runs table (model training, not GenAI traces)."""
+    found = None
+    if tracking_uri:
+        try:
+            found = tracking.client(tracking_uri).get_experiment_by_name(experiment_name)
+        except Exception:   # an unreachable server: the report is still written, without the link
+            found = None
+    if found is None:
+        return ""
+    command, url = tracking.ui_link(_redact(tracking_uri), found.experiment_id)
+    serve = f"```\n{command}\n```\n\nthen open " if command else "Open "
+    return (f"\n## Runs in MLflow\n\nEvery trial is a run of experiment `{experiment_name}`. {serve}"
+            f"<{url}> (the runs table; select a study's trials and *Compare* for parallel coordinates "
+            "on `log10_lr`, `log10_eps`, `log10_1m_gamma`).\n")
+
+
+def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | None, browse: str = "") -> str:
     n_trials = int((a.trials["state"] == "COMPLETE").sum())
     tuning = a.studies[a.studies["role"] == "tuning"]
     n_seeds = len(a.studies) - len(tuning)
@@ -109,7 +129,7 @@ def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | No
         importance_section(a), sensitivity_section(a), lr_gamma_section(a), lr_max_section(a),
         divergence_speed_section(a), tunability_section(a), budget_section(a), gamma_one_section(a),
         schedule_section(a), optimizer_section(a), trajectories_section(storage, a.family, out),
-        _regenerate(a.family, storage, out, tracking_uri),
+        browse, _regenerate(a.family, storage, out, tracking_uri),
     ]
     return "\n".join(parts)
 

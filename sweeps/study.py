@@ -9,6 +9,7 @@ import optuna
 from optuna.trial import TrialState
 
 from .errors import SweepError
+from .run_labels import number
 
 # A study records what its trials measured; a later invocation that would measure something
 # else (other data, steps, conventions or search space) is refused rather than mixed in.
@@ -62,16 +63,61 @@ def open_study(
 
 
 def _mismatch(name: str, stored: dict, new: dict) -> str:
-    diffs = [
-        f"{key}: study has {stored.get(key)!r}, this run {new.get(key)!r}"
-        for key in sorted(stored.keys() | new.keys())
-        if stored.get(key) != new.get(key)
-    ]
+    lines = "\n".join(f"  - {line}" for line in differences(stored, new))
     return (
         f"Refusing to add trials to study {name!r}: they would not measure the same thing as its "
-        f"existing trials ({'; '.join(diffs)}). Keep the original settings to resume it, or "
-        "start a new study with hydra.sweeper.study_name=<new name>."
+        f"existing trials.\n{lines}\nKeep the original settings to resume it, or start a new "
+        "study with hydra.sweeper.study_name=<new name>."
     )
+
+
+# What each identity entry is, in words; dict entries are compared key by key.
+_WHAT = {"search_space": "search space of", "optimizer_settings": "optimizer.", "train": "train."}
+
+
+def differences(stored: dict, new: dict) -> list[str]:
+    """One sentence per setting that differs between a study's identity and this invocation's."""
+    out = []
+    for key in sorted(stored.keys() | new.keys()):
+        old, now = stored.get(key), new.get(key)
+        if old == now:
+            continue
+        if key in _WHAT and isinstance(old, dict) and isinstance(now, dict):
+            for sub in sorted(old.keys() | now.keys()):
+                if old.get(sub) != now.get(sub):
+                    describe = describe_space if key == "search_space" else _value
+                    label = f"search space of {sub}" if key == "search_space" else f"{_WHAT[key]}{sub}"
+                    out.append(f"{label}: study has {describe(old.get(sub))}, this run {describe(now.get(sub))}")
+        else:
+            out.append(f"{key}: study has {_value(old)}, this run {_value(now)}")
+    return out
+
+
+def describe_space(stored: str | None) -> str:
+    """A stored distribution (Optuna's JSON) in words: ``log-uniform [1e-4, 0.1]``."""
+    if stored is None:
+        return "none (not swept)"
+    try:
+        d = json.loads(stored)
+        a, kind = d["attributes"], d["name"]
+    except (ValueError, KeyError, TypeError):
+        return _value(stored)
+    if kind == "CategoricalDistribution":
+        return "choice of " + ", ".join(map(_value, a["choices"]))
+    scale = "log-uniform" if a.get("log") else "uniform"
+    if kind == "IntDistribution":
+        scale = "log-spaced integers" if a.get("log") else "integers"
+    step = a.get("step")
+    step = f" in steps of {_value(step)}" if step and not (kind == "IntDistribution" and step == 1) else ""
+    return f"{scale} [{_value(a['low'])}, {_value(a['high'])}]{step}"
+
+
+def _value(v) -> str:
+    if v is None:
+        return "not set"
+    if isinstance(v, float):
+        return number(v)
+    return repr(v) if isinstance(v, str) else str(v)
 
 
 COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)

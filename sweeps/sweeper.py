@@ -13,6 +13,7 @@ import functools
 import logging
 import math
 import sys
+import time
 from typing import Any
 
 import optuna
@@ -24,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
-from . import curve_worker, lr_max, shared_study, tracking, trial_link
+from . import curve_worker, lr_max, progress, shared_study, summary, tracking, trial_link
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED, SweepError
 from .heartbeat import beating, finished_elsewhere
@@ -61,17 +62,29 @@ class OptunaSweeper(Sweeper):
 
     def sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
         curve_worker.use_helper()   # jobs run in this process (basic launcher) draw off their path
+        self.progress = progress.Progress(progress.wanted())
+        self.parents: dict[str, str] = {}          # parent run id -> tracking URI, ended below
+        self.links: dict[tuple[str, str], str] = {}  # (uri, experiment id) -> how to open it
+        self.tables: list[summary.StudySummary] = []
+        self.report_path: str | None = None
+        status = "FAILED"
         try:
             summaries = self._sweep(arguments)
+            status = "FINISHED"
         except USER_ERRORS as e:
             _die(f"gammasweep: error: {e}", EXIT_BAD_INPUT)
         except TooManyFailures as e:
             _die(f"gammasweep: sweep stopped: {e}", EXIT_FAILED)
         except KeyboardInterrupt:
+            status = "KILLED"
             _die("gammasweep: interrupted. Finished trials are kept; the trials in flight were "
                  "re-queued: run the same command again to resume.", EXIT_INTERRUPTED)
         finally:
             curve_worker.close()
+            self.progress.close()
+            _end_parents(self.parents, status)
+        if self.tables:
+            print(_closing(self.tables, self.report_path, self.links), flush=True)
         if summaries and all(s["added"] == 0 for s in summaries):
             log.info("Every study had already reached hydra.sweeper.max_trials: nothing to add.")
             sys.exit(EXIT_BUDGET_EXHAUSTED)
@@ -85,9 +98,10 @@ class OptunaSweeper(Sweeper):
         space = parse(preset + list(arguments), loader, tuple(o.split_by))
         plans = make_plans(space, o.study_name, self._compose, loader.get_group_options)
         log.info("%d stud%s: %s", len(plans), "y" if len(plans) == 1 else "ies", ", ".join(p.name for p in plans))
+        self.progress.plan(o.n_trials * len(plans))
         summaries = [self._run_study(plan) for plan in plans]
         if o.report and any(s["added"] for s in summaries):
-            _report(o, plans[0].cfg)
+            self.report_path = _report(o, plans[0].cfg)
         return summaries
 
     def _compose(self, overrides: list[str]) -> DictConfig:
@@ -105,8 +119,13 @@ class OptunaSweeper(Sweeper):
         k = population_size(o.population, o.sampler.name, plan.cfg)
         if plan.cfg.mlflow.log_curve_png:
             curve_worker.warm_up()
+        self.progress.start(plan.name)
+        planned = remaining_budget(study, 0, o.n_trials, o.max_trials)
+        self.progress.plan(planned - o.n_trials)
+        started = time.monotonic()
         launched = self._optimize(study, plan, plan.distributions, population=k)
-        summary = self._summarize(study, plan, launched)
+        self.progress.plan(launched - planned)
+        summary = self._summarize(study, plan, launched, time.monotonic() - started)
         if o.lr_max.rounds:
             self._run_lr_max(study, plan, k)
         if o.seeds.n:
@@ -120,6 +139,8 @@ class OptunaSweeper(Sweeper):
         study = self._open(f"{plan.name}.lr_max", plan.identity | {"lr_max_of": plan.name})
         study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()
         per = [key for key in lm.per if key in plan.distributions]
+        self.progress.start(study.study_name)
+        started = time.monotonic()
         for _ in range(int(lm.rounds)):
             with storage_lock(study, shared_study.lock_name(study.study_name)):  # workers agree
                 busy = {tuple(t.params.get(key) for key in per) for t in study.get_trials(
@@ -133,8 +154,10 @@ class OptunaSweeper(Sweeper):
                         todo += 1
             if not todo:
                 break
+            self.progress.plan(todo)
             launched = self._optimize(study, plan, plan.distributions, budget=todo, population=k)
-            self._summarize(study, plan, launched)
+            self.progress.plan(launched - todo)
+            self._summarize(study, plan, launched, time.monotonic() - started)
 
     def _run_seeds(self, tuned: optuna.Study, plan: StudyPlan) -> None:
         """Re-run the best settings (per value of ``seeds.per``) with ``seeds.n`` fresh seeds.
@@ -157,8 +180,12 @@ class OptunaSweeper(Sweeper):
         space = plan.distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
         # confirmation runs: settings chosen on validation, now scored once on the test split
         confirm = dataclasses.replace(plan, overrides=[*plan.overrides, "train.score_test=true"])
+        self.progress.start(study.study_name)
+        self.progress.plan(len(todo))
+        started = time.monotonic()
         launched = self._optimize(study, confirm, space, budget=len(todo))
-        self._summarize(study, plan, launched)
+        self.progress.plan(launched - len(todo))
+        self._summarize(study, plan, launched, time.monotonic() - started)
 
     def _open(self, name: str, identity: dict[str, Any]) -> optuna.Study:
         o = self.options
@@ -182,6 +209,9 @@ class OptunaSweeper(Sweeper):
             experiment_id = tracking.ensure_experiment(ml.tracking_uri, ml.experiment_name, ml.artifact_location)
         with storage_lock(study, shared_study.lock_name(study.study_name)):
             parent = tracking.parent_run(ml.tracking_uri, experiment_id, study)
+        tracking.reopen(ml.tracking_uri, parent)   # RUNNING while this invocation adds trials
+        self.parents[parent] = ml.tracking_uri
+        self.links[(ml.tracking_uri, experiment_id)] = tracking.ui_hint(ml.tracking_uri, experiment_id)
         n_trials = o.n_trials if budget is None else budget
         max_trials = o.max_trials if budget is None else None
         launched, failed = 0, 0
@@ -206,7 +236,9 @@ class OptunaSweeper(Sweeper):
                                     "grace period): its result is dropped; its retry runs it again.",
                                     t.number, study.study_name)
                         continue
-                    failed += _tell(study, t, outcome)
+                    bad = _tell(study, t, outcome)
+                    failed += bad
+                    self._told(study, t, outcome, bad)
                 launched += len(batch.trials)
                 if failed > o.max_failure_rate * n_trials:
                     raise TooManyFailures(
@@ -234,19 +266,39 @@ class OptunaSweeper(Sweeper):
         self.job_idx += len(returns)
         return [outcome for g, r in zip(groups, returns) for outcome in _outcomes(g, r)]
 
-    def _summarize(self, study: optuna.Study, plan: StudyPlan, launched: int) -> dict[str, Any]:
+    def _told(self, study: optuna.Study, trial: optuna.Trial, outcome: Any, failed: bool) -> None:
+        if failed:
+            self.progress.told(study, trial, "failed")
+        elif isinstance(outcome, trial_link.Pruned):
+            self.progress.told(study, trial, "pruned", note=outcome.message)
+        else:
+            self.progress.told(study, trial, "complete", float(outcome))
+
+    def _summarize(self, study: optuna.Study, plan: StudyPlan, launched: int, seconds: float) -> dict[str, Any]:
         """Log the study's state to its MLflow parent run (the best trial's values) and return it."""
         curve_worker.drain()   # every trial's figure is in MLflow before the study's summary
-        uri = plan.cfg.mlflow.tracking_uri
-        summary = _summary(study, launched)
+        cfg = plan.cfg
+        uri = cfg.mlflow.tracking_uri
+        result = _summary(study, launched)
+        s = summary.summarize(study, cfg.optimizer.name, cfg.optimized_metric, launched, seconds)
+        self.tables.append(s)
+        metrics, params = summary.parent_values(s)
+        tags = result["tags"] | {"mlflow.note.content": summary.note(s, cfg.model.name, cfg.data.name)}
         parent = study.user_attrs[tracking.PARENT_ATTR]
-        tracking.log_all(uri, parent, metrics=summary["metrics"], tags=summary["tags"])
-        return {"study": study.study_name, "added": launched, **summary}
+        tracking.log_all(uri, parent, metrics=metrics | result["metrics"], tags=tags)
+        tracking.log_best(uri, parent, params)
+        return {"study": study.study_name, "added": launched, **result}
 
 
 def _job_overrides(trials: list[optuna.Trial], study_name: str, parent_run_id: str) -> list[str]:
     """One trial: its values on the command line. Several: their numbers (the job reads the rest)."""
-    context = [f"trial.study={_quote(study_name)}", f"trial.parent_run_id={_quote(parent_run_id)}"]
+    # the job's folder: its trial number(s), unique in the study (hydra.sweep.subdir)
+    numbers = [t.number for t in trials]
+    job = str(numbers[0]) if len(numbers) == 1 else (
+        f"{numbers[0]}-{numbers[-1]}" if numbers == list(range(numbers[0], numbers[-1] + 1))
+        else "_".join(map(str, numbers)))
+    context = [f"trial.study={_quote(study_name)}", f"trial.parent_run_id={_quote(parent_run_id)}",
+               f"trial.job={_quote(job)}"]
     if len(trials) > 1:
         return context + [f"trial.numbers=[{','.join(str(t.number) for t in trials)}]"]
     values = [f"{k}={_hydra_value(v)}" for k, v in trials[0].params.items()]
@@ -327,6 +379,7 @@ def _report(o: DictConfig, cfg: DictConfig) -> None:
         tracking_uri=cfg.mlflow.tracking_uri, experiment_name=cfg.mlflow.experiment_name,
     )
     log.info("Report: %s", path)
+    return str(path)
 
 
 def _check_protocol(p: DictConfig) -> None:
@@ -343,6 +396,24 @@ def _check_protocol(p: DictConfig) -> None:
     if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in values):
         raise SweepError(f"hydra.sweeper.protocol.target={target!r} is not allowed; it must be null, a "
                          "number (the validation target of steps-to-target) or {model: number}.")
+
+
+def _end_parents(parents: dict[str, str], status: str) -> None:
+    """Every parent run this invocation touched ends with it: FINISHED, FAILED or KILLED."""
+    for run_id, uri in parents.items():
+        try:
+            tracking.finish(uri, run_id, status)
+        except Exception as e:  # the trials are recorded; a run's status must not hide the real error
+            log.warning("Could not end MLflow parent run %s: %s: %s", run_id, type(e).__name__, e)
+
+
+def _closing(tables: list[summary.StudySummary], report: str | None, links: dict) -> str:
+    """The table printed when the sweep ends, then where to read more."""
+    lines = ["", summary.table(tables), ""]
+    if report:
+        lines.append(f"Report: {report}")
+    lines += [f"MLflow: {hint}" for hint in dict.fromkeys(links.values())]
+    return "\n".join(lines)
 
 
 def _die(message: str, code: int) -> None:

@@ -25,6 +25,11 @@ from .errors import SweepError
 log = logging.getLogger(__name__)
 
 STUDY_TAG = "gammasweep.study"
+# Marks the experiment as model training (MLflow 3 otherwise offers GenAI views first).
+KIND_TAG, KIND = "mlflow.experimentKind", "custom_model_development"
+# The runs table (not the GenAI traces view, MLflow 3's default landing page).
+_VIEW = "#/experiments/{id}?workflowType=machine_learning"
+UI_PORT = 5000
 PARENT_ATTR = "mlflow_parent_run_id"
 # MLflow's limits for one log_batch call.
 _MAX_METRICS, _MAX_PARAMS, _MAX_TAGS = 1000, 100, 100
@@ -48,14 +53,38 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | Non
         c = client(tracking_uri)
         found = c.get_experiment_by_name(name)
         if found is not None:
+            if found.tags.get(KIND_TAG) != KIND:
+                c.set_experiment_tag(found.experiment_id, KIND_TAG, KIND)
             return found.experiment_id
-        return c.create_experiment(name, artifact_location=_artifact_uri(tracking_uri, artifact_location, name))
+        return c.create_experiment(name, artifact_location=_artifact_uri(tracking_uri, artifact_location, name),
+                                   tags={KIND_TAG: KIND})
     except Exception as e:  # the store's errors differ per backend; all mean "unusable"
         raise SweepError(
             f"Cannot use the MLflow tracking store {tracking_uri!r} (mlflow.tracking_uri) for "
             f"experiment {name!r}: {type(e).__name__}: {str(e).splitlines()[0]}. Use a writable "
             "sqlite:///path.db or the URL of a running `mlflow server` (http://host:5000)."
         ) from None
+
+
+def ui_link(tracking_uri: str, experiment_id: str) -> tuple[str | None, str]:
+    """(the command that serves the UI, or None for a server; the experiment's runs-table URL).
+
+    Every link the project prints comes from here, with ``?workflowType=machine_learning``: MLflow
+    3 keeps its GenAI/model-training switch in the browser and lands on GenAI traces otherwise.
+    """
+    view = _VIEW.format(id=experiment_id)
+    if tracking_uri.startswith(("http://", "https://")):
+        return None, f"{tracking_uri.rstrip('/')}/{view}"
+    store = tracking_uri
+    if tracking_uri.startswith("sqlite:///"):
+        store = "sqlite:///" + str(Path(tracking_uri.removeprefix("sqlite:///")).resolve())
+    return f"mlflow ui --backend-store-uri {store}", f"http://127.0.0.1:{UI_PORT}/{view}"
+
+
+def ui_hint(tracking_uri: str, experiment_id: str) -> str:
+    """The link as one line to print: ``mlflow ui ... ; then open http://...``."""
+    command, url = ui_link(tracking_uri, experiment_id)
+    return f"{command}   # then open {url}" if command else url
 
 
 def _artifact_uri(tracking_uri: str, artifact_location: str | None, experiment: str) -> str | None:
@@ -87,6 +116,28 @@ def parent_run(tracking_uri: str, experiment_id: str, study: Any) -> str:
                 c.delete_run(mine)
         study.set_user_attr(PARENT_ATTR, run_id)
     return run_id
+
+
+def reopen(tracking_uri: str, run_id: str) -> None:
+    """A resumed study's parent run is RUNNING again while this invocation adds trials."""
+    c = client(tracking_uri)
+    if c.get_run(run_id).info.status != "RUNNING":
+        c.update_run(run_id, status="RUNNING")
+
+
+def log_best(tracking_uri: str, run_id: str, params: dict[str, Any]) -> None:
+    """The best trial's hyperparameters as params of the parent run (so its row has lr/γ/ε columns).
+
+    MLflow params are immutable: a key already logged with another value (the best moved on a
+    later invocation) keeps its first value: then none of ``params`` is logged, the param
+    ``best_trial`` still names the trial they belong to, and the current best is in the
+    ``best_*`` metrics and ``best.*`` tags.
+    """
+    c = client(tracking_uri)
+    logged = c.get_run(run_id).data.params
+    new = {k: str(v) for k, v in params.items() if k not in logged}
+    if new and all(logged.get(k) in (None, str(v)) for k, v in params.items()):
+        log_all(tracking_uri, run_id, params=new)
 
 
 def _oldest_parent(c: MlflowClient, experiment_id: str, study_name: str) -> str | None:

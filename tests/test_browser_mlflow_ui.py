@@ -8,7 +8,9 @@ virtual-time budget and read back with ``--dump-dom``. Screenshots go to ``$GAMM
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +23,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from sweep_runner import run_sweep
+from sweeps.run_labels import PREFIX, run_name
 
 pytest_plugins = ["servers"]
 
@@ -107,31 +110,41 @@ def screenshot(url: str, name: str, tmp_path: Path) -> Path:
 
 
 def test_mlflow_ui_shows_the_studys_runs_with_their_params(mlflow_server, tmp_path):
-    run_sweep(tmp_path, "model=quadratic", "optimizer=rmsprop", "hydra.sweeper.study_name=browser",
-              "hydra.sweeper.n_trials=3", f"mlflow.tracking_uri={mlflow_server.url}",
-              "mlflow.artifact_location=null")
+    proc = run_sweep(tmp_path, "model=quadratic", "optimizer=rmsprop", "hydra.sweeper.study_name=browser",
+                     "hydra.sweeper.n_trials=3", f"mlflow.tracking_uri={mlflow_server.url}",
+                     "mlflow.artifact_location=null")
     study = optuna.load_study(study_name="browser.quadratic.rmsprop", storage=f"sqlite:///{tmp_path}/optuna.db")
     client = MlflowClient(tracking_uri=mlflow_server.url)
     experiment = client.get_experiment_by_name("gammasweep-browser").experiment_id
 
-    # The experiment's run table lists the study's parent run (its trials are nested under it).
-    runs_page = f"{mlflow_server.url}/#/experiments/{experiment}/runs"
-    assert "browser.quadratic.rmsprop" in text_of(rendered(runs_page, "browser.quadratic.rmsprop"))
+    # The link the sweep prints opens the experiment's runs table (model training, not GenAI
+    # traces), which lists the study's parent run (its trials are nested under it).
+    link = re.search(r"^MLflow: (\S+)$", proc.stdout, re.M).group(1)
+    assert link == f"{mlflow_server.url}/#/experiments/{experiment}?workflowType=machine_learning"
+    page = text_of(rendered(link, "browser.quadratic.rmsprop"))
+    assert "browser.quadratic.rmsprop" in page
+    assert screenshot(link, "mlflow-ui-runs-table.png", tmp_path).stat().st_size > 10_000
 
     # The compare page shows every trial's run with its lr, gamma and eps.
     ids = [t.user_attrs["mlflow_run_id"] for t in study.trials]
-    query = urllib.parse.urlencode({"runs": json.dumps(ids), "experiments": json.dumps([experiment])})
+    query = urllib.parse.urlencode({"runs": json.dumps(ids), "experiments": json.dumps([experiment]),
+                                    "workflowType": "machine_learning"})
     compare = f"{mlflow_server.url}/#/compare-runs?{query}"
     rows = _Rows()
     rows.feed(rendered(compare, ">gamma<"))
     assert sorted(rows.rows["Run ID"]) == sorted(ids), rows.rows.keys()
-    shown = {run_id: {k: rows.rows[k][i] for k in ("Run Name", "lr", "gamma", "eps")}
+    axes = ("lr", "gamma", "eps", "log10_lr", "log10_eps", "log10_1m_gamma")
+    shown = {run_id: {k: rows.rows[k][i] for k in ("Run Name", *axes)}
              for i, run_id in enumerate(rows.rows["Run ID"])}
     for trial in study.trials:
         cells = shown[trial.user_attrs["mlflow_run_id"]]
-        assert cells["Run Name"] == f"browser.quadratic.rmsprop#{trial.number}"
-        for name in ("lr", "gamma", "eps"):
-            assert float(cells[name]) == pytest.approx(trial.params[f"optimizer.{name}"], rel=1e-9), name
+        outcome = trial.user_attrs.get("outcome", "pruned")
+        assert cells["Run Name"] == PREFIX.get(outcome, "") + run_name("rmsprop", trial.params, trial.number)
+        p = {k.split(".")[-1]: v for k, v in trial.params.items()}
+        p |= {"log10_lr": math.log10(p["lr"]), "log10_eps": math.log10(p["eps"]),
+              "log10_1m_gamma": math.log10(1 - p["gamma"])}
+        for name in axes:   # the log10 axes too, so parallel coordinates spread the trials out
+            assert float(cells[name]) == pytest.approx(p[name], rel=1e-9), name
 
     path = screenshot(compare, "mlflow-ui-compare-runs.png", tmp_path)
     assert path.stat().st_size > 10_000, "the screenshot is blank"

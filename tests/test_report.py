@@ -47,6 +47,9 @@ def test_report_writes_markdown_figures_and_logs_them_to_every_parent_run(family
     assert positions == sorted(positions)
     assert "mnist_mlp/mnist_5k/rmsprop (s₀=0.0)" in text and "(s₀=1.0)" in text  # one curve per convention
     assert "python -m sweeps.report fam --storage" in text
+    experiment = tracking.client(ml).get_experiment_by_name("gammasweep-fam").experiment_id
+    assert f"mlflow ui --backend-store-uri {ml}\n" in text   # the runs table, not GenAI traces:
+    assert f"<http://127.0.0.1:5000/#/experiments/{experiment}?workflowType=machine_learning>" in text
     assert "No data: no problem was run under both γ schedules" in text and "study=gamma_schedule" in text
     assert "plain SGD" in text and "SGD best" in text
 

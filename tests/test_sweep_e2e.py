@@ -206,6 +206,6 @@ def test_tpe_stacks_only_its_random_startup_trials_and_draws_the_same_points(tmp
     for a, b in zip(one[:4], auto[:4]):   # the start-up draws: same points, same results
         assert a.params == b.params
         assert b.value == pytest.approx(a.value, rel=1e-9)
-    jobs = sorted(p.name for p in (tmp_path / "auto" / "multirun").glob("*/*") if p.is_dir())
+    jobs = sorted(p.name for p in (tmp_path / "auto" / "multirun").glob("*/*/*") if p.is_dir())
     assert len(jobs) == 3, f"4 start-up trials in one job, then one job per TPE trial: {jobs}"
     assert len(auto) == 6 and all(t.state == TrialState.COMPLETE for t in auto)
