@@ -126,21 +126,22 @@ class OptunaSweeper(Sweeper):
         launched = self._optimize(study, plan, plan.distributions, population=k)
         self.progress.plan(launched - planned)
         summary = self._summarize(study, plan, launched, time.monotonic() - started)
+        # work after tuning counts as added: the report is regenerated and the exit code is 0
         if o.lr_max.rounds:
-            self._run_lr_max(study, plan, k)
+            summary["added"] += self._run_lr_max(study, plan, k)
         if o.seeds.n:
-            self._run_seeds(study, plan)
+            summary["added"] += self._run_seeds(study, plan)
         return summary
 
-    def _run_lr_max(self, tuned: optuna.Study, plan: StudyPlan, k: Population) -> None:
+    def _run_lr_max(self, tuned: optuna.Study, plan: StudyPlan, k: Population) -> int:
         """Bisect lr_max(γ) between the tuning grid's last trained and first failed lr
-        (``lr_max.py``), one round at a time, into ``<study>.lr_max``."""
+        (``lr_max.py``), one round at a time, into ``<study>.lr_max``; returns the trials run."""
         o, lm = self.options, self.options.lr_max
         study = self._open(f"{plan.name}.lr_max", plan.identity | {"lr_max_of": plan.name})
         study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()
         per = [key for key in lm.per if key in plan.distributions]
         self.progress.start(study.study_name)
-        started = time.monotonic()
+        started, total = time.monotonic(), 0
         for _ in range(int(lm.rounds)):
             with storage_lock(study, shared_study.lock_name(study.study_name)):  # workers agree
                 busy = {tuple(t.params.get(key) for key in per) for t in study.get_trials(
@@ -158,8 +159,10 @@ class OptunaSweeper(Sweeper):
             launched = self._optimize(study, plan, plan.distributions, budget=todo, population=k)
             self.progress.plan(launched - todo)
             self._summarize(study, plan, launched, time.monotonic() - started)
+            total += launched
+        return total
 
-    def _run_seeds(self, tuned: optuna.Study, plan: StudyPlan) -> None:
+    def _run_seeds(self, tuned: optuna.Study, plan: StudyPlan) -> int:
         """Re-run the best settings (per value of ``seeds.per``) with ``seeds.n`` fresh seeds.
 
         Every setting gets the same seeds (train.seed + 1 ... + n): the same initialisations and
@@ -186,6 +189,7 @@ class OptunaSweeper(Sweeper):
         launched = self._optimize(study, confirm, space, budget=len(todo))
         self.progress.plan(launched - len(todo))
         self._summarize(study, plan, launched, time.monotonic() - started)
+        return launched
 
     def _open(self, name: str, identity: dict[str, Any]) -> optuna.Study:
         o = self.options
