@@ -19,13 +19,15 @@ import pandas as pd
 from .direction import best_index, gain, sole_direction
 from .sensitivity import complete
 
-COLUMNS = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt", "n_at_1", "best_at_1",
+COLUMNS = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt", "bias_correction", "n_at_1", "best_at_1",
            "lr_at_1", "divergence_at_1", "best_below_1", "gamma_below_1", "d", "sgd_best",
            "verdict", "explanation"]
 
 
-def explain(optimizer: str, s0: float, eps_in_sqrt) -> str:
+def explain(optimizer: str, s0: float, eps_in_sqrt, bias_correction=None) -> str:
     """What the update becomes at γ = 1, in words."""
+    if optimizer == "rmsprop" and str(bias_correction).lower() == "true":
+        return "ŝ becomes the plain mean of g² over all steps (AdaGrad's sum / t), as Adam's v̂ — not degenerate"
     if optimizer == "rmsprop":
         inside = str(eps_in_sqrt).lower() == "true"
         if s0 is not None and math.isfinite(s0) and s0 > 0:
@@ -53,7 +55,7 @@ def gamma_one(trials: pd.DataFrame) -> pd.DataFrame:
     tuning = complete(trials[trials["role"] == "tuning"])
     tuning = tuning[tuning["gamma"].notna()].assign(problem=problem)
     sgd = tuning_sgd(trials)
-    keys = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt"]
+    keys = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt", "bias_correction"]
     rows = []
     for key, g in tuning.groupby(keys, sort=True, dropna=False):
         at1 = g[g["gamma"] >= 1.0]
@@ -70,7 +72,8 @@ def gamma_one(trials: pd.DataFrame) -> pd.DataFrame:
         row["d"] = gain(row["best_below_1"], row["best_at_1"], direction)
         row["sgd_best"] = sgd.get((row["problem"], direction), math.nan)
         row["verdict"] = outcome_counts(at1)  # descriptive: the paired verdict is the variant's
-        row["explanation"] = explain(row["optimizer"], row["initial_square_avg"], row["eps_in_sqrt"])
+        row["explanation"] = explain(row["optimizer"], row["initial_square_avg"], row["eps_in_sqrt"],
+                                     row["bias_correction"])
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 

@@ -139,8 +139,10 @@ def _tunability_clause(r: VariantResult) -> str:
 
 def gamma_one_sentence(row: dict) -> str:
     s0 = row["initial_square_avg"]
-    conv = f"s₀ = {s0:g}" if _finite(s0) else "its only convention"
-    text = (f"γ = 1 on {row['problem']} with {row['optimizer']} ({conv}, ε in √: {row['eps_in_sqrt']}): "
+    conv = f"s₀ = {s0:g}, ε in √: {row['eps_in_sqrt']}" if _finite(s0) else "its only convention"
+    if str(row.get("bias_correction")).lower() == "true":
+        conv = "bias-corrected"
+    text = (f"γ = 1 on {row['problem']} with {row['optimizer']} ({conv}): "
             f"{row['verdict']} in tuning; best {row['best_at_1']:.4g} at lr = {row['lr_at_1']:.3g} vs "
             f"{row['best_below_1']:.4g} at γ = {row['gamma_below_1']:g} (single tuning runs, "
             f"descriptive). Why: {row['explanation']}.")

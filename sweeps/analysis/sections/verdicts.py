@@ -49,7 +49,8 @@ def gamma_one_section(a: FamilyAnalysis) -> str:
            "not the data, decide the update:\n\n"
            f"- s₀ = 0, ε after the root (PyTorch): {explain('rmsprop', 0.0, False)}.\n"
            f"- s₀ = 0, ε inside the root (optax): {explain('rmsprop', 0.0, True)}.\n"
-           f"- s₀ = 1 (TensorFlow 1): {explain('rmsprop', 1.0, False)}.\n\n"
+           f"- s₀ = 1 (TensorFlow 1): {explain('rmsprop', 1.0, False)}.\n"
+           f"- bias-corrected (Adam with β1 = 0): {explain('rmsprop', 0.0, False, True)}.\n\n"
            "Each row compares the best run at γ = 1 (lr re-tuned) with the best at γ < 1 (constant "
            "schedule) on the same problem and convention; d is how much better γ < 1 is.\n"]
     g1 = a.gamma_one
@@ -57,6 +58,7 @@ def gamma_one_section(a: FamilyAnalysis) -> str:
         return join(*out, missing("no trial at γ = 1", GAMMA_ONE))
     out.append(table(g1, {
         "problem": "problem", "optimizer": "optimizer", "s₀": "initial_square_avg", "ε in √": "eps_in_sqrt",
+        "bias-corrected": "bias_correction",
         "trials at γ=1": "n_at_1", "best at γ=1": "best_at_1", "its lr": lambda x: num(x["lr_at_1"], ".3g"),
         "diverged at γ=1": lambda x: f"{x['divergence_at_1']:.0%}", "best γ<1": "best_below_1",
         "at γ": "gamma_below_1", "d": lambda x: num(x["d"], ".3g"), "SGD best": "sgd_best",
