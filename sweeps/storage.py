@@ -16,7 +16,7 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
 from . import sqlite_wal
-from .errors import SweepError
+from .errors import SweepError, redact
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +132,4 @@ def _first_line(e: BaseException) -> str:
     return (text.splitlines() or [""])[0].strip() or type(e).__name__
 
 
-def _redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    head, sep, tail = url.partition("@")
-    if not sep or ":" not in head.split("//", 1)[-1]:
-        return url
-    scheme, _, creds = head.partition("//")
-    return f"{scheme}//{creds.split(':', 1)[0]}:***@{tail}"
+_redact = redact   # the name sweeps.report and older callers import

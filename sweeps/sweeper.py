@@ -24,7 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
-from . import curve_worker, shared_study, tracking, trial_link
+from . import checks, curve_worker, shared_study, tracking, trial_link
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED, SweepError
 from .heartbeat import beating, finished_elsewhere
@@ -80,6 +80,7 @@ class OptunaSweeper(Sweeper):
     def _sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
         o = self.options
         _check_protocol(o.protocol)
+        checks.check_sweep(o, self.config)   # bad input: refused before any study exists
         loader = self.hydra_context.config_loader
         preset = [f"{k}={v}" for k, v in (o.params or {}).items()]
         space = parse(preset + list(arguments), loader, tuple(o.split_by))
