@@ -28,8 +28,8 @@ ATTEMPTS, BACKOFF = 3, 1.0
 class StaleTrials:
     """The storage's ``heartbeat_stale_trial_callback``: re-queue a killed worker's trial.
 
-    ``optuna.storages.fail_stale_trials`` calls it once for each RUNNING trial whose worker stopped
-    beating and that this process failed; it re-queues the trial (same params, a new number) up
+    ``heartbeat.fail_stale`` calls it once for each RUNNING trial whose worker died and that
+    this process failed; it re-queues the trial (same params, a new number) up
     to ``max_retry`` times, and remembers it so that the sweeper can close its MLflow run.
     """
 
@@ -40,8 +40,9 @@ class StaleTrials:
         self.failed: list[FrozenTrial] = []
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        log.warning("Trial %d of %s had no heartbeat for the grace period: failed it%s.",
-                    trial.number, study.study_name, ", and re-queued it" if self.retry else "")
+        why = trial.user_attrs.get("error", "no heartbeat for the grace period")
+        log.warning("Trial %d of %s: %s. Failed it%s.",
+                    trial.number, study.study_name, why, ", and re-queued it" if self.retry else "")
         if self.retry is not None:
             self.retry(study, trial)
         self.failed.append(trial)
