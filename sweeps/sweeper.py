@@ -33,7 +33,7 @@ from .plan import StudyPlan, make_plans
 from .population import Population, next_batch, population_size
 from .samplers import make_pruner, make_sampler
 from .search_space import parse
-from .storage import open_storage, storage_errors
+from .storage import open_storage, riding_out, storage_errors
 from .storage_lock import storage_lock
 from .study import PROTOCOL_ATTR, best_trials, open_study, remaining_budget
 
@@ -165,7 +165,7 @@ class OptunaSweeper(Sweeper):
             while True:
                 budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
                 n, k = next_batch(population, study, dict(o.sampler), o.n_jobs)
-                batch = shared.ask(space, n, budget_left)
+                batch = riding_out(lambda: shared.ask(space, n, budget_left), "asking for trials")
                 for t in batch.stale:
                     runs = tracking.close_killed_run(ml.tracking_uri, experiment_id, study.study_name, t,
                                                      retried=bool(o.retry_failed_trials))
@@ -177,12 +177,13 @@ class OptunaSweeper(Sweeper):
                     break
                 outcomes = self._launch(study, plan, batch.trials, parent, k)
                 for t, outcome in zip(batch.trials, outcomes):
-                    if finished_elsewhere(study, t):   # another worker presumed us dead and retried it
+                    # another worker presumed us dead and retried it
+                    if riding_out(lambda: finished_elsewhere(study, t), "checking a trial"):
                         log.warning("Trial %d of %s was failed by another worker (no heartbeat for the "
                                     "grace period): its result is dropped; its retry runs it again.",
                                     t.number, study.study_name)
                         continue
-                    failed += _tell(study, t, outcome)
+                    failed += riding_out(lambda: _tell(study, t, outcome), "recording a result")
                 launched += len(batch.trials)
                 if failed > o.max_failure_rate * n_trials:
                     raise TooManyFailures(
