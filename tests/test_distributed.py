@@ -255,6 +255,9 @@ def test_sigkilled_population_job_fails_and_retries_every_member(tmp_path):
         running = [t for t in trials if t.state == TrialState.RUNNING and "mlflow_run_id" in t.user_attrs]
         time.sleep(0.1)
     _kill(first, storage)
+    # the victims: every trial in flight when it died (the stack may have grown since the poll)
+    running = [t for t in optuna.load_study(study_name=name, storage=storage).trials
+               if t.state == TrialState.RUNNING]
     log = run_sweep(tmp_path, *args).stdout   # the same command
     trials = optuna.load_study(study_name=name, storage=storage).trials
     failed = [t for t in trials if t.state == TrialState.FAIL]
