@@ -129,9 +129,9 @@ def storage_errors(url: str) -> Iterator[None]:
         raise SweepError(
             f"Lost the Optuna storage {_redact(url)!r} (hydra.sweeper.storage) in the middle of the "
             f"sweep, and it did not come back within {RIDE_OUT:.0f} s: {_first_line(e)}. Finished "
-            "trials are safe in it. Trials this worker was running stay RUNNING until another worker fails and retries them (set hydra.sweeper."
-            "heartbeat_interval, grace_period and retry_failed_trials); run the same command again "
-            "once the database is back."
+            "trials are safe in it. Trials this worker was running stay RUNNING until another worker "
+            "fails and retries them (set hydra.sweeper.heartbeat_interval, grace_period and "
+            "retry_failed_trials); run the same command again once the database is back."
         ) from None
 
 

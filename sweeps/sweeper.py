@@ -99,9 +99,11 @@ class OptunaSweeper(Sweeper):
 
     def _run_study(self, plan: StudyPlan) -> dict[str, Any]:
         o = self.options
-        study = self._open(plan.name, plan.identity)
-        study.set_user_attr(PROTOCOL_ATTR, OmegaConf.to_container(o.protocol))  # the latest declared
-        study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, len(study.trials))
+        study = riding_out(lambda: self._open(plan.name, plan.identity), "opening the study")
+        protocol = OmegaConf.to_container(o.protocol)
+        riding_out(lambda: study.set_user_attr(PROTOCOL_ATTR, protocol), "recording the protocol")  # the latest
+        n_trials = riding_out(lambda: len(study.trials), "counting trials")
+        study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, n_trials)
         study.pruner = make_pruner(dict(o.pruner))
         k = population_size(o.population, o.sampler.name, plan.cfg)
         if plan.cfg.mlflow.log_curve_png:
@@ -154,10 +156,11 @@ class OptunaSweeper(Sweeper):
         ml = plan.cfg.mlflow
         shared = shared_study.SharedStudy(study, o.heartbeat_interval)
         tracking.ensure_reachable(ml.tracking_uri)
-        with storage_lock(study, f"mlflow experiment {ml.experiment_name}"):
-            experiment_id = tracking.ensure_experiment(ml.tracking_uri, ml.experiment_name, ml.artifact_location)
-        with storage_lock(study, shared_study.lock_name(study.study_name)):
-            parent = tracking.parent_run(ml.tracking_uri, experiment_id, study)
+        experiment_id = _locked(study, f"mlflow experiment {ml.experiment_name}",
+                                lambda: tracking.ensure_experiment(ml.tracking_uri, ml.experiment_name,
+                                                                   ml.artifact_location))
+        parent = _locked(study, shared_study.lock_name(study.study_name),
+                         lambda: tracking.parent_run(ml.tracking_uri, experiment_id, study))
         n_trials = o.n_trials if budget is None else budget
         max_trials = o.max_trials if budget is None else None
         launched, failed = 0, 0
@@ -219,6 +222,15 @@ class OptunaSweeper(Sweeper):
         parent = study.user_attrs[tracking.PARENT_ATTR]
         tracking.log_all(uri, parent, metrics=summary["metrics"], tags=summary["tags"])
         return {"study": study.study_name, "added": launched, **summary}
+
+
+def _locked(study: optuna.Study, name: str, call):
+    """``call()`` under the storage lock ``name``, both ridden out through a database restart."""
+    def attempt():
+        with storage_lock(study, name):
+            return call()
+
+    return riding_out(attempt, f"holding the storage lock {name!r}")
 
 
 def _job_overrides(trials: list[optuna.Trial], study_name: str, parent_run_id: str) -> list[str]:

@@ -187,7 +187,8 @@ def ensure_reachable(tracking_uri: str, attempts: int = 3, backoff: float = 1.0)
         except (OSError, ValueError) as e:
             reason = getattr(e, "reason", e)
             if attempt + 1 < attempts:
-                log.warning("MLflow tracking server %s does not answer (%s); retrying.", redact(tracking_uri), reason)
+                log.warning("MLflow tracking server %s does not answer (%s); retrying.",
+                            redact(tracking_uri), reason)
                 time.sleep(backoff * 2**attempt)
     raise SweepError(
         f"Cannot reach the MLflow tracking server {redact(tracking_uri)!r} (mlflow.tracking_uri) after "

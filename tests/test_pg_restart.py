@@ -32,6 +32,7 @@ def test_worker_rides_out_a_postgres_restart_mid_trial(postgres, tmp_path):
     assert worker.returncode == 0, log[-4000:]
     assert "Traceback" not in log
     trials = optuna.load_study(study_name=NAME, storage=storage).trials
-    assert all(t.state in FINISHED for t in trials), [(t.number, t.state.name, t.user_attrs.get("error")) for t in trials]
+    assert all(t.state in FINISHED for t in trials), [(t.number, t.state.name, t.user_attrs.get("error"))
+                                                      for t in trials]
     assert len(trials) == 6
     assert trials[running[0].number].state in FINISHED, "the trial in flight finished"
