@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import sqlite3
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from servers import free_port
 from sweep_runner import ROOT, TINY
 
 BASE = ["model=quadratic", "optimizer=sgd", "hydra.sweeper.n_trials=1"]
@@ -47,7 +46,14 @@ def _not_sqlite_optuna_db(out: Path) -> None:
     (out / "optuna.db").write_text("hello\n")
 
 
-_PORT = free_port()   # nothing listens: the server is unreachable
+def _closed_port() -> int:
+    """A loopback port nothing listens on (servers.free_port, without importing the plugin)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_PORT = _closed_port()   # nothing listens: the server is unreachable
 
 # (id, arguments, what stderr must name, setup, multirun)
 ROWS = [
