@@ -18,6 +18,7 @@ from omegaconf import DictConfig
 
 from sweeps.builders import USER_ERRORS
 from sweeps.errors import EXIT_BAD_INPUT
+from sweeps.hydra_errors import report_config_errors
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
@@ -46,4 +47,5 @@ def main(cfg: DictConfig) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    with report_config_errors():   # an unknown option or key: one paragraph and exit 2, as for ours
+        main()

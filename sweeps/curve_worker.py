@@ -109,7 +109,7 @@ def _start() -> ProcessPoolExecutor | None:
     if _helper is None:
         try:
             _helper = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                          initializer=_init_helper)
+                                          initializer=_init_helper, initargs=(os.getpid(),))
         except Exception as e:  # no processes allowed here: draw in place from now on
             log.warning("No figure helper process (%s: %s); drawing in place.", type(e).__name__, e)
             _give_up()
@@ -128,15 +128,33 @@ def _give_up() -> None:
     _wanted = False
 
 
-def _init_helper() -> None:
+def _init_helper(parent: int) -> None:
     """In the helper: ignore Ctrl-C (the sweeper drains on its way out), and leave when the
-    sweeper is gone (SIGKILL, OOM): an orphan would wait on its queue forever."""
+    sweeper is gone (SIGKILL, OOM): an orphan would wait on its queue forever, and keep
+    multiprocessing's resource tracker alive with it.
+
+    ``parent`` is the sweeper's PID as the sweeper saw it, not ``os.getppid()`` read here: the
+    helper gets here only after its imports (seconds), and a sweeper killed meanwhile would leave
+    it a new parent to watch. On Linux the kernel also signals it the moment the sweeper dies.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:   # gone already
+        os._exit(0)
 
     def watch() -> None:
         while os.getppid() == parent:
-            time.sleep(1.0)
+            time.sleep(0.5)
         os._exit(0)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL): best effort, Linux only (the watch thread is the rest)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

@@ -2,20 +2,29 @@
 
 Optuna records heartbeats only inside ``study.optimize``; the sweeper uses ask/tell, so it beats
 for its own batch. When a worker dies, its trials stop beating; after ``grace_period`` any other
-worker's ``fail_stale_trials`` marks them FAIL and the storage's callback (``storage.StaleTrials``)
+worker's ``fail_stale`` marks them FAIL and the storage's callback (``storage.StaleTrials``)
 re-queues them. A trial with no heartbeat at all is never stale, hence ``first_beat`` right
-after ``ask``.
+after ``ask``, which also records the trial's owner: host, PID and the process's start time.
+A worker that can see the owner is gone (same host and PID namespace, no such PID, or a PID
+reused by a later process) fails and re-queues the trial at once; the grace period is for owners
+it cannot see.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
+import os
+import socket
 import threading
-import warnings
 from typing import Iterator
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
+
+OWNER_ATTR = "gammasweep.owner"   # trial system attr: [host, pid, process start time]
 
 
 @contextlib.contextmanager
@@ -43,23 +52,93 @@ def beating(study: optuna.Study, trials: list[optuna.Trial], interval: int | Non
 
 
 def first_beat(study: optuna.Study, trials: list[optuna.Trial], interval: int | None) -> None:
-    """Beat once for freshly asked trials, so that they can go stale even if we die right now."""
+    """Beat once for freshly asked trials, so that they can go stale even if we die right now,
+    and record this process as their owner."""
     if interval:
         for t in trials:
+            study._storage.set_trial_system_attr(t._trial_id, OWNER_ATTR, list(owner()))
             study._storage.record_heartbeat(t._trial_id)
 
 
+@functools.cache
+def owner() -> tuple[str, int, str | None]:
+    """(host and PID namespace, PID, start time) of this process."""
+    return _host(), os.getpid(), _start_time(os.getpid())
+
+
+def _host() -> str:
+    """The host name, plus the PID namespace where there is one: a PID means a process only
+    within its namespace (two containers may share a host name but not their PIDs)."""
+    try:
+        return f"{socket.gethostname()}/{os.readlink('/proc/self/ns/pid')}"
+    except OSError:
+        return socket.gethostname()
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time (clock ticks after boot, /proc/<pid>/stat field 22), or None
+    if it does not run."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()   # state, ppid, ...: after "(name)"
+    except OSError:
+        return None
+    return None if len(fields) < 20 or fields[0] in "ZX" else fields[19]   # a zombie is dead
+
+
+def _gone(host: str, pid: int, started: str | None) -> bool:
+    """True if the owner visibly no longer runs: it ran here, and its PID is gone or reused."""
+    if host != _host():
+        return False
+    if started is not None and os.path.exists("/proc/self/stat"):
+        return _start_time(pid) != started
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:   # someone else's live process
+        return False
+    return False
+
+
+def _dead_owners(study: optuna.Study) -> dict[int, str]:
+    dead = {}
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        found = t.system_attrs.get(OWNER_ATTR)
+        if found and _gone(*found):
+            dead[t._trial_id] = (f"its worker (PID {found[1]} on this host) is gone; failed at once by "
+                                 f"PID {os.getpid()}")
+    return dead
+
+
 def fail_stale(study: optuna.Study, interval: int | None) -> list[FrozenTrial]:
-    """Fail (and, with ``retry_failed_trials``, re-queue) the trials of workers that stopped beating.
+    """Fail (and, with ``retry_failed_trials``, re-queue) the trials of workers that died: those
+    whose owner is visibly gone, and those with no heartbeat for the grace period. Each gets the
+    reason in its user attribute ``error``.
 
     Returns the trials this call failed, as they were when their worker stopped.
     """
     if not interval:
         return []
-    with warnings.catch_warnings():   # "experimental" since Optuna 2.9
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optuna.storages.fail_stale_trials(study)
-    callback = study._storage.get_heartbeat_stale_trial_callback()
+    storage = study._storage
+    why = _dead_owners(study)
+    rdb = getattr(storage, "_backend", storage)   # Optuna wraps the RDBStorage in a cache
+    grace = rdb.grace_period or 2 * rdb.heartbeat_interval
+    for trial_id in storage._get_stale_trial_ids(study._study_id):   # Optuna's fail_stale_trials
+        why.setdefault(trial_id, f"its worker stopped: no heartbeat for the grace period ({grace} s)")
+    failed = []
+    for trial_id, reason in why.items():
+        try:
+            storage.set_trial_user_attr(trial_id, "error", reason)
+            if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+                failed.append(trial_id)
+        except UpdateFinishedTrialError:   # its owner finished it, or another worker failed it
+            pass
+    callback = storage.get_heartbeat_stale_trial_callback()
+    if callback is None:
+        return []
+    for trial_id in failed:
+        callback(study, copy.deepcopy(storage.get_trial(trial_id)))
     return callback.drain() if hasattr(callback, "drain") else []
 
 

@@ -17,6 +17,7 @@ from models import outcome as outcomes
 
 from . import curve_worker, run_labels, tracking
 from .errors import SweepError
+from .storage import riding_out
 from .trial_link import Pruned, Reporter
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class Member:
         tags = {"gammasweep.optuna_study": cfg.trial.study, "gammasweep.trial": trial.number} if trial else {}
         self.run_id = tracking.start_child(self.uri, experiment_id, cfg.trial.parent_run_id, self.name, tags)
         if trial is not None:  # first thing: a worker killed from here on leaves a findable run
-            trial.set_user_attr("mlflow_run_id", self.run_id)
+            _set(trial, "mlflow_run_id", self.run_id)
         self.axes = run_labels.log_axes(hyperparameters)   # params and metrics: readable plot axes
         self.params = run_params(cfg, hyperparameters, fingerprint) | self.axes
         self.reporter = Reporter(cfg.optimized_metric, trial)
@@ -60,13 +61,13 @@ class Member:
         tracking.finish(self.uri, self.run_id)
         if self.trial is not None:
             if result.trajectory is not None:  # the 2-D path, for the report's contour figures
-                self.trial.set_user_attr("trajectory", thin(result.trajectory).tolist())
+                _set(self.trial, "trajectory", thin(result.trajectory).tolist())
             for key, v in {"outcome": result.outcome, "diverged": result.diverged,
                            "diverged_step": result.diverged_step, "train_seconds": result.seconds,
                            "seed": int(self.cfg.train.seed), "final": dict(result.final),
                            "initial": dict(result.initial), "baseline": dict(result.baseline),
                            **best}.items():
-                self.trial.set_user_attr(key, v)
+                _set(self.trial, key, v)
         log.info("%s: %s = %.6g (%s, %.2f s)", self.name, metric, value, result.outcome, result.seconds)
         return value
 
@@ -134,3 +135,8 @@ def thin(path: np.ndarray, points: int = 201) -> np.ndarray:
         return path
     idx = np.unique(np.linspace(0, len(path) - 1, points).round().astype(int))
     return path[idx]
+
+
+def _set(trial: optuna.Trial, key: str, value) -> None:
+    """A trial's user attribute, written through a database restart (``riding_out``)."""
+    riding_out(lambda: trial.set_user_attr(key, value), f"recording {key}")

@@ -9,6 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 
 from .builders import build_data, build_model, build_optimizer, check_pairing
+from .checks import check_metric, check_training
 from .errors import SweepError
 from .search_space import SearchSpace, to_json
 from .study import study_name
@@ -76,6 +77,8 @@ def _plan(cell: dict[str, str], space: SearchSpace, family: str, compose) -> Stu
 
 def _validate(cfg: DictConfig, dists: dict[str, BaseDistribution]):
     """Build everything once, with every swept value at each end of its range."""
+    check_training(cfg)
+    check_metric(cfg)
     model, data = build_model(cfg), build_data(cfg)
     check_pairing(model, data, cfg)
     build_optimizer(cfg)

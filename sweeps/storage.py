@@ -8,7 +8,7 @@ import logging
 import time
 import warnings
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import optuna
 import sqlalchemy.exc
@@ -16,9 +16,10 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
 from . import sqlite_wal
-from .errors import SweepError
+from .errors import SweepError, redact
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Opening a storage is tried this often, waiting BACKOFF * 2**i seconds between tries: a database
 # that is restarting gets a few seconds, an unreachable one fails the sweep in about three.
@@ -28,8 +29,8 @@ ATTEMPTS, BACKOFF = 3, 1.0
 class StaleTrials:
     """The storage's ``heartbeat_stale_trial_callback``: re-queue a killed worker's trial.
 
-    ``optuna.storages.fail_stale_trials`` calls it once for each RUNNING trial whose worker stopped
-    beating and that this process failed; it re-queues the trial (same params, a new number) up
+    ``heartbeat.fail_stale`` calls it once for each RUNNING trial whose worker died and that
+    this process failed; it re-queues the trial (same params, a new number) up
     to ``max_retry`` times, and remembers it so that the sweeper can close its MLflow run.
     """
 
@@ -40,8 +41,9 @@ class StaleTrials:
         self.failed: list[FrozenTrial] = []
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        log.warning("Trial %d of %s had no heartbeat for the grace period: failed it%s.",
-                    trial.number, study.study_name, ", and re-queued it" if self.retry else "")
+        why = trial.user_attrs.get("error", "no heartbeat for the grace period")
+        log.warning("Trial %d of %s: %s. Failed it%s.",
+                    trial.number, study.study_name, why, ", and re-queued it" if self.retry else "")
         if self.retry is not None:
             self.retry(study, trial)
         self.failed.append(trial)
@@ -96,18 +98,40 @@ def open_storage(
     raise AssertionError("unreachable")
 
 
+# A database lost mid-sweep: SQLAlchemy's errors, or Optuna's wrapper of a failed commit.
+_LOST = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, optuna.exceptions.StorageInternalError)
+# How long a worker waits for a database that went away (a restart takes seconds), retrying
+# with backoff (0.5 s doubling to 8 s); the pool's pre-ping then replaces the dead connections.
+RIDE_OUT = 45.0
+
+
+def riding_out(call: Callable[[], T], what: str, patience: float = RIDE_OUT) -> T:
+    """``call()``, retried while the database is away, for up to ``patience`` seconds."""
+    deadline, delay = time.monotonic() + patience, 0.5
+    while True:
+        try:
+            return call()
+        except _LOST as e:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("The Optuna storage does not answer while %s (%s); retrying in %.1f s.",
+                        what, _first_line(e), delay)
+            time.sleep(delay)
+            delay = min(2 * delay, 8.0)
+
+
 @contextlib.contextmanager
 def storage_errors(url: str) -> Iterator[None]:
     """Turn a database lost in the middle of a sweep into one paragraph (a SweepError: exit 2)."""
     try:
         yield
-    except sqlalchemy.exc.OperationalError as e:
+    except _LOST as e:
         raise SweepError(
             f"Lost the Optuna storage {_redact(url)!r} (hydra.sweeper.storage) in the middle of the "
-            f"sweep: {_first_line(e)}. Finished trials are safe in it. Trials this worker was running "
-            "stay RUNNING until another worker fails and retries them (set hydra.sweeper."
-            "heartbeat_interval, grace_period and retry_failed_trials); run the same command again "
-            "once the database is back."
+            f"sweep, and it did not come back within {RIDE_OUT:.0f} s: {_first_line(e)}. Finished "
+            "trials are safe in it. Trials this worker was running stay RUNNING until another worker "
+            "fails and retries them (set hydra.sweeper.heartbeat_interval, grace_period and "
+            "retry_failed_trials); run the same command again once the database is back."
         ) from None
 
 
@@ -132,10 +156,4 @@ def _first_line(e: BaseException) -> str:
     return (text.splitlines() or [""])[0].strip() or type(e).__name__
 
 
-def _redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    head, sep, tail = url.partition("@")
-    if not sep or ":" not in head.split("//", 1)[-1]:
-        return url
-    scheme, _, creds = head.partition("//")
-    return f"{scheme}//{creds.split(':', 1)[0]}:***@{tail}"
+_redact = redact   # the name sweeps.report and older callers import

@@ -25,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
-from . import curve_worker, lr_max, progress, shared_study, summary, tracking, trial_link
+from . import checks, curve_worker, lr_max, progress, shared_study, summary, tracking, trial_link
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED, SweepError
 from .heartbeat import beating, finished_elsewhere
@@ -34,7 +34,7 @@ from .plan import StudyPlan, make_plans
 from .population import Population, next_batch, population_size
 from .samplers import make_pruner, make_sampler
 from .search_space import parse
-from .storage import open_storage, storage_errors
+from .storage import open_storage, riding_out, storage_errors
 from .storage_lock import storage_lock
 from .study import PROTOCOL_ATTR, best_trials, open_study, remaining_budget
 
@@ -93,6 +93,7 @@ class OptunaSweeper(Sweeper):
     def _sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
         o = self.options
         _check_protocol(o.protocol)
+        checks.check_sweep(o, self.config)   # bad input: refused before any study exists
         loader = self.hydra_context.config_loader
         preset = [f"{k}={v}" for k, v in (o.params or {}).items()]
         space = parse(preset + list(arguments), loader, tuple(o.split_by))
@@ -112,9 +113,11 @@ class OptunaSweeper(Sweeper):
 
     def _run_study(self, plan: StudyPlan) -> dict[str, Any]:
         o = self.options
-        study = self._open(plan.name, plan.identity)
-        study.set_user_attr(PROTOCOL_ATTR, OmegaConf.to_container(o.protocol))  # the latest declared
-        study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, len(study.trials))
+        study = riding_out(lambda: self._open(plan.name, plan.identity), "opening the study")
+        protocol = OmegaConf.to_container(o.protocol)
+        riding_out(lambda: study.set_user_attr(PROTOCOL_ATTR, protocol), "recording the protocol")  # the latest
+        n_trials = riding_out(lambda: len(study.trials), "counting trials")
+        study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, n_trials)
         study.pruner = make_pruner(dict(o.pruner))
         k = population_size(o.population, o.sampler.name, plan.cfg)
         if plan.cfg.mlflow.log_curve_png:
@@ -209,10 +212,11 @@ class OptunaSweeper(Sweeper):
         ml = plan.cfg.mlflow
         shared = shared_study.SharedStudy(study, o.heartbeat_interval)
         tracking.ensure_reachable(ml.tracking_uri)
-        with storage_lock(study, f"mlflow experiment {ml.experiment_name}"):
-            experiment_id = tracking.ensure_experiment(ml.tracking_uri, ml.experiment_name, ml.artifact_location)
-        with storage_lock(study, shared_study.lock_name(study.study_name)):
-            parent = tracking.parent_run(ml.tracking_uri, experiment_id, study)
+        experiment_id = _locked(study, f"mlflow experiment {ml.experiment_name}",
+                                lambda: tracking.ensure_experiment(ml.tracking_uri, ml.experiment_name,
+                                                                   ml.artifact_location))
+        parent = _locked(study, shared_study.lock_name(study.study_name),
+                         lambda: tracking.parent_run(ml.tracking_uri, experiment_id, study))
         tracking.reopen(ml.tracking_uri, parent)   # RUNNING while this invocation adds trials
         self.parents[parent] = ml.tracking_uri
         self.links[(ml.tracking_uri, experiment_id)] = tracking.ui_hint(ml.tracking_uri, experiment_id)
@@ -223,7 +227,7 @@ class OptunaSweeper(Sweeper):
             while True:
                 budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
                 n, k = next_batch(population, study, dict(o.sampler), o.n_jobs)
-                batch = shared.ask(space, n, budget_left)
+                batch = riding_out(lambda: shared.ask(space, n, budget_left), "asking for trials")
                 for t in batch.stale:
                     runs = tracking.close_killed_run(ml.tracking_uri, experiment_id, study.study_name, t,
                                                      retried=bool(o.retry_failed_trials))
@@ -235,12 +239,13 @@ class OptunaSweeper(Sweeper):
                     break
                 outcomes = self._launch(study, plan, batch.trials, parent, k)
                 for t, outcome in zip(batch.trials, outcomes):
-                    if finished_elsewhere(study, t):   # another worker presumed us dead and retried it
+                    # another worker presumed us dead and retried it
+                    if riding_out(lambda: finished_elsewhere(study, t), "checking a trial"):
                         log.warning("Trial %d of %s was failed by another worker (no heartbeat for the "
                                     "grace period): its result is dropped; its retry runs it again.",
                                     t.number, study.study_name)
                         continue
-                    bad = _tell(study, t, outcome)
+                    bad = riding_out(lambda: _tell(study, t, outcome), "recording a result")
                     failed += bad
                     self._told(study, t, outcome, bad)
                 launched += len(batch.trials)
@@ -292,6 +297,15 @@ class OptunaSweeper(Sweeper):
         tracking.log_all(uri, parent, metrics=metrics | result["metrics"], tags=tags)
         tracking.log_best(uri, parent, params)
         return {"study": study.study_name, "added": launched, **result}
+
+
+def _locked(study: optuna.Study, name: str, call):
+    """``call()`` under the storage lock ``name``, both ridden out through a database restart."""
+    def attempt():
+        with storage_lock(study, name):
+            return call()
+
+    return riding_out(attempt, f"holding the storage lock {name!r}")
 
 
 def _job_overrides(trials: list[optuna.Trial], study_name: str, parent_run_id: str) -> list[str]:
@@ -388,10 +402,10 @@ def _report(o: DictConfig, cfg: DictConfig) -> None:
 
 def _check_protocol(p: DictConfig) -> None:
     """The report's declared test settings, checked before any study is touched."""
-    checks = {"reference_gamma": (lambda v: 0 <= v <= 1, "a γ in [0, 1]"),
+    rules = {"reference_gamma": (lambda v: 0 <= v <= 1, "a γ in [0, 1]"),
               "margin": (lambda v: v > 0 and math.isfinite(v), "a finite number > 0"),
               "alpha": (lambda v: 0 < v < 1, "a number in (0, 1)")}
-    for key, (ok, allowed) in checks.items():
+    for key, (ok, allowed) in rules.items():
         value = p.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
             raise SweepError(f"hydra.sweeper.protocol.{key}={value!r} is not allowed; it must be {allowed}.")

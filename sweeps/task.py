@@ -11,6 +11,7 @@ from omegaconf import DictConfig
 from models.train import train
 
 from .builders import build_data, build_model, build_optimizer, check_pairing
+from .checks import check_training
 from .member import Member
 from .trial_link import Pruned, attach
 
@@ -34,6 +35,7 @@ def run(cfg: DictConfig) -> float | Pruned:
 
     A pruned trial returns ``Pruned`` in a sweep and raises ``optuna.TrialPruned`` otherwise.
     """
+    check_training(cfg)
     model, optimizer, data = build_model(cfg), build_optimizer(cfg), build_data(cfg)
     check_pairing(model, data, cfg)
     sweeper = HydraConfig.get().sweeper

@@ -7,20 +7,22 @@ Everything goes through ``MlflowClient`` with explicit run ids, never through th
 
 from __future__ import annotations
 
+import base64
 import functools
 import logging
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any, Iterable
-
-from mlflow.entities import Metric, Param, RunTag
-from mlflow.tracking import MlflowClient
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import mlflow_template, sqlite_wal
-from .errors import SweepError
+from .errors import SweepError, redact
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,14 @@ _MAX_METRICS, _MAX_PARAMS, _MAX_TAGS = 1000, 100, 100
 def client(tracking_uri: str) -> MlflowClient:
     """One client per URI and process (its store and connection pool are reused)."""
     if tracking_uri.startswith("sqlite:///"):
+        from .checks import check_sqlite
+
+        check_sqlite(tracking_uri, "mlflow.tracking_uri")   # not a database: refused, not retried
         db = Path(tracking_uri.removeprefix("sqlite:///"))
-        db.parent.mkdir(parents=True, exist_ok=True)
         sqlite_wal.install()
         mlflow_template.seed(db)
+    from mlflow.tracking import MlflowClient   # ~1.7 s: imported once a run needs it, so that bad
+                                               # input is refused without waiting for it
     return MlflowClient(tracking_uri=tracking_uri)
 
 
@@ -60,7 +66,7 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | Non
                                    tags={KIND_TAG: KIND})
     except Exception as e:  # the store's errors differ per backend; all mean "unusable"
         raise SweepError(
-            f"Cannot use the MLflow tracking store {tracking_uri!r} (mlflow.tracking_uri) for "
+            f"Cannot use the MLflow tracking store {redact(tracking_uri)!r} (mlflow.tracking_uri) for "
             f"experiment {name!r}: {type(e).__name__}: {str(e).splitlines()[0]}. Use a writable "
             "sqlite:///path.db or the URL of a running `mlflow server` (http://host:5000)."
         ) from None
@@ -142,10 +148,20 @@ def log_best(tracking_uri: str, run_id: str, params: dict[str, Any]) -> None:
 
 def _oldest_parent(c: MlflowClient, experiment_id: str, study_name: str) -> str | None:
     found = c.search_runs(
-        [experiment_id], filter_string=f"tags.`{STUDY_TAG}` = '{study_name}'", max_results=100,
+        [experiment_id], filter_string=f"tags.`{STUDY_TAG}` = {filter_literal(study_name)}", max_results=100,
         order_by=["attributes.start_time ASC"],
     )
     return min(found, key=lambda r: (r.info.start_time, r.info.run_id)).info.run_id if found else None
+
+
+def filter_literal(value: str) -> str:
+    """``value`` as a string literal of an MLflow filter string. MLflow's parser has no escape
+    inside a literal, so the quote is the one the value lacks; a value with both is refused."""
+    if "'" not in value:
+        return f"'{value}'"
+    if '"' not in value:
+        return f'"{value}"'
+    raise SweepError(f"The name {value!r} holds both kinds of quote; MLflow cannot search for it. Rename it.")
 
 
 def start_child(
@@ -167,6 +183,8 @@ def log_all(
     tags: dict[str, Any] | None = None,
 ) -> None:
     """Params, a whole metric history (key, value, step) and tags in as few calls as MLflow allows."""
+    from mlflow.entities import Metric, Param, RunTag
+
     now = int(time.time() * 1000)
     ms = [Metric(k, float(v), now, int(s)) for k, v, s in history]
     ms += [Metric(k, float(v), now, 0) for k, v in (metrics or {}).items()]
@@ -210,22 +228,39 @@ def ensure_reachable(tracking_uri: str, attempts: int = 3, backoff: float = 1.0)
     """
     if not tracking_uri.startswith(("http://", "https://")):
         return
+    request = _health_request(tracking_uri)
     for attempt in range(attempts):
         try:
-            urllib.request.urlopen(tracking_uri.rstrip("/") + "/health", timeout=10).close()
+            urllib.request.urlopen(request, timeout=10).close()
             return
         except urllib.error.HTTPError:   # it answered: reachable, whatever it thinks of /health
             return
         except (OSError, ValueError) as e:
             reason = getattr(e, "reason", e)
             if attempt + 1 < attempts:
-                log.warning("MLflow tracking server %s does not answer (%s); retrying.", tracking_uri, reason)
+                log.warning("MLflow tracking server %s does not answer (%s); retrying.",
+                            redact(tracking_uri), reason)
                 time.sleep(backoff * 2**attempt)
     raise SweepError(
-        f"Cannot reach the MLflow tracking server {tracking_uri!r} (mlflow.tracking_uri) after "
+        f"Cannot reach the MLflow tracking server {redact(tracking_uri)!r} (mlflow.tracking_uri) after "
         f"{attempts} attempts: {reason}. Start it (mlflow server --host 127.0.0.1 --port 5000 ...) "
         "or point mlflow.tracking_uri at a running one or at sqlite:///path.db; no trial was started."
     )
+
+
+def _health_request(tracking_uri: str) -> urllib.request.Request:
+    """GET <server>/health, with the URI's user and password (if any) as Basic auth, as MLflow's
+    own client sends them: urllib would take ``user:pass@host`` for a host name."""
+    parts = urllib.parse.urlsplit(tracking_uri.rstrip("/"))
+    netloc = parts.hostname or ""
+    netloc = f"[{netloc}]" if ":" in netloc else netloc
+    if parts.port:
+        netloc += f":{parts.port}"
+    request = urllib.request.Request(urllib.parse.urlunsplit(parts._replace(netloc=netloc)) + "/health")
+    if parts.username is not None:
+        user = urllib.parse.unquote(parts.username) + ":" + urllib.parse.unquote(parts.password or "")
+        request.add_header("Authorization", "Basic " + base64.b64encode(user.encode()).decode())
+    return request
 
 
 def close_killed_run(
@@ -243,7 +278,7 @@ def close_killed_run(
     try:
         ids = {r.info.run_id for r in c.search_runs(
             [experiment_id], max_results=10,
-            filter_string=f"tags.`gammasweep.optuna_study` = '{study_name}' and "
+            filter_string=f"tags.`gammasweep.optuna_study` = {filter_literal(study_name)} and "
                           f"tags.`gammasweep.trial` = '{trial.number}' and attributes.status = 'RUNNING'",
         )}
         if trial.user_attrs.get("mlflow_run_id"):

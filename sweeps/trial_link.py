@@ -10,7 +10,7 @@ from __future__ import annotations
 import optuna
 
 from .samplers import make_pruner
-from .storage import open_storage
+from .storage import open_storage, riding_out
 
 
 _studies: dict[tuple[str, str], optuna.Study] = {}
@@ -57,6 +57,6 @@ class Reporter:
         self.history += [(k, float(v), step) for k, v in metrics.items()]
         if self.trial is None or self.metric not in metrics:
             return
-        self.trial.report(float(metrics[self.metric]), step)
-        if self.trial.should_prune():
+        riding_out(lambda: self.trial.report(float(metrics[self.metric]), step), "reporting a value")
+        if riding_out(self.trial.should_prune, "asking the pruner"):
             raise optuna.TrialPruned(f"pruned at step {step}")

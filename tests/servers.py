@@ -88,8 +88,12 @@ class Postgres:
             "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
             "max_connections": 200,
         }
-        args = [a for k, v in settings.items() for a in ("-c", f"{k}={v}")]
-        with open(log, "wb") as out:
+        self.args = [a for k, v in settings.items() for a in ("-c", f"{k}={v}")]
+        self._launch()
+
+    def _launch(self) -> None:
+        data, log, args = self.root / "data", self.root / "postgres.log", self.args
+        with open(log, "ab") as out:
             self.proc = subprocess.Popen(
                 [self.bin / "postgres", "-D", data, *args], stdout=out, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent(signal.SIGINT), **self.as_user,   # SIGINT: fast shutdown
@@ -105,6 +109,14 @@ class Postgres:
             return True
         except psycopg2.OperationalError:
             return False
+
+    def restart(self, down_for: float) -> None:
+        """Fast shutdown (as `pg_ctl restart -m fast`: clients are cut off), ``down_for`` seconds
+        with nothing listening, then the same cluster on the same port again."""
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(30)
+        time.sleep(down_for)
+        self._launch()
 
     def database(self, name: str) -> str:
         """A new empty database; returns its SQLAlchemy URL (psycopg2: SQLAlchemy 2.1's default

@@ -14,12 +14,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = ["train.steps=20", "train.eval_every=5", "hydra.sweeper.report=false", "mlflow.log_curve_png=false"]
 
 
-def run_sweep(out: Path, *args: str, multirun: bool = True, check: bool = True) -> subprocess.CompletedProcess:
+def run_sweep(out: Path, *args: str, multirun: bool = True, check: bool = True,
+              timeout: float = 600) -> subprocess.CompletedProcess:
     cmd = [sys.executable, str(ROOT / "sweep.py")] + (["-m"] if multirun else [])
     tiny = [t for t in TINY if t.split("=")[0] not in {a.split("=")[0] for a in args}]
     cmd += [f"output_dir={out}", *tiny, *args]
     env = dict(os.environ, HYDRA_FULL_ERROR="0", PYTHONWARNINGS="ignore")
-    proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True, env=env, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc

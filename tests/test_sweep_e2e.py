@@ -122,7 +122,7 @@ def test_crashed_trial_is_recorded_and_the_sweep_goes_on_up_to_max_failure_rate(
     states = {t.params["train.batch_size"]: t.state for t in trials}
     assert states == {0: TrialState.FAIL, 8: TrialState.COMPLETE}
     failed = next(t for t in trials if t.state == TrialState.FAIL)
-    assert "batch_size must be an integer >= 1" in failed.user_attrs["error"]
+    assert "train.batch_size=0 is not allowed" in failed.user_attrs["error"]
 
     (tmp_path / "strict").mkdir()
     strict = run_sweep(tmp_path / "strict", *crash, "hydra.sweeper.max_failure_rate=0.0", check=False)

@@ -1,0 +1,71 @@
+"""Hydra's own errors about the command line (an unknown option of a group, a misspelled key, an
+override it cannot parse) as gammasweep's: one paragraph on stderr and exit code 2.
+
+``hydra.main`` prints these itself, over several lines, and exits 1; nothing outside it can see
+the exception. ``report_config_errors`` wraps the function through which ``hydra.main`` runs
+everything (``hydra._internal.utils.run_and_report``, Hydra 1.3) so that these errors, and only
+these, are reported here first; every other error keeps Hydra's handling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Iterator
+
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+
+from .errors import EXIT_BAD_INPUT
+
+CONFIG_ERRORS = (ConfigCompositionException, OverrideParseException)
+
+
+@contextlib.contextmanager
+def report_config_errors() -> Iterator[None]:
+    from hydra._internal import utils
+
+    original = utils.run_and_report
+
+    def run_and_report(func):
+        def guarded():
+            try:
+                return func()
+            except CONFIG_ERRORS as e:
+                print(f"gammasweep: error: {paragraph(e)}", file=sys.stderr)
+                sys.exit(EXIT_BAD_INPUT)
+
+        return original(guarded)
+
+    utils.run_and_report = run_and_report
+    try:
+        yield
+    finally:
+        utils.run_and_report = original
+
+
+def paragraph(e: Exception) -> str:
+    """Hydra's message in one paragraph, with the allowed options where Hydra knows them."""
+    if isinstance(e, MissingConfigException) and e.missing_cfg_file and e.options:
+        group, _, name = e.missing_cfg_file.rpartition("/")
+        return (f"{group}={name!r} is not an option of '{group}'; choose one of: {', '.join(e.options)} "
+                f"(Hydra: Could not find '{e.missing_cfg_file}'). `python sweep.py --help` lists every "
+                "group and key.")
+    text = _lines(e)
+    if isinstance(e, OverrideParseException):
+        text.insert(0, f"Cannot parse the override {e.override!r}:")
+    cause = e.__cause__
+    if cause is not None and not isinstance(e, OverrideParseException):
+        text += [line for line in _lines(cause) if line not in text]
+    return " ".join(text) + " `python sweep.py --help` lists every group and key."
+
+
+def _lines(e: BaseException) -> list[str]:
+    """The message's lines, without Hydra's config search path and its object-type details."""
+    lines = []
+    for line in str(e).splitlines():
+        line = line.strip()
+        if line.startswith(("Config search path", "provider=", "object_type=", "full_key:")):
+            continue
+        if line:
+            lines.append(line if line.endswith((".", ":")) else line + ".")
+    return lines
