@@ -35,7 +35,8 @@ def run(cfg: DictConfig) -> float | Pruned:
 
     A pruned trial returns ``Pruned`` in a sweep and raises ``optuna.TrialPruned`` otherwise.
     """
-    check_training(cfg)
+    if not cfg.trial.study:
+        check_training(cfg)   # a single run: refused before anything is written
     model, optimizer, data = build_model(cfg), build_optimizer(cfg), build_data(cfg)
     check_pairing(model, data, cfg)
     sweeper = HydraConfig.get().sweeper
@@ -43,6 +44,7 @@ def run(cfg: DictConfig) -> float | Pruned:
     member = Member(cfg, trial, optimizer.hyperparameters, data.fingerprint if data is not None else "none",
                     direction(sweeper))
     try:
+        check_training(cfg)   # a swept value out of range crashes its trial, with its MLflow run
         result = train(
             model, optimizer, data,
             steps=cfg.train.steps, batch_size=cfg.train.batch_size, eval_every=cfg.train.eval_every,
