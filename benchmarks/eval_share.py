@@ -72,6 +72,7 @@ def one(model_name, data, steps, eval_every, k, subset) -> tuple[float, float]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--rows", nargs="*", help="only the rows whose preset or data contain one of these")
     p.add_argument("--subset", type=subset_arg, default="auto", help="train.eval_subset: auto, all or N")
     args = p.parse_args()
     print(f"eval_subset={args.subset}; one BLAS thread; medians of {args.repeats}; "
@@ -80,6 +81,8 @@ def main() -> None:
           f"{'train s':>8s} {'eval s':>7s} {'share':>6s}")
     with threadpool_limits(limits=1, user_api="blas"):
         for preset, model_name, data_name, steps, every, k in ROWS:
+            if args.rows and not any(w in f"{preset} {data_name}" for w in args.rows):
+                continue
             try:
                 data = (synthetic_10k() if data_name == "synthetic_10k" else
                         load(data_name) if data_name else None)
