@@ -6,7 +6,8 @@ The issue's workload: RMSprop on binary_mlp, a grid of 8 γ × lr × ε (8 × 8 
 8 × 16 × 8 = 1,024, 8 × 32 × 16 = 4,096), every trial in Optuna and MLflow with its PNG,
 ``population=auto`` (K = 32 stacked). Each run is ``benchmarks/phases.py`` (the sweep in one
 process, phases timed) in a fresh folder. Overhead is wall time not spent training:
-process start to exit minus the time inside ``train_population``/``train``; it is printed per
+process start to exit minus the time inside ``train_population``/``train`` not spent in its
+``on_eval`` (Optuna's ``trial.report`` at every evaluation, shown apart); it is printed per
 trial whole (start-up included) and after start-up (from the first ask of the study). Trials train
 ``--steps`` steps with an evaluation every ``steps/20`` (the issue's 1,000 steps evaluate every 50:
 the same 20 evaluations per trial, so the same logging); overhead does not depend on the steps.
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GAMMAS = "0.0,0.5,0.9,0.95,0.99,0.995,0.999,1.0"
 GRIDS = {256: (8, 4), 1024: (16, 8), 4096: (32, 16)}   # trials -> (lr points, ε points)
 TRAIN = ("models.population.train_population", "models.train.train")
+REPORTS = "sweeps.trial_link.Reporter.__call__"   # on_eval inside training: Optuna's report, per evaluation
 
 
 def sweep_args(n: int, steps: int, out: str) -> list[str]:
@@ -48,10 +50,11 @@ def run(n: int, steps: int) -> dict[str, float]:
         raise SystemExit(f"sweep of {n} trials failed:\n{proc.stderr[-3000:]}")
     rows = {name: float(s) for s, name in re.findall(r"^\s*([\d.]+) s\s+\d+×\s+(\S.*)$", proc.stderr, re.M)}
     wall = float(re.search(r"([\d.]+) s  in this process, start to exit", proc.stderr).group(1))
-    train = sum(rows.get(k, 0.0) for k in TRAIN)
+    train = sum(rows.get(k, 0.0) for k in TRAIN) - rows.get(REPORTS, 0.0)
     first_ask = float(re.search(r"first ask after ([\d.]+) s", proc.stderr).group(1))
     return {"wall": wall, "train": train, "startup": first_ask,
-            "ask": rows.get("sweeps.shared_study.SharedStudy.ask", 0.0), "tell": rows.get("sweeps.sweeper._tell", 0.0)}
+            "ask": rows.get("sweeps.shared_study.SharedStudy.ask", 0.0), "tell": rows.get("sweeps.sweeper._tell", 0.0),
+            "report": rows.get(REPORTS, 0.0)}
 
 
 def load() -> str:
@@ -66,7 +69,7 @@ def main() -> None:
     args = p.parse_args()
     print(f"binary_mlp RMSprop grid, {args.steps} steps a trial, population=auto; {os.cpu_count()} cores; "
           f"medians of {args.repeats}")
-    print(f"{'trials':>7s} {'wall s':>8s} {'train s':>8s} {'ask s':>7s} {'tell s':>7s} "
+    print(f"{'trials':>7s} {'wall s':>8s} {'train s':>8s} {'ask s':>7s} {'tell s':>7s} {'report s':>8s} "
           f"{'ms/trial':>9s} {'after start-up':>15s}   load (1, 5, 15 min)")
     base = None
     for n in args.sizes:
@@ -75,7 +78,7 @@ def main() -> None:
         per = 1000 * statistics.median((r["wall"] - r["train"]) / n for r in runs)
         after = 1000 * statistics.median((r["wall"] - r["train"] - r["startup"]) / n for r in runs)
         base = base or after
-        print(f"{n:7d} {m['wall']:8.1f} {m['train']:8.1f} {m['ask']:7.2f} {m['tell']:7.2f} {per:9.1f} "
+        print(f"{n:7d} {m['wall']:8.1f} {m['train']:8.1f} {m['ask']:7.2f} {m['tell']:7.2f} {m['report']:8.2f} {per:9.1f} "
               f"{after:9.1f} ({after / base:.2f}×)   {load()}", flush=True)
     print("ms/trial: (wall - training) / trials; after start-up: the same from the first ask on, "
           "and its ratio to the smallest study's (target: ≤ 10 ms, ≤ 1.25× at 4,096).")

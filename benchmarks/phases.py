@@ -30,6 +30,7 @@ PHASES = [
     ("models.train", "train"),
     ("models.population", "train_population"),
     ("sweeps.member", "Member.__init__"),
+    ("sweeps.trial_link", "Reporter.__call__"),
     ("sweeps.member", "Member.complete"),
     ("sweeps.tracking", "ensure_experiment"),
     ("sweeps.tracking", "start_child"),
