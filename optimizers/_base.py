@@ -12,26 +12,10 @@ the interface of "Deep Learning from Scratch" (common/optimizer.py): ``update(pa
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
-
-
-def scratch(like: np.ndarray) -> np.ndarray:
-    """A temporary of ``like``'s shape and dtype, reused by every step (not zeroed).
-
-    A fresh temporary per step is a large allocation (440 KB for the MNIST net in float32): the
-    allocator returns it to the system on free and the next step page-faults it in again.
-    Safe because a step uses its scratch only until it returns.
-    """
-    return _scratch(like.shape, like.dtype.str)
-
-
-@functools.lru_cache(maxsize=8)   # a few shapes live at once: a network, a population as it shrinks
-def _scratch(shape: tuple[int, ...], dtype: str) -> np.ndarray:
-    return np.empty(shape, dtype)
 
 
 class Spec(NamedTuple):

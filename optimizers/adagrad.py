@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._base import Spec, scratch
+from ._base import Spec
 
 DEFAULTS = {"lr": 0.01, "eps": 1e-10}
 
@@ -27,7 +27,7 @@ def init(param: np.ndarray, **_) -> AdagradState:
 def step(param, grad, state: AdagradState, *, lr, eps, **_) -> AdagradState:
     """s ← s + g²; θ ← θ − lr·g/(√s + ε), in place."""
     s = state.sum_sq
-    tmp = np.multiply(grad, grad, out=scratch(param), dtype=param.dtype)
+    tmp = np.multiply(grad, grad, dtype=param.dtype)
     s += tmp
     np.sqrt(s, out=tmp)
     np.add(tmp, eps, out=tmp)

@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._base import Spec, scratch
+from ._base import Spec
 from ._schedules import gamma_at
 
 DEFAULTS = {
@@ -71,7 +71,7 @@ def step(
     """s ← γ_t·s + (1 − γ_t)·g² (or the bias-corrected ŝ); θ ← θ − lr·g/(√s + ε) (or /√(s + ε))."""
     gamma_t, one_minus = gamma_at(state.count, gamma, gamma_schedule, gamma_tau)
     s, norm = state.square_avg, state.norm
-    tmp = np.multiply(grad, grad, out=scratch(param), dtype=param.dtype)  # the one temporary per step
+    tmp = np.multiply(grad, grad, dtype=param.dtype)  # the one temporary per step
     if bias_correction:
         norm = gamma_t * norm + 1.0
         tmp -= s

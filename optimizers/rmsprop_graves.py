@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._base import Spec, scratch
+from ._base import Spec
 from ._schedules import gamma_at
 
 DEFAULTS = {
@@ -49,7 +49,7 @@ def step(
     """Graves (2013) eq. 38–41, in place."""
     gamma_t, one_minus = gamma_at(state.count, gamma, gamma_schedule, gamma_tau)
     n, gbar, delta = state.square_avg, state.grad_avg, state.delta
-    tmp = np.multiply(grad, grad, out=scratch(param), dtype=param.dtype)  # the one temporary per step
+    tmp = np.multiply(grad, grad, dtype=param.dtype)  # the one temporary per step
     np.multiply(tmp, one_minus, out=tmp)
     np.multiply(n, gamma_t, out=n)
     n += tmp
