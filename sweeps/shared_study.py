@@ -71,7 +71,8 @@ class SharedStudy:
             grid = isinstance(sampler, EnumeratedGridSampler)
             queued = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)))
             grid_left = sampler.left(study) if grid else 0
-            grid_done = grid and grid_left == 0 and queued == 0
+            # done once every point was handed out and has finished (others may still retry theirs)
+            grid_done = grid and grid_left == 0 and queued == 0 and not running_elsewhere(study)
             trials = []
             if left > 0 and not grid_done:
                 n = min(n_jobs, left, grid_left + queued if grid else left)
