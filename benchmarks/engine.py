@@ -15,15 +15,20 @@ row alike; medians are printed):
 """
 
 import argparse
+import inspect
+import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-import models
-import optimizers
-from models.data import DataError, load
-from models.train import train
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # this checkout's code, not an installed one
+import models  # noqa: E402
+import optimizers  # noqa: E402
+from models.data import DataError, load  # noqa: E402
+from models.train import train  # noqa: E402
 
 SIZES = (784, 100, 100, 100, 100, 10)
 
@@ -52,8 +57,21 @@ def numpy_run(data, dtype, args):
     net = models.create("mnist_mlp")
     opt = optimizers.create("rmsprop", lr=args.lr, gamma=args.gamma, eps=1e-8)
     r = train(net, opt, data, steps=args.steps, batch_size=args.batch_size,
-              eval_every=args.steps, seed=0, dtype=dtype)
+              eval_every=args.steps, seed=0, dtype=dtype, score_test=True, **ALL_VAL)
+    STEP_SECONDS.setdefault(f"{dtype}, {threading_note()}", []).append(r.seconds - r.eval_seconds)
     return r.seconds, r.final["test_accuracy"]
+
+
+# evaluate the whole validation split (train.eval_subset), where the code being timed has the option
+ALL_VAL = {"eval_subset": "all"} if "eval_subset" in inspect.signature(train).parameters else {}
+STEP_SECONDS: dict[str, list[float]] = {}   # numpy rows: training alone (evaluations taken out)
+
+
+def threading_note() -> str:
+    from threadpoolctl import threadpool_info
+
+    return ", ".join(f"{i['internal_api']} {i.get('architecture')} {i['num_threads']} thread(s)"
+                     for i in threadpool_info() if i["user_api"] == "blas")
 
 
 def torch_run(data, dtype, args, threads=None):
@@ -131,6 +149,7 @@ def main():
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--gamma", type=float, default=0.99)
     p.add_argument("--no-torch", action="store_true")
+    p.add_argument("--rows", nargs="*", help="run only the rows whose names contain one of these")
     args = p.parse_args()
 
     data = load_data(args.dataset)
@@ -154,6 +173,8 @@ def main():
     rows["floor f64 (matmuls)"] = lambda: floor_run(data, "float64", args)
     rows["floor f32, 1 BLAS thread"] = one_blas_thread(lambda: floor_run(data, "float32", args))
 
+    if args.rows:
+        rows = {n: r for n, r in rows.items() if any(w in n for w in args.rows)}
     times = {name: [] for name in rows}
     accs = {}
     for rep in range(args.repeats):
@@ -168,15 +189,24 @@ def main():
           f"lr={args.lr} γ={args.gamma}; numpy {np.__version__}; {torch_note}; "
           f"median of {args.repeats}")
     med = {n: statistics.median(t) for n, t in times.items()}
-    base = med["numpy f32"]
+    base = med.get("numpy f32") or next(iter(med.values()))
     print(f"{'':28s}{'median s':>9s}{'min s':>8s}{'÷ numpy f32':>13s}{'µs/step':>9s}  test acc")
     for name, m in med.items():
         acc = "" if accs[name] is None else f"{accs[name]:.4f}"
         print(f"{name:28s}{m:9.2f}{min(times[name]):8.2f}{m / base:13.2f}"
               f"{m / args.steps * 1e6:9.0f}  {acc}")
-    for a, b in [("torch f32", "numpy f32"), ("torch f64", "numpy f64")]:
-        if a in med:
+    for a, b in [("torch f32", "numpy f32"), ("torch f64", "numpy f64"),
+                 ("torch f32, 1 thread", "numpy f32, 1 BLAS thread")]:
+        if a in med and b in med:
             print(f"{a} / {b}: {med[a] / med[b]:.2f}×")
+    for note, seconds in STEP_SECONDS.items():
+        print(f"numpy training steps alone ({note}): median {statistics.median(seconds):.2f} s")
+    one = STEP_SECONDS.get(next((n for n in STEP_SECONDS if n.startswith("float32")
+                                 and n.endswith(" 1 thread(s)")), ""), [])
+    if one and "floor f32, 1 BLAS thread" in med:
+        print(f"one thread: training steps / matmul floor = "
+              f"{statistics.median(one) / med['floor f32, 1 BLAS thread']:.2f}× (target ≤ 1.25×)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

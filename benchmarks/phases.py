@@ -30,6 +30,7 @@ PHASES = [
     ("models.train", "train"),
     ("models.population", "train_population"),
     ("sweeps.member", "Member.__init__"),
+    ("sweeps.trial_link", "Reporter.__call__"),
     ("sweeps.member", "Member.complete"),
     ("sweeps.tracking", "ensure_experiment"),
     ("sweeps.tracking", "start_child"),
@@ -39,6 +40,8 @@ PHASES = [
     ("sweeps.curve_worker", "close"),
 ]
 TOTALS: dict[str, list] = {}
+FIRST: dict[str, float] = {}   # seconds from start to a phase's first call
+START = time.perf_counter()
 
 
 def timed(module: str, path: str) -> None:
@@ -51,6 +54,7 @@ def timed(module: str, path: str) -> None:
     @functools.wraps(inner)
     def wrapper(*args, **kwargs):
         t = time.perf_counter()
+        FIRST.setdefault(f"{module}.{path}", t - START)
         try:
             return inner(*args, **kwargs)
         finally:
@@ -67,7 +71,7 @@ def timed(module: str, path: str) -> None:
 
 
 def main() -> None:
-    start = time.perf_counter()
+    start = START
     sys.path.insert(0, str(ROOT))
     sys.argv = [str(ROOT / "sweep.py"), *sys.argv[1:]]
     for module, path in PHASES:   # before sweep.py's imports bind the names
@@ -79,6 +83,8 @@ def main() -> None:
         print(f"\n{time.perf_counter() - start:8.2f} s  in this process, start to exit", file=sys.stderr)
         for key, (calls, seconds) in sorted(TOTALS.items(), key=lambda kv: -kv[1][1]):
             print(f"{seconds:8.3f} s  {calls:5d}×  {key}", file=sys.stderr)
+        if "sweeps.shared_study.SharedStudy.ask" in FIRST:
+            print(f"first ask after {FIRST['sweeps.shared_study.SharedStudy.ask']:.2f} s", file=sys.stderr)
 
     runpy.run_path(str(ROOT / "sweep.py"), run_name="__main__")
 

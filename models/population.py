@@ -9,8 +9,8 @@
 
 Member i's ``TrainResult`` equals, up to float rounding, ``models.train.train(model, optimizer_i,
 data, seed=seed, ...)`` where optimizer_i has the i-th value of every per-trial hyperparameter:
-every convention of ``models/train.py`` (evaluation schedule, train_loss, divergence rules and
-the step-0 penalty, trajectories) holds per member. What the members share:
+every convention of ``models/train.py`` (evaluation schedule and validation subset, train_loss,
+divergence rules and the step-0 penalty, trajectories) holds per member. What the members share:
 - ``seed``: every member starts from ``model.init_params(default_rng(seed))`` and sees the same
   minibatch sequence (``EpochBatches`` with ``default_rng([seed, 1])``), as its separate run would.
 - the optimizer: ONE ``optimizers.create(...)`` whose real hyperparameters are scalars (shared) or
@@ -23,7 +23,8 @@ optimizer state, so the others run faster and are unaffected.
 ``on_eval(step, metrics)`` gets one dict per member (None for members already stopped, including
 those that diverged at this evaluation) and may return indices of members to stop now (e.g. pruned
 by Optuna); stopping an already stopped member is a no-op. Its exceptions propagate.
-A stopped member's result has the history up to that evaluation, ``final`` = those metrics,
+A stopped member's result has the history up to that evaluation, ``final`` = those metrics (on the
+validation subset: only members that run to the end are evaluated on the full split),
 ``steps_done`` = that step and ``diverged=False``.
 
 ``seconds`` is the wall time from the start until the member finished — shared by the members
@@ -43,6 +44,7 @@ import numpy as np
 
 from .batches import EpochBatches
 from .errors import ModelError
+from .eval_split import step0_full, subset_size
 from .mlp import MLP
 from .population_mlp import StackedMLP
 from .population_optimizer import keep_members
@@ -72,7 +74,7 @@ def _stacked(model):
 
 def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, eval_every=100,
                      seed=0, dtype="float32", divergence_factor=100.0,
-                     on_eval=None, score_test=False) -> list[TrainResult]:
+                     on_eval=None, score_test=False, eval_subset="auto") -> list[TrainResult]:
     """Train k members of ``model`` with ``optimizer`` for ``steps`` updates; see the module doc."""
     steps, eval_every = _check_args(steps, batch_size, eval_every, divergence_factor)
     k = _check_k(k, optimizer)
@@ -90,10 +92,18 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
         def step_loss():
             return stack.loss_and_grads(pop.params, *batches.next())
 
+        n_sub = subset_size(eval_subset, len(data.y_val), steps, eval_every, batch_size)
+        x_sub, y_sub = data.x_val[:n_sub], data.y_val[:n_sub]
+        partial = n_sub < len(data.y_val)
+
         def evaluate(train_losses):
-            val_loss, acc = stack.evaluate(pop.params, data.x_val, data.y_val)
+            val_loss, acc = stack.evaluate(pop.params, x_sub, y_sub)
             return [{"train_loss": float(a), "val_loss": float(b), "val_accuracy": float(c)}
                     for a, b, c in zip(train_losses, val_loss, acc)]
+
+        def evaluate_full():
+            val_loss, acc = stack.evaluate(pop.params, data.x_val, data.y_val)
+            return [{"val_loss": float(b), "val_accuracy": float(c)} for b, c in zip(val_loss, acc)]
 
         def test():
             test_loss, acc = stack.evaluate(pop.params, data.x_test, data.y_test)
@@ -111,31 +121,37 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
         def test():
             return [{"test_loss": float(f)} for f in stack.evaluate(pop.params)]
 
+        partial = False
+
     key = getattr(stack, "trajectory_key", None)
     path = np.full((steps + 1, k, 2), np.nan) if key else None  # (step, member, 2)
     histories = [{"step": []} for _ in range(k)]
     eval_seconds = np.zeros(k)
     results: list[TrainResult | None] = [None] * k
 
-    def finish(rows, done, diverged_step=None):
-        """Close the members at stack ``rows``: their result, with params as they are now."""
+    def finish(rows, done, diverged_step=None, full=False):
+        """Close the members at stack ``rows``: their result, with params as they are now;
+        ``full``: their final metrics on the full validation split (members that ran to the end)."""
         rows = list(rows)
         diverged = diverged_step is not None
         tests = test() if score_test and rows and not diverged else None  # the whole stack, once
+        t_full = time.perf_counter()
+        fulls = evaluate_full() if full and partial and rows else None
+        eval_seconds[pop.members[rows]] += time.perf_counter() - t_full
         for j in rows:
             i = pop.members[j]
             history = histories[i]
-            final = dict(first[i]) if diverged else {
-                name: v[-1] for name, v in history.items() if name != "step"}
+            final = dict(initial[i]) if diverged else {
+                name: v[-1] for name, v in history.items() if name != "step"} | (fulls[j] if fulls else {})
             if score_test:
                 final |= first_test[i] if diverged else tests[j]
-            baseline = run_baseline(model, data, first[i], score_test)
+            baseline = run_baseline(model, data, initial[i], score_test)
             results[i] = TrainResult(
                 history=history, final=final, diverged=diverged, diverged_step=diverged_step,
                 steps_done=done, seconds=time.perf_counter() - start,
                 trajectory=None if path is None else _finite_prefix(path[: done + 1, i]),
                 params=stack.member(pop.params, j), eval_seconds=float(eval_seconds[i]),
-                initial=first[i] | (first_test[i] if score_test else {}), baseline=baseline,
+                initial=initial[i] | (first_test[i] if score_test else {}), baseline=baseline,
                 outcome=classify(diverged, final, baseline))
 
     def record(step, metrics, bad):
@@ -164,6 +180,10 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
         if path is not None:
             path[0] = pop.params[key]
         stopped = record(0, first, np.zeros(k, bool))
+        t_full = time.perf_counter()   # θ_0 is every member's: one full-split evaluation
+        full0 = step0_full(model, data, seed, dtype) if partial else {}
+        initial = [m | full0 for m in first]
+        eval_seconds += time.perf_counter() - t_full
         first_test = test() if score_test else None  # at θ_0: a diverged member's test metrics
         pop.limit_train = np.array([_limit(m["train_loss"], divergence_factor) for m in first])
         pop.limit_val = np.array([_limit(m["val_loss"], divergence_factor) for m in first])
@@ -201,7 +221,7 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
                 finish(stopped, step)
                 pop.drop([*np.flatnonzero(bad), *stopped])
                 pop.since[:], count = 0.0, 0
-        finish(range(pop.members.size), steps)
+        finish(range(pop.members.size), steps, full=True)
     return results
 
 

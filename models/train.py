@@ -10,8 +10,16 @@ Conventions
 - Evaluations at step 0, every ``eval_every`` steps, and at the last step. Networks record
   train_loss (mean minibatch loss since the previous evaluation, i.e. of the losses at
   θ_{prev}..θ_{k-1}; at step 0 the loss of the first minibatch at θ_0, which the first update
-  uses), val_loss and val_accuracy on the full validation split. Problems record f(θ_k) as both
-  train_loss and val_loss, and their whole path θ_0..θ_k as ``trajectory``.
+  uses), val_loss and val_accuracy. Problems record f(θ_k) as both train_loss and val_loss, and
+  their whole path θ_0..θ_k as ``trajectory``.
+- Validation subset (``eval_subset``, models/eval_split.py): during training a network is
+  evaluated on the first ``eval_subset`` examples of the validation split (a fixed prefix, the
+  same for every trial and step), so ``history`` — the curve that pruning and divergence watch —
+  is the subset's. ``final`` and ``initial`` (hence the objective, the outcome and the penalty)
+  are on the full split: the final parameters are evaluated on it once at the end, and θ_0 once
+  per process (``step0_full``). ``auto`` (the default) sizes the subset so that evaluation costs
+  at most 10% of training; ``"all"`` evaluates the full split every time. When the subset covers
+  the split, the last evaluation is the final one, as before.
 - The test split is scored once, at the end, and only with ``score_test=True`` (confirmation runs
   of settings chosen on validation): ``final`` then also holds test_loss (and test_accuracy).
 - Divergence: a loss that is not finite or exceeds ``divergence_factor`` × its step-0 value
@@ -31,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .batches import EpochBatches
+from .eval_split import step0_full, subset_size
 from .errors import ModelError
 from .flat import whole
 from .outcome import classify, constant_predictor
@@ -53,7 +62,8 @@ class TrainResult:
 
 
 def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100, seed=0,
-          dtype="float32", divergence_factor=100.0, on_eval=None, score_test=False) -> TrainResult:
+          dtype="float32", divergence_factor=100.0, on_eval=None, score_test=False,
+          eval_subset="auto") -> TrainResult:
     """Train ``model`` with ``optimizer`` for ``steps`` updates; see the module docstring."""
     steps, eval_every = _check_args(steps, batch_size, eval_every, divergence_factor)
     dtype = np.dtype(dtype)
@@ -66,9 +76,17 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
         def step_loss():
             return model.loss_and_grads(params, *batches.next())
 
+        n_sub = subset_size(eval_subset, len(data.y_val), steps, eval_every, batch_size)
+        x_sub, y_sub = data.x_val[:n_sub], data.y_val[:n_sub]
+        partial = n_sub < len(data.y_val)
+
         def evaluate(train_loss):
-            val_loss, acc = model.evaluate(params, data.x_val, data.y_val)
+            val_loss, acc = model.evaluate(params, x_sub, y_sub)
             return {"train_loss": train_loss, "val_loss": val_loss, "val_accuracy": acc}
+
+        def evaluate_full():
+            val_loss, acc = model.evaluate(params, data.x_val, data.y_val)
+            return {"val_loss": val_loss, "val_accuracy": acc}
 
         def test():
             test_loss, acc = model.evaluate(params, data.x_test, data.y_test)
@@ -86,6 +104,8 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
 
         def test():
             return {"test_loss": model.loss_and_grads(params)[0]}
+
+        partial = False
 
     key = getattr(model, "trajectory_key", None)
     path = np.empty((steps + 1, 2), np.float64) if key else None
@@ -111,6 +131,9 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
         if path is not None:
             path[0] = params[key]
         record(0, first)
+        t_full = time.perf_counter()
+        initial = first | step0_full(model, data, seed, dtype) if partial else first
+        eval_seconds += time.perf_counter() - t_full
         first_test = test() if score_test else {}  # at θ_0: a diverged run's test metrics
         limit_train = _limit(first["train_loss"], divergence_factor)
         limit_val = _limit(first["val_loss"], divergence_factor)
@@ -135,14 +158,18 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
                     break
                 record(step, metrics)
                 since, count = 0.0, 0
+        diverged = diverged_step is not None
+        final = dict(initial) if diverged else {k: v[-1] for k, v in history.items() if k != "step"}
+        if partial and not diverged:   # the objective is on the full split
+            t_full = time.perf_counter()
+            final |= evaluate_full()
+            eval_seconds += time.perf_counter() - t_full
     seconds = time.perf_counter() - start
 
-    diverged = diverged_step is not None
-    final = dict(first) if diverged else {k: v[-1] for k, v in history.items() if k != "step"}
     if score_test:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             final |= first_test if diverged else test()
-    baseline = run_baseline(model, data, first, score_test)
+    baseline = run_baseline(model, data, initial, score_test)
     trajectory = None
     if path is not None:
         path = path[: done + 1]
@@ -151,7 +178,7 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
     return TrainResult(history=history, final=final, diverged=diverged,
                        diverged_step=diverged_step, steps_done=done, seconds=seconds,
                        trajectory=trajectory, params=params, eval_seconds=eval_seconds,
-                       initial=first | first_test, baseline=baseline,
+                       initial=initial | first_test, baseline=baseline,
                        outcome=classify(diverged, final, baseline))
 
 

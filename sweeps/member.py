@@ -102,7 +102,8 @@ def run_params(cfg: DictConfig, hyperparameters: dict, fingerprint: str) -> dict
         "optimizer": cfg.optimizer.name, "model": cfg.model.name, "data": cfg.data.name,
         "data_fingerprint": fingerprint, "seed": cfg.train.seed, "dtype": cfg.train.dtype,
         "steps": cfg.train.steps, "batch_size": cfg.train.batch_size, "score_test": cfg.train.score_test,
-        "eval_every": cfg.train.eval_every, "code_version": tracking.code_version(),
+        "eval_every": cfg.train.eval_every, "eval_subset": cfg.train.get("eval_subset", "all"),
+        "code_version": tracking.code_version(),
     }
 
 

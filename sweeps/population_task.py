@@ -56,7 +56,7 @@ def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
             steps=cfg.train.steps, batch_size=cfg.train.batch_size, eval_every=cfg.train.eval_every,
             seed=cfg.train.seed, dtype=cfg.train.dtype,
             divergence_factor=cfg.train.divergence_factor, on_eval=on_eval,
-            score_test=cfg.train.score_test,
+            score_test=cfg.train.score_test, eval_subset=cfg.train.eval_subset,
         )
     except BaseException:
         for member in members:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import json
 from typing import Any
 
 import optuna
 from optuna.distributions import BaseDistribution
+from optuna.trial import FrozenTrial, TrialState
 
 from .errors import SweepError
 from .search_space import grid
@@ -24,8 +28,8 @@ def make_sampler(
 
     A study resumed with the same seed would replay the first invocation's random draws (TPE's
     startup trials, random search, CMA-ES's initial population) and repeat those points, so the
-    seed is offset by the number of trials the study already has. Grid and QMC samplers continue
-    by themselves: they read which points the storage already holds.
+    seed is offset by the number of trials the study already has. The grid continues from the
+    study's own counter (``EnumeratedGridSampler``); QMC reads which points the storage holds.
     """
     opts = dict(cfg)
     name = str(opts.pop("name", "tpe")).lower()
@@ -46,7 +50,8 @@ def make_sampler(
             return optuna.samplers.GPSampler(seed=fresh_seed, **opts)
         if name == "qmc":
             return optuna.samplers.QMCSampler(seed=seed, **_without(opts, "n_startup_trials"))
-        return AskTellGridSampler(grid(distributions, grid_points), seed=seed)
+        # the points' order is a seeded shuffle, so every worker must shuffle alike: seed 0 if unset
+        return EnumeratedGridSampler(grid(distributions, grid_points), seed=0 if seed is None else int(seed))
     except (TypeError, ValueError, ImportError) as e:
         raise SweepError(f"The {name} sampler cannot be built from {cfg}: {e}") from None
 
@@ -73,12 +78,71 @@ def _without(opts: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in opts.items() if k not in keys}
 
 
-class AskTellGridSampler(optuna.samplers.GridSampler):
-    """A grid sampler for ask/tell: the sweeper stops at ``is_exhausted``.
+class EnumeratedGridSampler(optuna.samplers.GridSampler):
+    """The grid handed out in order of grid id, from a counter the study keeps: O(1) a trial.
 
-    Optuna's GridSampler calls ``study.stop()`` after the last grid point, which is only legal
-    inside ``study.optimize``; with ask/tell it raises after the trial was stored.
+    Optuna's GridSampler finds unvisited points by reading every trial of the study, and its
+    ``study.ask`` path costs a dozen storage round trips a trial. Here a study system attribute
+    (``gammasweep:grid:<hash of the grid>``) holds the next grid id; ``take`` advances it and
+    ``create`` stores each trial RUNNING with its params in one insert. The caller holds the
+    study's storage lock (``shared_study``), so two workers never take the same id, and a re-run
+    continues at the counter. A point is used once, as in Optuna: a failed trial's point is not
+    handed out again; its retry (re-queued with its params) is. Grid ids index Optuna's
+    ``_all_grids`` (the product over sorted param names), so trials are interchangeable with
+    Optuna's; the first take on a study (begun by Optuna's sampler, or with another seed) skips
+    the points its trials already hold.
+    The sweeper asks through ``take``/``create``; ``study.ask`` still works (Optuna's path).
     """
 
+    def __init__(self, search_space: dict[str, list], seed: int) -> None:
+        super().__init__(search_space, seed=seed)   # Optuna shuffles the points with the seed
+        spec = json.dumps([self._search_space, seed], sort_keys=True, default=str)
+        self.key = f"gammasweep:grid:{hashlib.sha1(spec.encode()).hexdigest()[:12]}"
+
+    def _state(self, study: optuna.Study) -> dict[str, Any]:
+        state = study._storage.get_study_system_attrs(study._study_id).get(self.key)
+        if state is None:   # first take on this study: skip the points its trials hold
+            ids = {point: i for i, point in enumerate(self._all_grids)}
+            used = {ids.get(tuple(t.params.get(k) for k in self._param_names))
+                    for t in study._storage.get_all_trials(study._study_id, deepcopy=False)
+                    if t.state != TrialState.WAITING} - {None}
+            nxt = next((i for i in range(self._n_min_trials) if i not in used), self._n_min_trials)
+            state = {"next": nxt, "skip": sorted(i for i in used if i > nxt)}
+        return state
+
+    def left(self, study: optuna.Study) -> int:
+        """Grid points not handed out yet."""
+        state = self._state(study)
+        return max(self._n_min_trials - state["next"] - len(state["skip"]), 0)
+
+    def take(self, study: optuna.Study, n: int) -> list[int]:
+        """The next ``n`` grid ids (fewer at the grid's end); call under the study's lock."""
+        state = self._state(study)
+        skip, ids, i = set(state["skip"]), [], state["next"]
+        while len(ids) < n and i < self._n_min_trials:
+            if i not in skip:
+                ids.append(i)
+            i += 1
+        state = {"next": i, "skip": sorted(j for j in skip if j >= i)}
+        study._storage.set_study_system_attr(study._study_id, self.key, state)
+        return ids
+
+    def create(self, study: optuna.Study, grid_id: int, distributions: dict[str, BaseDistribution],
+               user_attrs: dict[str, Any]) -> optuna.Trial:
+        """A RUNNING trial at grid point ``grid_id``, params set, in one storage write."""
+        template = FrozenTrial(
+            number=-1, trial_id=-1, state=TrialState.RUNNING, value=None, values=None,
+            datetime_start=datetime.datetime.now(), datetime_complete=None,
+            params=dict(zip(self._param_names, self._all_grids[grid_id])),
+            distributions={k: distributions[k] for k in self._param_names}, user_attrs=user_attrs,
+            system_attrs={"grid_id": grid_id, "search_space": self._search_space}, intermediate_values={},
+        )
+        trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
+        return optuna.Trial(study, trial_id)
+
+    def is_exhausted(self, study: optuna.Study) -> bool:
+        """Every point handed out (the sweeper still runs re-queued retries)."""
+        return self.left(study) == 0
+
     def after_trial(self, study, trial, state, values) -> None:
-        pass
+        """Nothing: Optuna's calls ``study.stop()``, legal only inside ``study.optimize``."""

@@ -21,6 +21,7 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from .heartbeat import fail_stale, first_beat, running_elsewhere
+from .samplers import EnumeratedGridSampler
 from .storage_lock import storage_lock
 
 log = logging.getLogger(__name__)
@@ -67,23 +68,35 @@ class SharedStudy:
             stale = fail_stale(study, self.interval)
             left = budget()
             sampler = study.sampler
-            grid = isinstance(sampler, optuna.samplers.GridSampler)
-            grid_done = grid and sampler.is_exhausted(study)
+            grid = isinstance(sampler, EnumeratedGridSampler)
+            queued = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)))
+            grid_left = sampler.left(study) if grid else 0
+            # done once every point was handed out and has finished (others may still retry theirs)
+            grid_done = grid and grid_left == 0 and queued == 0 and not running_elsewhere(study)
             trials = []
             if left > 0 and not grid_done:
-                if self._others_drew(study.get_trials(deepcopy=False)):
-                    sampler.reseed_rng()   # fresh entropy, as Optuna does for n_jobs > 1
-                with warnings.catch_warnings():   # we beat for asked trials ourselves (heartbeat.py)
-                    warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with")
-                    n = min(n_jobs, left, _grid_left(sampler, study) if grid else left)
-                    trials = [study.ask(space) for _ in range(n)]
+                n = min(n_jobs, left, grid_left + queued if grid else left)
+                if grid:   # re-queued trials first (Optuna's ask pops them), then the next points
+                    trials = [self._ask(space) for _ in range(min(n, queued))]
+                    trials += [sampler.create(study, i, space, {"worker": WORKER})
+                               for i in sampler.take(study, n - len(trials))]
+                else:
+                    if self._others_drew(study.get_trials(deepcopy=False)):
+                        sampler.reseed_rng()   # fresh entropy, as Optuna does for n_jobs > 1
+                    trials = [self._ask(space) for _ in range(n)]
                 first_beat(study, trials, self.interval)
                 for t in trials:
-                    t.set_user_attr("worker", WORKER)
+                    if t.user_attrs.get("worker") != WORKER:
+                        t.set_user_attr("worker", WORKER)
                 self.mine |= {t.number for t in trials}
                 self.known = len(study.get_trials(deepcopy=False))
                 self.waiting = False
         return Batch(trials, stale, left, grid_done)
+
+    def _ask(self, space: dict[str, Any]) -> optuna.Trial:
+        with warnings.catch_warnings():   # we beat for asked trials ourselves (heartbeat.py)
+            warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with")
+            return self.study.ask(space)
 
     def wait_for_others(self, batch: Batch, own_left: int) -> bool:
         """Sleep a second and return True if the budget is held by other workers' RUNNING trials.
@@ -103,11 +116,3 @@ class SharedStudy:
         self.waiting = True
         time.sleep(min(self.interval, _WAIT_POLL))
         return True
-
-
-def _grid_left(sampler: optuna.samplers.GridSampler, study: optuna.Study) -> int:
-    """Grid points neither finished nor running: a batch asks no more, or the grid sampler would
-    hand out points twice (it re-serves running points once none is left unstarted)."""
-    taken = {t.system_attrs["grid_id"] for t in study.get_trials(deepcopy=False)
-             if "grid_id" in t.system_attrs and t.state != optuna.trial.TrialState.WAITING}
-    return max(sampler._n_min_trials - len(taken), 0)   # Optuna keeps the grid size private

@@ -50,7 +50,7 @@ def run(cfg: DictConfig) -> float | Pruned:
             steps=cfg.train.steps, batch_size=cfg.train.batch_size, eval_every=cfg.train.eval_every,
             seed=cfg.train.seed, dtype=cfg.train.dtype,
             divergence_factor=cfg.train.divergence_factor, on_eval=member.reporter,
-            score_test=cfg.train.score_test,
+            score_test=cfg.train.score_test, eval_subset=cfg.train.eval_subset,
         )
     except optuna.TrialPruned as e:
         return member.pruned(str(e))

@@ -85,6 +85,25 @@ def test_three_workers_share_one_study_with_an_exact_budget(postgres, mlflow_ser
             assert float(child.data.params[name]) == pytest.approx(trial.params[f"optimizer.{name}"], rel=1e-12)
 
 
+def test_two_workers_on_sqlite_share_a_grid_without_repeating_a_point(tmp_path):
+    """The grid's counter lives in the study, advanced under the storage lock (samplers.py)."""
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    args = [f"hydra.sweeper.storage={storage}", f"mlflow.tracking_uri=sqlite:///{tmp_path}/mlflow.db",
+            "hydra.sweeper.study_name=grid", "model=quadratic", "optimizer=rmsprop",
+            "hydra.sweeper.sampler.name=grid", "optimizer.gamma=choice(0.0,0.5,0.9,0.99)",
+            "optimizer.lr=tag(log,interval(1e-3,1e-1))", "hydra.sweeper.grid_points=3",
+            "optimizer.eps=1e-8", "hydra.sweeper.n_trials=100", "hydra.sweeper.population=1",
+            "train.steps=2000", "train.eval_every=500"]
+    workers = [start_sweep(tmp_path / f"worker{i}", *args) for i in range(2)]
+    logs = [w.communicate(timeout=300)[0] for w in workers]
+    for w, log in zip(workers, logs):
+        assert w.returncode in (0, 3), log[-3000:]
+    trials = optuna.load_study(study_name="grid.quadratic.rmsprop", storage=storage).trials
+    points = [(t.params["optimizer.gamma"], t.params["optimizer.lr"]) for t in trials]
+    assert len(points) == 12 and len(set(points)) == 12, "two workers ran the same point"
+    assert sum(added(log) for log in logs) == 12
+
+
 def _wait_for_victim(storage: str, name: str, worker: subprocess.Popen, timeout: float = 120):
     """Poll until 2 trials finished and ``worker`` runs one that has its MLflow run: the victim."""
     deadline = time.monotonic() + timeout

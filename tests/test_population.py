@@ -130,7 +130,9 @@ def test_on_eval_stops_members(teacher):
         seen.append((step, [m is not None for m in metrics]))
         return np.array([0]) if step == 10 else None
 
-    kw = dict(steps=25, batch_size=32, eval_every=10, seed=1, dtype="float64")
+    # the whole split every time: a stopped member's final is its last (subset) evaluation, while
+    # the 10-step run it is compared with ends on the full split
+    kw = dict(steps=25, batch_size=32, eval_every=10, seed=1, dtype="float64", eval_subset="all")
     pop = train_population(net, optimizers.create("rmsprop", **hps), teacher, k=K,
                            on_eval=on_eval, **kw)
     # member 2 diverges on its first minibatch check, so it is None from step 10 on
@@ -142,6 +144,19 @@ def test_on_eval_stops_members(teacher):
     assert_same(stopped, train(net, member_optimizer("rmsprop", hps, 0), teacher,
                                **{**kw, "steps": 10}))
     assert_same(pop[1], train(net, member_optimizer("rmsprop", hps, 1), teacher, **kw))
+
+
+@pytest.mark.parametrize("subset", [64, "all"])
+def test_validation_subset_is_the_same_in_both_paths(teacher, subset):
+    """The curve on a prefix of the validation split, final and initial (the penalty of the
+    diverging member) on all of it, member by member as in separate runs."""
+    pop = compare(models.create("binary_mlp"), "rmsprop", teacher, eval_subset=subset)
+    ref = train(models.create("binary_mlp"), member_optimizer("rmsprop", HPS["rmsprop"], 0), teacher,
+                steps=25, batch_size=32, eval_every=10, seed=3, dtype="float64", eval_subset="all")
+    assert pop[2].diverged and pop[2].final["val_loss"] == pytest.approx(ref.initial["val_loss"], rel=1e-12)
+    np.testing.assert_allclose(pop[0].final["val_loss"], ref.final["val_loss"], rtol=1e-9)   # full split
+    same = np.isclose(pop[0].history["val_loss"], ref.history["val_loss"], rtol=1e-9)
+    assert same.all() == (subset == "all")   # the curve is the subset's
 
 
 def test_on_eval_errors_propagate_and_bad_indices_are_rejected():

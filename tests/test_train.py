@@ -112,11 +112,55 @@ def test_divergence_on_quadratic_gives_finite_penalty(lr):
 
 def test_divergence_on_network_gives_untrained_metrics():
     r = _no_warnings(lambda: train(models.create("binary_mlp"), optimizers.create("sgd", lr=1e4),
-                                   separable(), steps=100, batch_size=32, eval_every=10))
+                                   separable(), steps=100, batch_size=32, eval_every=10, eval_subset="all"))
     assert r.diverged and r.diverged_step is not None
     first = {k: v[0] for k, v in r.history.items() if k != "step"}
     assert r.final == first and all(map(math.isfinite, r.final.values()))
     assert r.outcome == "diverged" and r.initial == first
+
+
+def test_divergence_on_the_subset_curve_gives_the_full_splits_untrained_metrics():
+    net, data = models.create("binary_mlp"), separable()
+    r = _no_warnings(lambda: train(net, optimizers.create("sgd", lr=1e4), data, steps=100,
+                                   batch_size=32, eval_every=10, eval_subset=64))
+    assert r.diverged and r.outcome == "diverged" and r.final == r.initial
+    theta0 = net.init_params(np.random.default_rng(0), "float32")
+    full = net.evaluate(theta0, data.astype("float32").x_val, data.y_val)
+    sub = net.evaluate(theta0, data.astype("float32").x_val[:64], data.y_val[:64])
+    assert (r.initial["val_loss"], r.initial["val_accuracy"]) == pytest.approx(full, rel=1e-6)
+    assert (r.history["val_loss"][0], r.history["val_accuracy"][0]) == pytest.approx(sub, rel=1e-6)
+
+
+def test_subset_curve_and_full_final():
+    """During training the first ``eval_subset`` validation examples; at the end all of them."""
+    net, data = models.create("binary_mlp"), separable()
+    kw = dict(steps=30, batch_size=32, eval_every=10, dtype="float64")
+    sub = train(net, optimizers.create("sgd", lr=0.1), data, eval_subset=100, **kw)
+    full = train(net, optimizers.create("sgd", lr=0.1), data, eval_subset="all", **kw)
+    assert sub.history["step"] == full.history["step"] == [0, 10, 20, 30]
+    assert sub.final["val_loss"] == pytest.approx(full.final["val_loss"], rel=1e-12)
+    assert sub.initial == pytest.approx(full.initial, rel=1e-12)
+    assert sub.final["train_loss"] == full.final["train_loss"]
+    x, y = data.x_val[:100], data.y_val[:100]
+    assert sub.history["val_loss"][-1] == pytest.approx(net.evaluate(sub.params, x, y)[0], rel=1e-12)
+    assert sub.history["val_loss"][-1] != pytest.approx(full.history["val_loss"][-1], rel=1e-6)
+    covering = train(net, optimizers.create("sgd", lr=0.1), data, eval_subset=10_000, **kw)
+    assert covering.history == full.history and covering.final == full.final
+
+
+def test_auto_subset_keeps_evaluation_within_a_tenth_of_training():
+    from models.eval_split import EVAL_SHARE, FORWARD_COST, MIN_SUBSET, subset_size
+
+    assert subset_size("auto", 1000, 500, 50, 128) == 1000      # the presets' data: the whole split
+    assert subset_size("all", 10_000, 500, 50, 128) == subset_size(None, 10_000, 500, 50, 128) == 10_000
+    n = subset_size("auto", 10_000, 2000, 50, 128)               # Fashion-MNIST, 2000 steps
+    assert MIN_SUBSET <= n < 10_000
+    assert (10_000 + 41 * n) * FORWARD_COST <= EVAL_SHARE * 2000 * 128
+    assert subset_size("auto", 10_000, 50, 50, 128) == MIN_SUBSET   # a floor for short runs
+    assert subset_size(300, 200, 500, 50, 128) == 200
+    for bad in (0, -1, "some", True, 1.5):
+        with pytest.raises(ValueError, match="eval_subset"):
+            subset_size(bad, 1000, 500, 50, 128)
 
 
 def test_problem_trajectory_and_eval_schedule():
