@@ -24,7 +24,7 @@ from .builders import DTYPES
 from .errors import SweepError, redact
 
 TRAIN_KEYS = ("steps", "batch_size", "eval_every", "seed", "dtype", "divergence_factor", "score_test",
-              "blas_threads")
+              "blas_threads", "eval_subset")
 # Studies tune on the validation split; the test split is scored only by the confirmation runs.
 TUNING_METRICS = ("val_loss", "val_accuracy")
 # A study family names folders (multirun/<name>, reports/<name>) and the MLflow experiment.
@@ -68,6 +68,10 @@ def check_training(cfg: DictConfig) -> None:
         raise _refuse("train.score_test", t.score_test, "true or false")
     if t.blas_threads is not None and not _int(t.blas_threads, 1):
         raise _refuse("train.blas_threads", t.blas_threads, "null or an integer >= 1")
+    subset = t.get("eval_subset", "auto")
+    if subset not in (None, "auto", "all") and not _int(subset, 1):
+        raise _refuse("train.eval_subset", subset,
+                      "auto (evaluation ≤ 10% of training), all, or an integer >= 1 (validation examples)")
 
 
 def check_metric(cfg: DictConfig) -> None:

@@ -73,6 +73,7 @@ ROWS = [
     ("divergence-negative", ["train.divergence_factor=-1"], ["train.divergence_factor=-1"], None, True),
     ("divergence-1", ["train.divergence_factor=1"], ["train.divergence_factor=1"], None, True),
     ("eval-every-0", ["train.eval_every=0"], ["train.eval_every=0"], None, True),
+    ("eval-subset-0", ["train.eval_subset=0"], ["train.eval_subset=0"], None, True),
     ("dtype-float16", ["train.dtype=float16"], ["float16", "float64"], None, True),
     ("seed-negative", ["train.seed=-1"], ["train.seed=-1"], None, True),
     ("metric-test", ["optimized_metric=test_loss"], ["test_loss", "val_loss"], None, True),
