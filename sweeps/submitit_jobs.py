@@ -4,7 +4,8 @@ Hydra's submitit launcher waits for its jobs in turn and raises at the first one
 (killed, out of memory, node lost), leaving the others running unwatched and their results
 unread. ``launch`` submits the batch as that launcher does (one job array, the same folders and
 parameters), then waits for every job: a job that died gives ``JobDied`` in its place, and the
-sweeper fails and re-queues its trials as it does for a dead worker (``heartbeat.fail_dead``).
+sweeper fails and re-queues its trials as it does for a dead worker (``heartbeat.fail_dead``); a
+job that raised outside the task gives its error, which fails its trials as a crash would.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
     """``launcher.launch`` (hydra-submitit-launcher 1.2), with every job waited for."""
     import submitit
     from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
-    from submitit.core.utils import UncompletedJobError
+    from submitit.core.utils import FailedJobError, UncompletedJobError
 
     kind, params = launcher._EXECUTOR, launcher.params
     init = {f"{kind}_max_num_timeout": params["max_num_timeout"]} if "max_num_timeout" in params else {}
@@ -54,6 +55,8 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
     for job in jobs:
         try:
             returns.append(job.results()[0])
+        except FailedJobError as e:   # it ran and raised outside the task: a crash, as in the job
+            returns.append(e)
         except UncompletedJobError as e:   # no result: the job's process died
             first = (str(e).splitlines() or [""])[0]
             returns.append(JobDied(f"its submitit job {job.job_id} ended without a result ({first})"))

@@ -341,7 +341,7 @@ def _job_overrides(trials: list[optuna.Trial], study_name: str, parent_run_id: s
 
 def _outcomes(group: list[optuna.Trial], ret: Any) -> list[Any]:
     """A job's return value per trial of its group; a crashed job fails every trial of it."""
-    if isinstance(ret, submitit_jobs.JobDied):
+    if isinstance(ret, (submitit_jobs.JobDied, BaseException)):   # submitit_jobs.launch: no JobReturn
         return [ret] * len(group)
     try:
         value = ret.return_value  # re-raises the job's exception
