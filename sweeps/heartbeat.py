@@ -126,6 +126,13 @@ def fail_stale(study: optuna.Study, interval: int | None) -> list[FrozenTrial]:
     grace = rdb.grace_period or 2 * rdb.heartbeat_interval
     for trial_id in storage._get_stale_trial_ids(study._study_id):   # Optuna's fail_stale_trials
         why.setdefault(trial_id, f"its worker stopped: no heartbeat for the grace period ({grace} s)")
+    return fail_dead(study, why)
+
+
+def fail_dead(study: optuna.Study, why: dict[int, str]) -> list[FrozenTrial]:
+    """Fail the RUNNING trials ``why`` names (trial id -> reason, into user attribute ``error``)
+    and re-queue them through the storage's stale-trial callback; returns those it failed."""
+    storage = study._storage
     failed = []
     for trial_id, reason in why.items():
         try:

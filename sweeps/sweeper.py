@@ -25,10 +25,10 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
-from . import checks, curve_worker, lr_max, progress, shared_study, summary, tracking, trial_link
+from . import checks, curve_worker, lr_max, progress, shared_study, submitit_jobs, summary, tracking, trial_link
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED, SweepError
-from .heartbeat import beating, finished_elsewhere
+from .heartbeat import beating, fail_dead, finished_elsewhere
 from .job_configs import JobConfigs
 from .plan import StudyPlan, make_plans
 from .population import Population, next_batch, population_size
@@ -55,6 +55,9 @@ class OptunaSweeper(Sweeper):
         hydra_context = HydraContext(config_loader=JobConfigs(hydra_context.config_loader),
                                      callbacks=hydra_context.callbacks)
         self.config, self.hydra_context = config, hydra_context
+        # A launcher's own settings may refer to ${hydra:...} (submitit's folder is under
+        # hydra.sweep.dir, which names the study): Hydra resolves them before any job sets it.
+        HydraConfig.instance().set_config(config)
         self.launcher = Plugins.instance().instantiate_launcher(
             config=config, hydra_context=hydra_context, task_function=task_function
         )
@@ -228,17 +231,20 @@ class OptunaSweeper(Sweeper):
                 budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
                 n, k = next_batch(population, study, dict(o.sampler), o.n_jobs)
                 batch = riding_out(lambda: shared.ask(space, n, budget_left), "asking for trials")
-                for t in batch.stale:
-                    runs = tracking.close_killed_run(ml.tracking_uri, experiment_id, study.study_name, t,
-                                                     retried=bool(o.retry_failed_trials))
-                    log.warning("Trial %d of %s: its worker died; MLflow run(s) %s set to KILLED.",
-                                t.number, study.study_name, ", ".join(runs) or "(none)")
+                self._close_killed(study, experiment_id, ml.tracking_uri, batch.stale)
                 if not batch.trials:
                     if shared.wait_for_others(batch, n_trials - launched):
                         continue
                     break
                 outcomes = self._launch(study, plan, batch.trials, parent, k)
+                died = {t._trial_id: out.message for t, out in zip(batch.trials, outcomes)
+                        if isinstance(out, submitit_jobs.JobDied)}
+                if died:   # as for a dead worker: failed and re-queued, not counted as a crash
+                    dead = riding_out(lambda: fail_dead(study, died), "failing the trials of a dead job")
+                    self._close_killed(study, experiment_id, ml.tracking_uri, dead)
                 for t, outcome in zip(batch.trials, outcomes):
+                    if t._trial_id in died:
+                        continue
                     # another worker presumed us dead and retried it
                     if riding_out(lambda: finished_elsewhere(study, t), "checking a trial"):
                         log.warning("Trial %d of %s was failed by another worker (no heartbeat for the "
@@ -257,6 +263,13 @@ class OptunaSweeper(Sweeper):
                     )
         return launched
 
+    def _close_killed(self, study: optuna.Study, experiment_id: str, uri: str, trials: list) -> None:
+        for t in trials:
+            runs = tracking.close_killed_run(uri, experiment_id, study.study_name, t,
+                                             retried=bool(self.options.retry_failed_trials))
+            log.warning("Trial %d of %s: its worker died; MLflow run(s) %s set to KILLED.",
+                        t.number, study.study_name, ", ".join(runs) or "(none)")
+
     def _launch(self, study: optuna.Study, plan: StudyPlan, trials: list, parent: str, k: int) -> list[Any]:
         """Run the batch through Hydra's launcher; one outcome (value, Pruned or error) per trial.
 
@@ -268,7 +281,10 @@ class OptunaSweeper(Sweeper):
         jobs = [plan.overrides + _job_overrides(g, study.study_name, parent) for g in groups]
         try:
             with beating(study, trials, self.options.heartbeat_interval):
-                returns = self.launcher.launch(jobs, initial_job_idx=self.job_idx)
+                if submitit_jobs.is_submitit(self.launcher):   # every job waited for, dead ones too
+                    returns = submitit_jobs.launch(self.launcher, jobs, self.job_idx)
+                else:
+                    returns = self.launcher.launch(jobs, initial_job_idx=self.job_idx)
         except KeyboardInterrupt:
             _requeue(study, trials, "interrupted (Ctrl-C) while running")
             raise
@@ -325,6 +341,8 @@ def _job_overrides(trials: list[optuna.Trial], study_name: str, parent_run_id: s
 
 def _outcomes(group: list[optuna.Trial], ret: Any) -> list[Any]:
     """A job's return value per trial of its group; a crashed job fails every trial of it."""
+    if isinstance(ret, (submitit_jobs.JobDied, BaseException)):   # submitit_jobs.launch: no JobReturn
+        return [ret] * len(group)
     try:
         value = ret.return_value  # re-raises the job's exception
     except Exception as e:

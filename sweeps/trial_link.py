@@ -7,6 +7,9 @@ so median/hyperband pruning works with the basic launcher and with process launc
 
 from __future__ import annotations
 
+import os
+import socket
+
 import optuna
 
 from .samplers import make_pruner
@@ -14,11 +17,13 @@ from .storage import open_storage, riding_out
 
 
 _studies: dict[tuple[str, str], optuna.Study] = {}
+_own: set[tuple[str, str]] = set()   # the sweeper's studies: their tasks run in its process
 
 
 def register(url: str, study: optuna.Study) -> None:
     """Let in-process tasks use the sweeper's own study object (its storage, sampler, pruner)."""
     _studies[(url, study.study_name)] = study
+    _own.add((url, study.study_name))
 
 
 def attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
@@ -36,7 +41,11 @@ def attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
         )
     study = _studies[key]
     trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
-    return optuna.Trial(study, trial_id)
+    trial = optuna.Trial(study, trial_id)
+    if key not in _own:   # which process (a SLURM node's, say) ran it: beside the sweeper's "worker"
+        job = f"{socket.gethostname()}:{os.getpid()}"
+        riding_out(lambda: trial.set_user_attr("job_process", job), "recording the job's process")
+    return trial
 
 
 class Pruned:
