@@ -9,8 +9,10 @@ and fails before training); each test then reads its row's result.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +34,10 @@ def _corrupt_optuna_db(out: Path) -> None:
         study.enqueue_trial({"x": i}, user_attrs={"pad": "x" * 500})
     storage.engine.dispose()
     db = out / "optuna.db"
+    # a rollback-journal file whatever this process set before (sweeps.sqlite_wal switches every
+    # SQLite connection of a process to WAL, and a WAL database grows -wal/-shm files when read)
+    with contextlib.closing(sqlite3.connect(db)) as con:
+        con.execute("PRAGMA journal_mode=DELETE")
     data = bytearray(db.read_bytes())
     page = 4096
     data[2 * page: len(data) - page] = b"\xa5" * (len(data) - 3 * page)

@@ -41,7 +41,7 @@ def test_same_seed_same_history_other_seed_differs():
 
 
 def test_binary_mlp_learns_separable_data():
-    r = run_binary(steps=300, eval_every=100)
+    r = run_binary(steps=300, eval_every=100, eval_subset="all")  # history on the whole split too
     h = r.history
     assert h["step"] == [0, 100, 200, 300] and not r.diverged and r.steps_done == 300
     assert h["val_loss"][-1] < 0.5 * h["val_loss"][0]
@@ -54,7 +54,7 @@ def test_binary_mlp_learns_separable_data():
 
 def test_the_test_split_is_scored_once_at_the_end_only_when_asked():
     seen = []
-    r = run_binary(steps=300, eval_every=100, score_test=True,
+    r = run_binary(steps=300, eval_every=100, score_test=True, eval_subset="all",
                    on_eval=lambda step, m: seen.append(set(m)))
     assert all("test_loss" not in m for m in seen) and "test_loss" not in r.history
     data = separable(dtype="float32")

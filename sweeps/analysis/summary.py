@@ -60,7 +60,7 @@ def variant_sentence(r: VariantResult, importances: pd.DataFrame) -> str:
     done = v.tuning[v.tuning["state"] == "COMPLETE"]
     swept = done["gamma"][done["gamma"] < 1.0]  # the values themselves, not bin centres
     text = (f"**{v.name}**: tuning ({len(done)} trials, {v.metric}) swept γ ∈ [{swept.min():.4g}, "
-            f"{swept.max():.4g}] with lr re-tuned per γ; best {b['best']:.4g} at γ {b['span']} "
+            f"{swept.max():.4g}] and lr with it; best {b['best']:.4g} at γ {b['span']} "
             f"(lr = {b['best_lr']:.3g}; a best-of-many single run, not an estimate). "
             + confirmation_clause(r))
     pruned = int((v.tuning["state"] == "PRUNED").sum())
