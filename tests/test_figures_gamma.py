@@ -55,8 +55,7 @@ def result(gammas, *, penalty_at=(), empty=False, nan=False) -> VariantResult:
         variant=v, curve=pd.DataFrame(crow, columns=CURVE),
         lr_gamma=pd.DataFrame(lrow, columns=LR_GAMMA),
         divergence=pd.DataFrame(drow, columns=DIVERGENCE), target=1.1,
-        speed=pd.DataFrame(srow, columns=SPEED), tunability=pd.DataFrame(), noise=math.nan,
-        tolerance=None)
+        speed=pd.DataFrame(srow, columns=SPEED), tunability=pd.DataFrame(), noise=math.nan)
 
 
 CASES = {

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import confirmation, seeds, verdicts
+from . import confirmation, seeds
 from .divergence import divergence_rate
 from .gamma_one import gamma_one
 from .importance import COLUMNS as IMPORTANCE_COLUMNS
@@ -33,7 +32,6 @@ class VariantResult:
     speed: pd.DataFrame
     tunability: pd.DataFrame
     noise: float                   # pooled σ over seeds (NaN without seed re-runs)
-    tolerance: verdicts.Tolerance
     # the evidence of the protocol (confirmation.py); empty for a family without it
     protocol: dict = field(default_factory=lambda: dict(confirmation.DEFAULT_PROTOCOL))
     confirmation: pd.DataFrame = field(default_factory=pd.DataFrame)  # every γ vs the reference
@@ -90,12 +88,10 @@ def _variant(v: Variant, studies: pd.DataFrame) -> VariantResult:
     swept = [p for p in (dists.iloc[0] if len(dists) else {}) if p not in ("lr", "gamma")]
     bisected = lr_max_table(v, swept)
     noise = seeds.noise(seeds.groups(v.seeds))
-    best = c["best"].min() if v.direction == "minimize" else c["best"].max()
     goal = proto["target"] if proto.get("target") is not None else target(v)
     return VariantResult(
         variant=v, curve=c, lr_gamma=lr_gamma(v), divergence=divergence_rate(v), target=goal,
         speed=steps_to_target(v, goal), tunability=tunability(v), noise=noise,
-        tolerance=verdicts.tolerance(noise, best if len(c) else math.nan),
         protocol=proto, confirmation=confirmation.compare(v, proto),
         confirm_means=confirmation.means(v), confirm_tunability=confirmation.tunability_table(v),
         lr_max=bisected, lr_scaling=scaling(bisected), budget=_budget(v),

@@ -1,7 +1,9 @@
 """The report's plain-language summary, generated from the numbers (no hand-written claims).
 
-Every qualitative word comes from ``verdicts`` and its documented thresholds. The spread of a
-sensitivity curve is taken over γ < 1 (γ = 1 is a different algorithm; it has its own section).
+The only qualitative words — *different*, *equivalent*, *inconclusive* and the answer built from
+them — come from the paired tests of the confirmation runs (``confirmation.py``, ``stats/``);
+everything else is a number with its source (tuning runs are marked descriptive). Numbers are
+formatted by ``fmt``, the one format the tables use too.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import math
 
 import pandas as pd
 
-from . import verdicts
 from .confirmation import test_metric
 from .direction import best_index
 from .family import FamilyAnalysis, VariantResult
@@ -36,18 +37,13 @@ def summary(a: FamilyAnalysis) -> list[str]:
 
 
 def curve_numbers(r: VariantResult) -> dict:
-    """Spreads and the near-optimal γ points of one curve (γ < 1)."""
+    """Spreads and the best point of one curve (γ < 1): descriptive, no verdict."""
     c = r.curve[r.curve["gamma"] < 1.0]
     d = r.variant.direction
     out = {"points": len(c), "spread": _spread(c["best"]), "fixed_spread": _spread(c["fixed_best"]),
            "fixed_points": int(c["fixed_best"].notna().sum())}
     i = best_index(c["best"], d)
     out["best_row"] = None if i is None else c.loc[i]
-    if i is not None and math.isfinite(r.tolerance.value):
-        near = c[(c["best"] - c.loc[i, "best"]).abs() <= r.tolerance.value]
-        out["near"] = list(near["span"])
-    else:
-        out["near"] = []
     return out
 
 
@@ -56,7 +52,7 @@ def variant_sentence(r: VariantResult, importances: pd.DataFrame) -> str:
     v, n = r.variant, curve_numbers(r)
     if n["best_row"] is None:
         return f"**{v.name}**: no complete trial at γ < 1."
-    b, c = n["best_row"], r.curve[r.curve["gamma"] < 1.0]
+    b = n["best_row"]
     done = v.tuning[v.tuning["state"] == "COMPLETE"]
     swept = done["gamma"][done["gamma"] < 1.0]  # the values themselves, not bin centres
     text = (f"**{v.name}**: tuning ({len(done)} trials, {v.metric}) swept γ ∈ [{swept.min():.4g}, "
@@ -121,7 +117,7 @@ def _importance_clause(imp: pd.DataFrame, study: str) -> str:
             parts.append(f"{ev}: not measurable ({g['reason'].iloc[0]})")
             continue
         others = ", ".join(f"{p} {s:.2f}" for p, s in shares.items() if p != "gamma" and math.isfinite(s))
-        parts.append(f"{ev} {shares['gamma']:.2f} ({verdicts.importance_word(shares['gamma'])}; {others})")
+        parts.append(f"{ev} {shares['gamma']:.2f} ({others})")
     return f" γ's importance: {'; '.join(parts)}." if parts else ""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..confirmation import DEFAULT_GAMMAS, test_metric
+from ..confirmation import DEFAULT_GAMMAS
 from ..family import FamilyAnalysis
 from ..figures._names import variant_file
 from ..summary import fmt
