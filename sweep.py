@@ -30,7 +30,7 @@ def main(cfg: DictConfig) -> float:
 
     limit_blas_threads(cfg.train.blas_threads)
     if HydraConfig.get().mode == RunMode.MULTIRUN:
-        from sweeps.console import log_job
+        from sweeps.terminal.console import log_job
 
         log_job(list(HydraConfig.get().overrides.task))   # into the job's log, not the console
     if cfg.trial.numbers:

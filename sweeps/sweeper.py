@@ -25,7 +25,8 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
-from . import checks, curve_worker, lr_max, progress, shared_study, submitit_jobs, summary, tracking, trial_link
+from . import checks, curve_worker, lr_max, shared_study, submitit_jobs, tracking, trial_link
+from .terminal import progress, summary
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED, SweepError
 from .heartbeat import beating, fail_dead, finished_elsewhere

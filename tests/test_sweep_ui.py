@@ -12,7 +12,8 @@ from mlflow.tracking import MlflowClient
 from optuna.distributions import FloatDistribution, IntDistribution
 
 from sweep_runner import ROOT, load, mlflow_runs, run_sweep
-from sweeps import console, progress, run_labels, tracking
+from sweeps import run_labels, tracking
+from sweeps.terminal import console, progress
 from sweeps.search_space import to_json
 from sweeps.study import differences
 

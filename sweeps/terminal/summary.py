@@ -9,8 +9,8 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from .run_labels import log_axes, number, run_name
-from .study import trial_outcome
+from ..run_labels import log_axes, number, run_name
+from ..study import trial_outcome
 
 OUTCOMES = ("trained", "diverged", "collapsed", "pruned", "failed", "running")
 
