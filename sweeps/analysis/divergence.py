@@ -25,7 +25,7 @@ def divergence_rate(v: Variant) -> pd.DataFrame:
     rows = [
         {"gamma": g, "span": spans.loc[sub.index[0]], "n": len(sub),
          "n_diverged": int(sub["diverged"].sum()),
-         "n_collapsed": int((sub["outcome"] == "collapsed").sum()) if "outcome" in sub else 0,
+         "n_collapsed": int((sub["outcome"] == "collapsed").sum()),
          "rate": float(sub["diverged"].mean())}
         for g, sub in done.groupby(keys, sort=True)
     ]

@@ -80,7 +80,7 @@ def gamma_one(trials: pd.DataFrame) -> pd.DataFrame:
 
 def outcome_counts(rows: pd.DataFrame) -> str:
     """``3 of 21 trained, 18 diverged, 0 collapsed`` (models/outcome.py's words)."""
-    o = rows["outcome"] if "outcome" in rows else rows["diverged"].map({True: "diverged", False: "trained"})
+    o = rows["outcome"]
     return (f"{int((o == 'trained').sum())} of {len(rows)} trained, {int((o == 'diverged').sum())} "
             f"diverged, {int((o == 'collapsed').sum())} collapsed")
 

@@ -22,7 +22,7 @@ from optuna.trial import TrialState
 
 from ..errors import SweepError
 from ..storage import open_storage
-from ..study import IDENTITY_ATTR, PROTOCOL_ATTR
+from ..study import IDENTITY_ATTR, PROTOCOL_ATTR, trial_outcome
 from ..tracking import PARENT_ATTR
 
 SEEDS_SUFFIX = ".seeds"
@@ -103,11 +103,7 @@ def load_family(storage: str | optuna.storages.BaseStorage, family: str) -> pd.D
     return frame
 
 
-def _outcome(t: optuna.trial.FrozenTrial) -> str | None:
-    """models/outcome.py's word, recorded by the trial; older trials: from ``diverged``."""
-    if t.state != TrialState.COMPLETE:
-        return None
-    return t.user_attrs.get("outcome") or ("diverged" if t.user_attrs.get("diverged") else "trained")
+
 
 
 def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
@@ -164,7 +160,7 @@ def _trial_row(t: optuna.trial.FrozenTrial, s) -> dict[str, Any]:
         "diverged": bool(ua.get("diverged", False)), "diverged_step": ua.get("diverged_step"),
         "source_trial": ua.get("source_trial"), "mlflow_run_id": ua.get("mlflow_run_id"),
         "train_seconds": ua.get("train_seconds"), "error": ua.get("error"),
-        "outcome": _outcome(t), "best_val_loss": ua.get("best_val_loss"),
+        "outcome": trial_outcome(t), "best_val_loss": ua.get("best_val_loss"),
         "best_val_step": ua.get("best_val_step"),
         "curve": dict(sorted(t.intermediate_values.items())),  # step -> optimized metric
     }

@@ -59,19 +59,13 @@ def curve(v: Variant, *, fixed_lr: float | None = None) -> pd.DataFrame:
             "best": b["value"], "best_lr": b["lr"], "best_eps": b.get("eps", math.nan),
             "best_trial": int(b["number"]),
             # the best run did not train (its value is the penalty): every run there failed
-            "best_diverged": _outcome(b) != "trained",
-            "best_outcome": _outcome(b),
+            "best_diverged": b["outcome"] != "trained",
+            "best_outcome": b["outcome"],
             "fixed_lr": lr_star, "fixed_best": math.nan if fi is None else fixed.loc[fi, "value"],
             "fixed_n": len(fixed),
             **_band(sg),
         })
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _outcome(trial: pd.Series) -> str:
-    """The trial's outcome (models/outcome.py); older trials without one: from ``diverged``."""
-    o = trial.get("outcome")
-    return o if isinstance(o, str) else ("diverged" if trial["diverged"] else "trained")
 
 
 def _band(group: pd.Series | None) -> dict:

@@ -16,7 +16,7 @@ from optuna.trial import FrozenTrial, TrialState
 from ..analysis.load import short_name
 from ..errors import SweepError
 from ..storage import _redact, open_storage
-from ..study import IDENTITY_ATTR
+from ..study import IDENTITY_ATTR, trial_outcome
 
 OUTCOMES = ("trained", "diverged", "collapsed")
 # Columns in this order; the params go after ``value`` and the final metrics after them.
@@ -72,17 +72,6 @@ def family_of(study_name: str) -> str:
     return study_name.split(".", 1)[0]
 
 
-def outcome(t: FrozenTrial) -> str | None:
-    """``trained`` / ``diverged`` / ``collapsed`` for a COMPLETE trial, else None. Trials from
-    before the ``outcome`` attribute get it from ``diverged``."""
-    if t.state != TrialState.COMPLETE:
-        return None
-    given = t.user_attrs.get("outcome")
-    if given:
-        return str(given)
-    return "diverged" if t.user_attrs.get("diverged") else "trained"
-
-
 def trial_row(t: FrozenTrial, study: optuna.study.FrozenStudy) -> dict[str, Any]:
     ua = t.user_attrs
     identity = study.user_attrs.get(IDENTITY_ATTR) or {}
@@ -94,7 +83,7 @@ def trial_row(t: FrozenTrial, study: optuna.study.FrozenStudy) -> dict[str, Any]
     start, end = t.datetime_start, t.datetime_complete
     row = {
         "family": family_of(study.study_name), "study": study.study_name, "number": t.number,
-        "state": t.state.name, "outcome": outcome(t), "value": t.value,
+        "state": t.state.name, "outcome": trial_outcome(t), "value": t.value,
     }
     row |= {f"param:{k}": v for k, v in params.items()}
     row |= {f"final_{k}": v for k, v in (ua.get("final") or {}).items()}
