@@ -85,6 +85,7 @@ def check_sweeper(o: DictConfig) -> None:
     """``hydra.sweeper.*`` options that no later step checks before a study is created."""
     s = "hydra.sweeper."
     check_study_name(o.study_name)
+    check_protocol(o.protocol)
     for key, low in (("n_trials", 1), ("n_jobs", 1), ("retry_failed_trials", 0)):
         if not _int(o[key], low):
             raise _refuse(s + key, o[key], f"an integer >= {low}")
@@ -199,3 +200,19 @@ def check_sweep(o: DictConfig, cfg: DictConfig) -> None:
     check_tracking_uri(cfg.mlflow.tracking_uri)
     check_sqlite(o.storage, "hydra.sweeper.storage")
     ensure_reachable(cfg.mlflow.tracking_uri)
+
+
+def check_protocol(p: DictConfig) -> None:
+    """The report's declared test settings (``hydra.sweeper.protocol``)."""
+    rules = {"reference_gamma": (lambda v: 0 <= v <= 1, "a γ in [0, 1]"),
+             "margin": (lambda v: v > 0 and math.isfinite(v), "a finite number > 0"),
+             "alpha": (lambda v: 0 < v < 1, "a number in (0, 1)")}
+    for key, (ok, allowed) in rules.items():
+        value = p.get(key)
+        if not _real(value) or not ok(value):
+            raise _refuse(f"hydra.sweeper.protocol.{key}", value, allowed)
+    target = p.get("target")
+    values = target.values() if isinstance(target, DictConfig) else [] if target is None else [target]
+    if any(not _real(v) or not math.isfinite(v) for v in values):
+        raise _refuse("hydra.sweeper.protocol.target", target, "null, a number (the validation target "
+                      "of steps-to-target) or {model: number}")

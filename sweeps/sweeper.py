@@ -96,7 +96,6 @@ class OptunaSweeper(Sweeper):
 
     def _sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
         o = self.options
-        _check_protocol(o.protocol)
         checks.check_sweep(o, self.config)   # bad input: refused before any study exists
         loader = self.hydra_context.config_loader
         preset = [f"{k}={v}" for k, v in (o.params or {}).items()]
@@ -417,22 +416,6 @@ def _report(o: DictConfig, cfg: DictConfig) -> None:
     )
     log.info("Report: %s", path)
     return str(path)
-
-
-def _check_protocol(p: DictConfig) -> None:
-    """The report's declared test settings, checked before any study is touched."""
-    rules = {"reference_gamma": (lambda v: 0 <= v <= 1, "a γ in [0, 1]"),
-              "margin": (lambda v: v > 0 and math.isfinite(v), "a finite number > 0"),
-              "alpha": (lambda v: 0 < v < 1, "a number in (0, 1)")}
-    for key, (ok, allowed) in rules.items():
-        value = p.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
-            raise SweepError(f"hydra.sweeper.protocol.{key}={value!r} is not allowed; it must be {allowed}.")
-    target = p.get("target")
-    values = target.values() if isinstance(target, DictConfig) else [] if target is None else [target]
-    if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in values):
-        raise SweepError(f"hydra.sweeper.protocol.target={target!r} is not allowed; it must be null, a "
-                         "number (the validation target of steps-to-target) or {model: number}.")
 
 
 def _end_parents(parents: dict[str, str], status: str) -> None:

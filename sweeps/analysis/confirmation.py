@@ -71,10 +71,9 @@ def runs(v: Variant) -> pd.DataFrame:
     return out[out["value"].notna()].drop_duplicates(["config", "seed"], keep="first")
 
 
-def compare(v: Variant, proto: dict, *, n_resamples: int = 9999) -> pd.DataFrame:
+def compare(v: Variant, r: pd.DataFrame, proto: dict, *, n_resamples: int = 9999) -> pd.DataFrame:
     """``stats.compare_paired`` of the variant's confirmation runs; an empty frame without any,
-    and every γ *inconclusive* when the reference γ has no confirmation run."""
-    r = runs(v)
+    and every γ *inconclusive* when the reference γ has no confirmation run. ``r``: ``runs(v)``."""
     if r.empty:
         return pd.DataFrame()
     ref = _reference_key(r["config"], proto["reference_gamma"])
@@ -87,9 +86,8 @@ def compare(v: Variant, proto: dict, *, n_resamples: int = 9999) -> pd.DataFrame
                           direction=v.direction, alpha=float(proto["alpha"]), n_resamples=n_resamples)
 
 
-def means(v: Variant) -> pd.DataFrame:
-    """Per γ: confirmation runs, their mean test value and standard deviation, outcomes."""
-    r = runs(v)
+def means(r: pd.DataFrame) -> pd.DataFrame:
+    """Per γ of ``runs(v)``: confirmation runs, their mean test value and standard deviation."""
     if r.empty:
         return pd.DataFrame(columns=["config", "n", "mean", "std", "n_trained", "lr", "eps"])
     g = r.groupby("config", sort=True)
@@ -103,11 +101,10 @@ def means(v: Variant) -> pd.DataFrame:
 DEFAULT_GAMMAS = {"PyTorch": 0.99, "Keras": 0.9}
 
 
-def tunability_table(v: Variant, *, n_resamples: int = 9999) -> pd.DataFrame:
+def tunability_table(v: Variant, r: pd.DataFrame, *, n_resamples: int = 9999) -> pd.DataFrame:
     """Probst tunability of γ over each default γ, on the paired confirmation runs: d = test
     metric at the default − at the γ chosen on validation (the best tuning trial's γ), with its
-    95% BCa interval; d ≥ 0 means tuning γ helps."""
-    r = runs(v)
+    95% BCa interval; d ≥ 0 means tuning γ helps. ``r``: ``runs(v)``."""
     columns = ["name", "default", "best", "n", "d", "ci_low", "ci_high", "reason"]
     done = v.tuning[(v.tuning["state"] == "COMPLETE") & (v.tuning["outcome"] == TRAINED)]
     i = best_index(done["value"], v.direction) if len(done) else None

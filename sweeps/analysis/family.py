@@ -87,13 +87,15 @@ def _variant(v: Variant, studies: pd.DataFrame) -> VariantResult:
     dists = studies[studies["study"] == v.study]["distributions"]
     swept = [p for p in (dists.iloc[0] if len(dists) else {}) if p not in ("lr", "gamma")]
     bisected = lr_max_table(v, swept)
+    confirmed = confirmation.runs(v)   # read once, for the verdicts, means and tunability
     noise = seeds.noise(seeds.groups(v.seeds))
     goal = proto["target"] if proto.get("target") is not None else target(v)
     return VariantResult(
         variant=v, curve=c, lr_gamma=lr_gamma(v), divergence=divergence_rate(v), target=goal,
         speed=steps_to_target(v, goal), tunability=tunability(v), noise=noise,
-        protocol=proto, confirmation=confirmation.compare(v, proto),
-        confirm_means=confirmation.means(v), confirm_tunability=confirmation.tunability_table(v),
+        protocol=proto, confirmation=confirmation.compare(v, confirmed, proto),
+        confirm_means=confirmation.means(confirmed),
+        confirm_tunability=confirmation.tunability_table(v, confirmed),
         lr_max=bisected, lr_scaling=scaling(bisected), budget=_budget(v),
     )
 

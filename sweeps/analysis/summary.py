@@ -36,23 +36,13 @@ def summary(a: FamilyAnalysis) -> list[str]:
     return [f"- {line}" for line in lines]
 
 
-def curve_numbers(r: VariantResult) -> dict:
-    """Spreads and the best point of one curve (γ < 1): descriptive, no verdict."""
-    c = r.curve[r.curve["gamma"] < 1.0]
-    d = r.variant.direction
-    out = {"points": len(c), "spread": _spread(c["best"]), "fixed_spread": _spread(c["fixed_best"]),
-           "fixed_points": int(c["fixed_best"].notna().sum())}
-    i = best_index(c["best"], d)
-    out["best_row"] = None if i is None else c.loc[i]
-    return out
-
-
 def variant_sentence(r: VariantResult, importances: pd.DataFrame) -> str:
     """The answer for one variant: verdicts only from the paired tests of its confirmation runs."""
-    v, n = r.variant, curve_numbers(r)
-    if n["best_row"] is None:
+    v, c = r.variant, r.curve[r.curve["gamma"] < 1.0]
+    i = best_index(c["best"], v.direction)
+    if i is None:
         return f"**{v.name}**: no complete trial at γ < 1."
-    b = n["best_row"]
+    b = c.loc[i]
     done = v.tuning[v.tuning["state"] == "COMPLETE"]
     swept = done["gamma"][done["gamma"] < 1.0]  # the values themselves, not bin centres
     text = (f"**{v.name}**: tuning ({len(done)} trials, {v.metric}) swept γ ∈ [{swept.min():.4g}, "
@@ -96,9 +86,8 @@ def _diff(x: dict) -> str:
     """``0.9 (+0.012 [0.004, 0.020], n = 10)``: the mean paired difference and its 95% interval."""
     if not isinstance(x.get("mean_diff"), float) or not math.isfinite(x["mean_diff"]):
         return f"{x['config']:g} (n = {int(x.get('n', 0) or 0)}; {x.get('reason') or 'not tested'})"
-    ci = (f" [{fmt(x['ci_low'])}, {fmt(x['ci_high'])}]"
-          if math.isfinite(x.get("ci_low", math.nan)) else "")
-    return f"{x['config']:g} ({fmt(x['mean_diff'], signed=True)}{ci}, n = {int(x['n'])})"
+    ci = interval(x.get("ci_low"), x.get("ci_high"))
+    return f"{x['config']:g} ({fmt(x['mean_diff'], signed=True)}{' ' + ci if ci else ''}, n = {int(x['n'])})"
 
 
 def fmt(x: float, signed: bool = False) -> str:
@@ -121,35 +110,23 @@ def _importance_clause(imp: pd.DataFrame, study: str) -> str:
     return f" γ's importance: {'; '.join(parts)}." if parts else ""
 
 
-def _tunability_clause(r: VariantResult) -> str:
-    parts = []
-    for t in r.tunability.to_dict("records"):
-        if not math.isfinite(t["d"]):
-            parts.append(f"over γ = {t['default']:g} ({t['name']}): not measurable — {t['reason']}")
-            continue
-        seed = (f", {t['seed_d']:.3g} ± {t['seed_se']:.2g} from seed means (± standard error)"
-                if math.isfinite(t["seed_d"]) else " (single runs)")
-        parts.append(f"over γ = {t['default']:g} ({t['name']}) d = {t['d']:.3g}{seed}")
-    return f" Tunability {'; '.join(parts)}." if parts else ""
-
-
 def gamma_one_sentence(row: dict) -> str:
     s0 = row["initial_square_avg"]
-    conv = f"s₀ = {s0:g}, ε in √: {row['eps_in_sqrt']}" if _finite(s0) else "its only convention"
+    conv = f"s₀ = {s0:g}, ε in √: {row['eps_in_sqrt']}" if finite(s0) else "its only convention"
     if str(row.get("bias_correction")).lower() == "true":
         conv = "bias-corrected"
     text = (f"γ = 1 on {row['problem']} with {row['optimizer']} ({conv}): "
             f"{row['verdict']} in tuning; best {row['best_at_1']:.4g} at lr = {row['lr_at_1']:.3g} vs "
             f"{row['best_below_1']:.4g} at γ = {row['gamma_below_1']:g} (single tuning runs, "
             f"descriptive). Why: {row['explanation']}.")
-    if _finite(row["sgd_best"]):
+    if finite(row["sgd_best"]):
         text += f" SGD's best on the same problem: {row['sgd_best']:.4g}."
     return text
 
 
 def schedule_sentence(row: dict) -> str:
-    diff = (f"rising − constant {fmt(row['test_diff'], True)} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}] "
-            f"on {row['n_pairs']} paired seeds, " if _finite(row["ci_low"]) else "")
+    diff = (f"rising − constant {fmt(row['test_diff'], True)} {interval(row['ci_low'], row['ci_high'])} "
+            f"on {row['n_pairs']} paired seeds, " if finite(row["ci_low"]) else "")
     return (f"Schedule on {row['problem']} with {row['optimizer']}: constant γ best "
             f"{row['constant_best']:.4g} (γ = {row['constant_gamma']:g}), rising γ best "
             f"{row['rising_best']:.4g} (γ₀ = {row['rising_gamma']:g}) in tuning, both with lr re-tuned; "
@@ -170,8 +147,8 @@ def optimizer_sentences(table: pd.DataFrame) -> list[str]:
         paired = g[g["verdict"].notna()]
         if len(paired):
             text += " Against RMSprop on paired confirmation seeds (test metric, other − RMSprop): " + "; ".join(
-                f"{x['name']} {fmt(x['test_diff'], True)} [{fmt(x['ci_low'])}, {fmt(x['ci_high'])}] "
-                f"{x['verdict']}" if _finite(x["ci_low"]) else f"{x['name']} {x['verdict']}"
+                f"{x['name']} {fmt(x['test_diff'], True)} {interval(x['ci_low'], x['ci_high'])} "
+                f"{x['verdict']}" if finite(x["ci_low"]) else f"{x['name']} {x['verdict']}"
                 for x in paired.to_dict("records")) + "."
         else:
             text += " No paired confirmation runs of RMSprop and the others: no verdict."
@@ -212,10 +189,10 @@ def fixed_lr_table(r: VariantResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _spread(values: pd.Series) -> float:
-    v = values.dropna()
-    return float(v.max() - v.min()) if len(v) else math.nan
-
-
-def _finite(x) -> bool:
+def finite(x) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def interval(low, high) -> str:
+    """``[low, high]`` in ``fmt``: the 95% interval of sentences and tables; "" without one."""
+    return f"[{fmt(low)}, {fmt(high)}]" if finite(low) else ""

@@ -11,7 +11,7 @@ import optuna
 import pandas as pd
 from optuna.storages import BaseStorage
 from optuna.study import StudyDirection
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import FrozenTrial
 
 from ..analysis.load import short_name
 from ..errors import SweepError

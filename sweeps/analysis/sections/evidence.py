@@ -7,7 +7,7 @@ import math
 from ..confirmation import DEFAULT_GAMMAS
 from ..family import FamilyAnalysis
 from ..figures._names import variant_file
-from ..summary import fmt
+from ..summary import finite, fmt, interval
 from ._markdown import image, join, missing, num, table
 from ._presets import GAMMA
 
@@ -27,8 +27,8 @@ def tunability_section(a: FamilyAnalysis) -> str:
     out.append(table(rows, {
         "study": "variant", "default": lambda x: f"{x['name']} {x['default']:g}",
         "γ chosen on validation": lambda x: num(x["best"], "g"), "pairs": "n",
-        "d": lambda x: fmt(x["d"], True) if _finite(x["d"]) else "–",
-        "95% interval": lambda x: f"[{fmt(x['ci_low'])}, {fmt(x['ci_high'])}]" if _finite(x["ci_low"]) else "–",
+        "d": lambda x: fmt(x["d"], True) if finite(x["d"]) else "–",
+        "95% interval": lambda x: interval(x["ci_low"], x["ci_high"]) or "–",
         "note": lambda x: x["reason"] or "",
     }))
     return join(*out)
@@ -48,7 +48,7 @@ def lr_max_section(a: FamilyAnalysis) -> str:
     for r in a.variants:
         s = r.lr_scaling
         fit = (f"Slope b = {fmt(s['slope'])} [{fmt(s['ci_low'])}, {fmt(s['ci_high'])}] over {s['n']} γ."
-               if _finite(s["slope"]) else f"No slope: {s['n']} uncensored γ < 1 (3 needed).")
+               if finite(s["slope"]) else f"No slope: {s['n']} uncensored γ < 1 (3 needed).")
         out += [f"\n### {r.variant.name}\n", fit, table(r.lr_max, {
             "γ": lambda x: f"{x['gamma']:g}", "lo (trained)": lambda x: num(x["lo"], ".3g"),
             "hi (failed)": lambda x: num(x["hi"], ".3g"), "lr_max": lambda x: num(x["lr_max"], ".3g"),
@@ -76,7 +76,3 @@ def budget_section(a: FamilyAnalysis) -> str:
                 table(rows, {"γ": lambda x: f"{x['gamma']:g}",
                              **{k: (lambda x, k=k: num(x.get(k, math.nan))) for k in ("B=1", "B=4", "B=16", "B=64")}})]
     return join(*out)
-
-
-def _finite(x) -> bool:
-    return isinstance(x, (int, float)) and math.isfinite(x)

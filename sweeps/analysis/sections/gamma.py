@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 from ..confirmation import test_metric
 from ..family import FamilyAnalysis
-from ..summary import fmt
+from ..summary import finite, fmt, interval
 from ..figures._names import variant_file
 from ..points import GAMMA_EDGES
 from ..speed import TARGET_QUANTILE
@@ -65,20 +63,15 @@ def confirmation_table(r) -> str:
         "γ": lambda x: f"{x['config']:g}", "runs": "n", "its lr": lambda x: num(x.get("lr"), ".3g"),
         f"mean {metric}": lambda x: num(x.get("mean")), "std": lambda x: num(x.get("std"), ".2g"),
         "difference": lambda x: _cell(x.get("mean_diff"), True),
-        "95% interval": lambda x: (f"[{_cell(x.get('ci_low'))}, {_cell(x.get('ci_high'))}]"
-                                   if _finite(x.get("ci_low")) else "–"),
+        "95% interval": lambda x: interval(x.get("ci_low"), x.get("ci_high")) or "–",
         "p (Holm)": lambda x: num(x.get("p_diff_holm"), ".2g"),
         "TOST p (Holm)": lambda x: num(x.get("p_equiv_holm"), ".2g"),
         "verdict": "verdict",
     })
 
 
-def _finite(x) -> bool:
-    return isinstance(x, float) and math.isfinite(x)
-
-
 def _cell(x, signed: bool = False) -> str:
-    return fmt(x, signed) if _finite(x) else "–"
+    return fmt(x, signed) if finite(x) else "–"
 
 
 def lr_gamma_section(a: FamilyAnalysis) -> str:
