@@ -25,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
-from . import checks, curve_worker, lr_max, shared_study, submitit_jobs, tracking, trial_link
+from . import checks, curve_worker, lr_max, parts, shared_study, submitit_jobs, tracking, trial_link
 from .terminal import progress, summary
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED, SweepError
@@ -98,12 +98,24 @@ class OptunaSweeper(Sweeper):
         o = self.options
         checks.check_sweep(o, self.config)   # bad input: refused before any study exists
         loader = self.hydra_context.config_loader
-        preset = [f"{k}={v}" for k, v in (o.params or {}).items()]
-        space = parse(preset + list(arguments), loader, tuple(o.split_by))
-        plans = make_plans(space, o.study_name, self._compose, loader.get_group_options)
+        plans, options = [], {}
+        for part, params in parts.expand(o):   # a preset in parts: one space each (parts.py)
+            checks.check_sweeper(part)
+            preset = [f"{k}={v}" for k, v in params.items()]
+            space = parse(preset + list(arguments), loader, tuple(part.split_by))
+            for plan in make_plans(space, o.study_name, self._compose, loader.get_group_options):
+                plans.append(plan)
+                options.setdefault(plan.name, part)
+        plans = parts.unique(plans)
         log.info("%d stud%s: %s", len(plans), "y" if len(plans) == 1 else "ies", ", ".join(p.name for p in plans))
-        self.progress.plan(o.n_trials * len(plans))
-        summaries = [self._run_study(plan) for plan in plans]
+        self.progress.plan(sum(options[p.name].n_trials for p in plans))
+        summaries = []
+        try:
+            for plan in plans:
+                self.options = options[plan.name]   # the part's options for its studies
+                summaries.append(self._run_study(plan))
+        finally:
+            self.options = o
         if o.report and any(s["added"] for s in summaries):
             self.report_path = _report(o, plans[0].cfg)
         return summaries

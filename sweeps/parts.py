@@ -1,0 +1,71 @@
+"""A preset in parts: several search spaces swept by one command, into one study family.
+
+``hydra.sweeper.parts`` is a list; each part is a mapping of ``params`` (merged over
+``hydra.sweeper.params``: a part's key replaces the preset's, ``null`` removes it) and of any other
+sweeper option it changes for its own studies (``grid_points``, ``seeds``, ``lr_max``, ...).
+Command-line arguments apply to every part. With no parts the preset is one part, as before.
+
+    parts:
+      - params: {model: binary_mlp, convention: choice(pytorch, optax)}
+      - params: {model: mnist_mlp, data: fashion_mnist, train.steps: 3900}
+        grid_points: {lr: 13}
+        lr_max: {rounds: 0}
+
+Two parts that produce a study of the same name must agree on what it measures (the study's
+identity); the study then runs once.
+"""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from .errors import SweepError
+
+
+def expand(o: DictConfig) -> list[tuple[DictConfig, dict]]:
+    """``(options, params)`` per part; ``options`` has no ``parts`` and the part's changes."""
+    parts = o.get("parts") or [{}]
+    if not isinstance(parts, (list, ListConfig)):
+        raise SweepError(f"hydra.sweeper.parts={OmegaConf.to_container(parts)!r} is not allowed: it "
+                         "must be a list of mappings such as {params: {model: binary_mlp}, grid_points: 5}.")
+    base = OmegaConf.masked_copy(o, [k for k in o if k != "parts"])
+    out = []
+    for i, part in enumerate(parts):
+        part = OmegaConf.create(part) if not isinstance(part, DictConfig) else part
+        if not isinstance(part, DictConfig):
+            raise SweepError(f"hydra.sweeper.parts[{i}]={part!r} is not allowed: each part must be a "
+                             "mapping of params and sweeper options.")
+        unknown = sorted(k for k in part if k not in base)
+        if unknown:
+            raise SweepError(f"hydra.sweeper.parts[{i}] sets {', '.join(unknown)}, which "
+                             f"{'is not a sweeper option' if len(unknown) == 1 else 'are not sweeper options'};"
+                             f" allowed: params and {', '.join(k for k in base if k != 'params')}.")
+        params = dict(OmegaConf.to_container(base.params or {}, resolve=False))
+        for key, value in (OmegaConf.to_container(part.get("params") or {}, resolve=False)).items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = value
+        changes = OmegaConf.masked_copy(part, [k for k in part if k != "params"])
+        options = OmegaConf.merge(base, changes)
+        options.params = None
+        out.append((options, params))
+    return out
+
+
+def unique(plans: list) -> list:
+    """The plans with repeated study names dropped; a name measuring two things is refused."""
+    seen: dict[str, object] = {}
+    for plan in plans:
+        first = seen.setdefault(plan.name, plan)
+        if first is not plan and first.identity != plan.identity:
+            raise SweepError(
+                f"Two parts of hydra.sweeper.parts make study {plan.name!r} with different settings "
+                f"({_differences(first.identity, plan.identity)}); give one of them a split key or "
+                "make them agree.")
+    return list(seen.values())
+
+
+def _differences(a: dict, b: dict) -> str:
+    keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return "; ".join(f"{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in keys)
