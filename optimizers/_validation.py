@@ -58,6 +58,7 @@ REAL_RULES: dict[str, Interval] = {
     "beta1": Interval(0.0, 1.0, True, False),
     "beta2": Interval(0.0, 1.0, True, True, " ({name} = 1 is allowed)"),
     "gamma_tau": _POSITIVE_FINITE,
+    "gamma_power": _POSITIVE_FINITE,
     "initial_square_avg": Interval(0.0, math.inf, True, False, " (finite)"),
 }
 # Names other libraries use (torch's RMSprop alpha, Keras's rho), for the "did you mean" hint.

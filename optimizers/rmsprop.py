@@ -48,6 +48,7 @@ DEFAULTS = {
     "initial_square_avg": 0.0,
     "gamma_schedule": "constant",
     "gamma_tau": 1000.0,
+    "gamma_power": 1.0,
     "bias_correction": False,
 }
 
@@ -66,10 +67,10 @@ def init(param: np.ndarray, *, initial_square_avg=0.0, **_) -> RMSpropState:
 
 def step(
     param, grad, state: RMSpropState, *, lr, gamma, eps,
-    eps_in_sqrt=False, gamma_schedule="constant", gamma_tau=1000.0, bias_correction=False, **_,
+    eps_in_sqrt=False, gamma_schedule="constant", gamma_tau=1000.0, gamma_power=1.0, bias_correction=False, **_,
 ) -> RMSpropState:
     """s ← γ_t·s + (1 − γ_t)·g² (or the bias-corrected ŝ); θ ← θ − lr·g/(√s + ε) (or /√(s + ε))."""
-    gamma_t, one_minus = gamma_at(state.count, gamma, gamma_schedule, gamma_tau)
+    gamma_t, one_minus = gamma_at(state.count, gamma, gamma_schedule, gamma_tau, gamma_power)
     s, norm = state.square_avg, state.norm
     tmp = np.multiply(grad, grad, dtype=param.dtype)  # the one temporary per step
     if bias_correction:

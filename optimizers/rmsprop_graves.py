@@ -28,6 +28,7 @@ DEFAULTS = {
     "eps": 1e-4,
     "gamma_schedule": "constant",
     "gamma_tau": 1000.0,
+    "gamma_power": 1.0,
 }
 
 
@@ -44,10 +45,10 @@ def init(param: np.ndarray, **_) -> RMSpropGravesState:
 
 def step(
     param, grad, state: RMSpropGravesState, *, lr, gamma, momentum, eps,
-    gamma_schedule="constant", gamma_tau=1000.0, **_,
+    gamma_schedule="constant", gamma_tau=1000.0, gamma_power=1.0, **_,
 ) -> RMSpropGravesState:
     """Graves (2013) eq. 38–41, in place."""
-    gamma_t, one_minus = gamma_at(state.count, gamma, gamma_schedule, gamma_tau)
+    gamma_t, one_minus = gamma_at(state.count, gamma, gamma_schedule, gamma_tau, gamma_power)
     n, gbar, delta = state.square_avg, state.grad_avg, state.delta
     tmp = np.multiply(grad, grad, dtype=param.dtype)  # the one temporary per step
     np.multiply(tmp, one_minus, out=tmp)

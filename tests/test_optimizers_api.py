@@ -21,10 +21,10 @@ def test_defaults_follow_pytorch_and_chainer():
     assert d("momentum") == d("nesterov") == {"lr": 0.01, "momentum": 0.9}
     assert d("adagrad") == {"lr": 0.01, "eps": 1e-10}
     assert d("rmsprop") == {"lr": 0.01, "gamma": 0.99, "eps": 1e-8, "eps_in_sqrt": False,
-                            "initial_square_avg": 0.0, "gamma_schedule": "constant", "gamma_tau": 1000.0,
+                            "initial_square_avg": 0.0, "gamma_schedule": "constant", "gamma_tau": 1000.0, "gamma_power": 1.0,
                             "bias_correction": False}
     assert d("rmsprop_graves") == {"lr": 1e-4, "gamma": 0.95, "momentum": 0.9, "eps": 1e-4,
-                                   "gamma_schedule": "constant", "gamma_tau": 1000.0}
+                                   "gamma_schedule": "constant", "gamma_tau": 1000.0, "gamma_power": 1.0}
     assert d("adam") == {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "gamma": 0.999}
     assert "gamma" not in d("sgd") and "eps" not in d("sgd")
 
@@ -173,3 +173,14 @@ def test_every_optimizer_descends_a_quadratic(name):
     for _ in range(300):
         opt.update(params, {"x": d * (params["x"] - c)})
     assert f(params["x"]) < 0.9 * f0
+
+
+def test_rising_gamma_follows_zou_et_al_power_law():
+    """γ_t = 1 − (1 − γ₀)/(1 + t/τ)^r: r = 1 the old schedule bit for bit, r = 0.5 the √ law."""
+    from optimizers._schedules import gamma_at
+
+    for t in (0, 1, 10, 1000):
+        assert gamma_at(t, 0.9, "rising", 100.0, 1.0)[1] == (1.0 - 0.9) / (1.0 + t / 100.0)
+        assert np.isclose(gamma_at(t, 0.9, "rising", 100.0, 0.5)[1], 0.1 / np.sqrt(1.0 + t / 100.0))
+    _, per_trial = gamma_at(300, np.array([0.9, 0.99]), "rising", 100.0, np.array([1.0, 0.5]))
+    assert np.allclose(per_trial, [0.1 / 4, 0.01 / 2])
