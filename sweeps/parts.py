@@ -40,8 +40,8 @@ def expand(o: DictConfig) -> list[tuple[DictConfig, dict]]:
             raise SweepError(f"hydra.sweeper.parts[{i}] sets {', '.join(unknown)}, which "
                              f"{'is not a sweeper option' if len(unknown) == 1 else 'are not sweeper options'};"
                              f" allowed: params and {', '.join(k for k in base if k != 'params')}.")
-        params = dict(OmegaConf.to_container(base.params or {}, resolve=False))
-        for key, value in (OmegaConf.to_container(part.get("params") or {}, resolve=False)).items():
+        params = _plain(base.params)
+        for key, value in _plain(part.get("params")).items():
             if value is None:
                 params.pop(key, None)
             else:
@@ -51,6 +51,10 @@ def expand(o: DictConfig) -> list[tuple[DictConfig, dict]]:
         options.params = None
         out.append((options, params))
     return out
+
+
+def _plain(params) -> dict:
+    return dict(OmegaConf.to_container(params, resolve=False)) if params else {}
 
 
 def unique(plans: list) -> list:

@@ -44,10 +44,23 @@ def explain(optimizer: str, s0: float, eps_in_sqrt, bias_correction=None) -> str
     return ""
 
 
+# model options that make a different problem (split keys, sweeps/analysis/load.py)
+PROBLEM_OPTIONS = ("angle", "stochastic")
+
+
 def problem(rows: pd.DataFrame) -> pd.Series:
-    """``model/data``, or just ``model`` for the 2-D problems that carry their own data."""
+    """``model/data`` (just ``model`` for the problems that carry their own data), then the model
+    options that change the problem (``reddi stochastic=True``) and, where ``rows`` mix batch
+    sizes, the batch size (``binary_mlp/binary_teacher batch=32``)."""
     model, data = rows["model"].astype(str), rows["data"].astype(str)
-    return model.where(data == "none", model + "/" + data)
+    out = model.where(data == "none", model + "/" + data)
+    for key in PROBLEM_OPTIONS:
+        if key in rows:
+            given = rows[key].notna()
+            out = out.where(~given, out + f" {key}=" + rows[key].astype(str))
+    if "batch_size" in rows and rows["batch_size"].nunique() > 1:
+        out = out + " batch=" + rows["batch_size"].astype("Int64").astype(str)
+    return out
 
 
 def gamma_one(trials: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,9 @@
 seed re-runs included (``role == "seeds"``). Optimizer parameters get their short names
 (``optimizer.lr`` -> ``lr``), ``train.seed`` becomes ``seed``; an optimizer value the study did
 not sweep is filled in from its identity's ``optimizer_settings``, so ``gamma_schedule`` or
-``initial_square_avg`` is a column whether a study swept it or fixed it.
+``initial_square_avg`` is a column whether a study swept it or fixed it. ``batch_size`` and
+``steps`` come from the study's training settings, and every split key of its identity
+(``convention``, ``model.options.angle`` ...) is a column under its last dotted part (``angle``).
 
 ``studies``: one row per study with its identity, direction, MLflow parent run and search space.
 """
@@ -124,6 +126,7 @@ def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
         "settings": identity.get("optimizer_settings") or {},
         "train": identity.get("train") or {},
         "distributions": _distributions(study, identity),
+        "splits": {k.rsplit(".", 1)[-1]: v for k, v in identity.items() if k not in _IDENTITY_FIELDS},
         "parent_run_id": study.user_attrs.get(PARENT_ATTR),
         "protocol": study.user_attrs.get(PROTOCOL_ATTR) or {},
     }
@@ -154,6 +157,9 @@ def _trial_row(t: optuna.trial.FrozenTrial, s) -> dict[str, Any]:
     ua = t.user_attrs
     row = {k: getattr(s, k) for k in _STUDY_COLUMNS}
     row |= {short_name(k): v for k, v in (s.settings or {}).items()}
+    train = getattr(s, "train", None) or {}
+    row |= {"batch_size": train.get("batch_size"), "steps": train.get("steps")}
+    row |= getattr(s, "splits", None) or {}   # convention, angle, stochastic, ... (split keys)
     row |= {short_name(k): v for k, v in t.params.items()}
     row |= {
         "number": t.number, "state": t.state.name, "value": t.value,

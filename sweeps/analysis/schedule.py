@@ -21,7 +21,7 @@ from .gamma_one import problem
 from .sensitivity import complete
 
 SCHEDULES = ("constant", "rising")
-COLUMNS = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt",
+COLUMNS = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt", "bias_correction",
            *(f"{s}_{c}" for s in SCHEDULES
              for c in ("n", "best", "gamma", "lr", "seed_mean", "seed_std", "seed_n")),
            "d", "test_diff", "ci_low", "ci_high", "n_pairs", "verdict"]
@@ -33,7 +33,7 @@ def schedule_verdict(trials: pd.DataFrame, proto: dict | None = None) -> pd.Data
     tuning = tuning.assign(problem=problem(tuning),
                            gamma_schedule=tuning["gamma_schedule"].fillna("constant"))
     seed_rows = trials[trials["role"] == "seeds"]
-    keys = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt"]
+    keys = ["problem", "optimizer", "initial_square_avg", "eps_in_sqrt", "bias_correction"]
     rows = []
     for key, g in tuning.groupby(keys, sort=True, dropna=False):
         if not set(SCHEDULES) <= set(g["gamma_schedule"]):
