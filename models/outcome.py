@@ -8,7 +8,7 @@ sentences, the objective's penalty) reads ``TrainResult.outcome`` and ``objectiv
 - **collapsed**: the run finished but its final validation loss is no better than the baseline's:
   ``val_loss ≥ (1 − COLLAPSE_MARGIN) × baseline``. The baseline of a network is the best
   *constant predictor* — the training split's class frequencies, scored on the validation split
-  (ln 10 = 2.303 for ten balanced classes); of a 2-D problem it is f at the start point (a run
+  (ln 10 = 2.303 for ten balanced classes); of a problem it is f at the start point (a run
   that ends no lower than where it began made no progress).
 - **trained**: every other finished run.
 

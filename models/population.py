@@ -10,9 +10,11 @@
 Member i's ``TrainResult`` equals, up to float rounding, ``models.train.train(model, optimizer_i,
 data, seed=seed, ...)`` where optimizer_i has the i-th value of every per-trial hyperparameter:
 every convention of ``models/train.py`` (evaluation schedule and validation subset, train_loss,
-divergence rules and the step-0 penalty, trajectories) holds per member. What the members share:
+divergence rules and the step-0 penalty, trajectories, a problem's oracle and projection,
+``steps_to_tol``) holds per member. What the members share:
 - ``seed``: every member starts from ``model.init_params(default_rng(seed))`` and sees the same
-  minibatch sequence (``EpochBatches`` with ``default_rng([seed, 1])``), as its separate run would.
+  minibatch sequence (``EpochBatches`` with ``default_rng([seed, 1])``) — or, for a streamed
+  problem, the same gradient noise from that stream — as its separate run would.
 - the optimizer: ONE ``optimizers.create(...)`` whose real hyperparameters are scalars (shared) or
   arrays of length k (one per member). Parameters are stacked to (k, ...) for it.
 
@@ -51,13 +53,14 @@ from .population_optimizer import keep_members
 from .population_problems import StackedProblem
 from .problems import Problem
 from .outcome import classify
+from .steps_to_tol import StepsToTol
 from .train import TrainResult, _check_args, _limit, _prepare, run_baseline
 
 __all__ = ["population_supported", "train_population"]
 
 
 def population_supported(model) -> bool:
-    """True when ``train_population`` can train ``model`` (the MLPs and the 2-D problems)."""
+    """True when ``train_population`` can train ``model`` (the MLPs and the problems)."""
     return _stacked(model) is not None
 
 
@@ -112,8 +115,10 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
         if data is not None:
             raise ModelError(f"{model!r} takes no data (needs_data=False), but data was given.")
 
+        oracle = stack.oracle(np.random.default_rng([seed, 1]), batch_size)
+
         def step_loss():
-            return stack.loss_and_grads(pop.params)
+            return oracle(pop.params)
 
         def evaluate(_train_losses):
             return [{"train_loss": f, "val_loss": f} for f in map(float, stack.evaluate(pop.params))]
@@ -124,6 +129,8 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
         partial = False
 
     key = getattr(stack, "trajectory_key", None)
+    project = getattr(stack, "project", None)
+    tolerance = getattr(model, "tolerance", None)
     path = np.full((steps + 1, k, 2), np.nan) if key else None  # (step, member, 2)
     histories = [{"step": []} for _ in range(k)]
     eval_seconds = np.zeros(k)
@@ -143,6 +150,8 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
             history = histories[i]
             final = dict(initial[i]) if diverged else {
                 name: v[-1] for name, v in history.items() if name != "step"} | (fulls[j] if fulls else {})
+            if tol is not None:
+                final |= tol.final(i, diverged)
             if score_test:
                 final |= first_test[i] if diverged else tests[j]
             baseline = run_baseline(model, data, initial[i], score_test)
@@ -185,6 +194,8 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
         initial = [m | full0 for m in first]
         eval_seconds += time.perf_counter() - t_full
         first_test = test() if score_test else None  # at θ_0: a diverged member's test metrics
+        tol = None if tolerance is None else StepsToTol(
+            tolerance, model.optimum_loss, np.array([m["val_loss"] for m in first]))
         pop.limit_train = np.array([_limit(m["train_loss"], divergence_factor) for m in first])
         pop.limit_val = np.array([_limit(m["val_loss"], divergence_factor) for m in first])
         if stopped:
@@ -208,8 +219,12 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
             pop.since += losses
             count += 1
             pop.optimizer.update(pop.params, grads)
+            if project is not None:
+                project(pop.params["theta"])
             if path is not None:
                 path[step, pop.members] = pop.params[key]
+            if tol is not None:
+                tol.observe(step, stack.evaluate(pop.params), pop.members)
             if step % eval_every == 0 or step == steps:
                 t_eval = time.perf_counter()
                 metrics = evaluate(pop.since / count)

@@ -1,30 +1,71 @@
-"""Two-parameter problems with exact gradients and a known minimiser.
+"""Problems with exact gradients and a known minimiser: f(θ) with θ ∈ R^d in one vector ``{"theta": (d,)}``.
 
-Each keeps its parameters in one vector ``{"theta": (2,)}`` so the training loop can record the
-path through the plane (``trajectory_key``), and starts from a fixed point: ``init_params``
-ignores the generator, so every seed of a sweep starts from the same place.
+The 2-D ones (d = 2) let the training loop record the path through the plane (``trajectory_key``)
+and start from a fixed point: ``init_params`` ignores the generator, so every seed of a sweep
+starts from the same place. Problems of other dimensions record no path.
+
+The hooks the training loops (``models/train.py``, ``models/population.py``) call, the same in
+both and for every problem:
+- ``oracle(rng, batch_size)``: this run's gradient source, called once per step in order (step t
+  at θ_{t−1}). A deterministic problem returns its ``loss_and_grads``; a ``stochastic`` one
+  (``streamed``: noisy_quadratic, reddi) gets its gradients from ``sampler(rng, batch_size)``,
+  which may draw noise from ``rng`` — the run's minibatch stream, ``default_rng([seed, 1])`` —
+  and depend on t; written for θ of shape (d,) and (K, d), one draw per call shared by the K rows.
+- ``project``: None, or an in-place map back onto the feasible set applied after every update
+  (reddi: [−1, 1]), written for θ of shape (d,) and (K, d).
+- ``loss(params)``: the evaluated loss (train_loss and val_loss), exact: for a stochastic
+  problem its expectation, whatever one step's gradient was.
+- ``tolerance``: None, or the relative tolerance of ``steps_to_tol`` (``models/steps_to_tol.py``).
 """
+
+import math
 
 import numpy as np
 
 from .errors import ModelError
 
 
+def check_tolerance(name, tolerance):
+    """None (off) or a number in (0, 1): the fraction of f(θ_0) − f* still to go."""
+    if tolerance is None:
+        return None
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 < tolerance < 1:
+        raise ModelError(f"{name}: tolerance={tolerance!r} is not allowed; it must be null (off) or a "
+                         f"number in (0, 1), the fraction of f(θ_0) − f* left when steps_to_tol counts "
+                         f"the run as there (0.01: the first step within 1% of the start's excess loss).")
+    return float(tolerance)
+
+
+def check_real(name, key, value, allowed, ok=lambda v: True):
+    """``value`` as a float when it is a finite real number for which ``ok`` holds, else ModelError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not ok(value):
+        raise ModelError(f"{name}: {key}={value!r} is not allowed; it must be {allowed}.")
+    return float(value)
+
+
 class Problem:
-    """f(θ) with θ ∈ R²; subclasses define ``_loss_grad(theta) -> (loss, grad)`` in θ's dtype."""
+    """f(θ) with θ ∈ R^dim; subclasses define ``_loss_grad(theta) -> (loss, grad)`` in θ's dtype."""
 
     needs_data = False
-    trajectory_key = "theta"
+    streamed = False  # True: gradients come from ``sampler(rng, batch_size)``, noisy or changing with t
+    project = None  # or an in-place projection onto the feasible set, after every update
     name = "problem"
+    dim = 2
     default_start = (0.0, 0.0)
-    optimum: np.ndarray  # (2,) float64
+    optimum: np.ndarray  # (dim,) float64
     optimum_loss: float
 
-    def __init__(self, start=None):
+    def __init__(self, start=None, *, tolerance=None):
         start = self.default_start if start is None else start
         self.start = np.asarray(start, dtype=np.float64)
-        if self.start.shape != (2,) or not np.all(np.isfinite(self.start)):
-            raise ModelError(f"{self.name}: start must be two finite numbers, got {start!r}.")
+        if self.start.shape != (self.dim,) or not np.all(np.isfinite(self.start)):
+            raise ModelError(f"{self.name}: start must be {self.dim} finite number(s), got {start!r}.")
+        self.tolerance = check_tolerance(self.name, tolerance)
+
+    @property
+    def trajectory_key(self):
+        """"theta" for 2-D problems (the loops record the path), None otherwise."""
+        return "theta" if self.dim == 2 else None
 
     def __repr__(self):
         return f"{type(self).__name__}(start={self.start.tolist()})"
@@ -40,6 +81,18 @@ class Problem:
 
     def loss(self, params):
         return float(self._loss_grad(params["theta"])[0])
+
+    def oracle(self, rng: np.random.Generator, batch_size: int):
+        """This run's ``params -> (loss, grads)``, one call per step (see the module docstring)."""
+        if not self.streamed:
+            return self.loss_and_grads
+        sample = self.sampler(rng, batch_size)
+
+        def loss_and_grads(params):
+            loss, grad = sample(params["theta"])
+            return float(loss), {"theta": grad}
+
+        return loss_and_grads
 
 
 class Quadratic(Problem):
@@ -60,29 +113,49 @@ class Quadratic(Problem):
         return loss, np.array([x / 10, 2 * y], dtype=theta.dtype)
 
 
-_S = np.sqrt(0.5)
+def rotated_loss_grad(theta, c, s):
+    """0.2 u² + 4 v² with u = c·x1 + s·x2, v = s·x1 − c·x2, and its gradient, for θ (..., 2)."""
+    x1, x2 = theta[..., 0], theta[..., 1]  # (...)
+    u, v = c * x1 + s * x2, s * x1 - c * x2
+    gu, gv = 0.4 * u, 8 * v  # ∂f/∂u, ∂f/∂v
+    return 0.2 * u * u + 4 * v * v, np.stack([c * gu + s * gv, s * gu - c * gv], axis=-1)
 
 
 class RotatedQuadratic(Problem):
-    """f(x1, x2) = 0.1 (x1 + x2)² + 2 (x1 − x2)²: the quadratic's valley turned by 45°.
+    """The quadratic's valley turned by ``angle`` degrees (default 45): f = 0.2 u² + 4 v² with
 
-    In u = (x1 + x2)/√2, v = (x1 − x2)/√2 it is 0.2 u² + 4 v², i.e. 4 × quadratic rotated: same
-    condition number 20, but the valley lies along the diagonal, so per-coordinate methods
-    (Adagrad, RMSprop, Adam) can no longer scale its two directions separately.
-    Start: the quadratic's start (u, v) = (−7, 2) rotated, (x1, x2) = (−5/√2, −9/√2)
-    ≈ (−3.536, −6.364), so the two problems differ only by rotation (and the factor 4).
-    Minimum 0 at the origin.
+        u = cos(a)·x1 + sin(a)·x2   (along the valley, curvature 0.4)
+        v = sin(a)·x1 − cos(a)·x2   (across it, curvature 8)
+
+    i.e. 4 × quadratic in the (u, v) frame: same condition number 20, but unless a is a multiple
+    of 90° the valley is not along an axis, so per-coordinate methods (Adagrad, RMSprop, Adam)
+    can no longer scale its two directions separately. Start (u, v) = (−7, 2), the quadratic's
+    start, i.e. θ_0 = −7·(cos a, sin a) + 2·(sin a, −cos a). Minimum 0 at the origin.
+
+    angle = 45 is the original problem, 0.1 (x1 + x2)² + 2 (x1 − x2)² from (−5/√2, −9/√2)
+    ≈ (−3.536, −6.364) (to rounding: u, v are formed with cos 45° and sin 45°).
+    angle = 0 is 0.2 x1² + 4 x2², 4 × quadratic, from (−7, −2): the (u, v) frame is a reflection
+    of (x1, x2) (v = −x2 at a = 0), which is what keeps 45° the original start; the quadratic
+    is even in x2, so every sign-symmetric optimizer's path is the quadratic's mirrored in x2.
     """
 
     name = "rotated_quadratic"
-    default_start = (-5 * _S, -9 * _S)
     optimum = np.zeros(2)
     optimum_loss = 0.0
 
+    def __init__(self, start=None, *, angle=45.0, tolerance=None):
+        self.angle = check_real(self.name, "angle", angle, "a finite number of degrees (45: the "
+                                "valley along the diagonal, 0: along x1)")
+        a = math.radians(self.angle)
+        self.c, self.s = math.cos(a), math.sin(a)  # Python floats: float32 θ stays float32
+        self.default_start = (-7 * self.c + 2 * self.s, -7 * self.s - 2 * self.c)
+        super().__init__(start, tolerance=tolerance)
+
+    def __repr__(self):
+        return f"RotatedQuadratic(angle={self.angle}, start={self.start.tolist()})"
+
     def _loss_grad(self, theta):
-        s, d = theta[0] + theta[1], theta[0] - theta[1]
-        loss = 0.1 * s * s + 2 * d * d
-        return loss, np.array([0.2 * s + 4 * d, 0.2 * s - 4 * d], dtype=theta.dtype)
+        return rotated_loss_grad(theta, self.c, self.s)
 
 
 class LinearRegression(Problem):
@@ -97,8 +170,8 @@ class LinearRegression(Problem):
     name = "linear_regression"
     default_start = (0.0, 0.0)
 
-    def __init__(self, start=None, *, data_seed=0, num_points=100):
-        super().__init__(start)
+    def __init__(self, start=None, *, data_seed=0, num_points=100, tolerance=None):
+        super().__init__(start, tolerance=tolerance)
         if int(num_points) < 2:
             raise ModelError(f"linear_regression: num_points must be >= 2, got {num_points!r}.")
         rng = np.random.default_rng(data_seed)
@@ -121,15 +194,3 @@ class LinearRegression(Problem):
         X, y = self._data(theta.dtype)
         r = X @ theta - y  # (n,) residuals
         return np.mean(r * r), (2.0 / len(y)) * (X.T @ r)
-
-
-PROBLEMS = {
-    "quadratic": Quadratic,
-    "rotated_quadratic": RotatedQuadratic,
-    "linear_regression": LinearRegression,
-}
-PROBLEM_OPTIONS = {
-    "quadratic": ("start",),
-    "rotated_quadratic": ("start",),
-    "linear_regression": ("start", "data_seed", "num_points"),
-}

@@ -10,8 +10,13 @@ Conventions
 - Evaluations at step 0, every ``eval_every`` steps, and at the last step. Networks record
   train_loss (mean minibatch loss since the previous evaluation, i.e. of the losses at
   θ_{prev}..θ_{k-1}; at step 0 the loss of the first minibatch at θ_0, which the first update
-  uses), val_loss and val_accuracy. Problems record f(θ_k) as both train_loss and val_loss, and
-  their whole path θ_0..θ_k as ``trajectory``.
+  uses), val_loss and val_accuracy. Problems record their evaluated loss f(θ_k) (``loss``: exact,
+  the expectation for a stochastic one) as both train_loss and val_loss, and 2-D ones their whole
+  path θ_0..θ_k as ``trajectory``. A problem's gradients come from ``oracle(default_rng([seed,
+  1]), batch_size)`` (noise, if any, from the minibatch stream), and its ``project``, if any, is
+  applied after every update (models/problems.py).
+- ``steps_to_tol``: with a problem's ``tolerance`` set, ``final`` also holds the first step within
+  tolerance (NaN if never; models/steps_to_tol.py), checked after every update.
 - Validation subset (``eval_subset``, models/eval_split.py): during training a network is
   evaluated on the first ``eval_subset`` examples of the validation split (a fixed prefix, the
   same for every trial and step), so ``history`` — the curve that pruning and divergence watch —
@@ -43,6 +48,9 @@ from .eval_split import step0_full, subset_size
 from .errors import ModelError
 from .flat import whole
 from .outcome import classify, constant_predictor
+from .steps_to_tol import StepsToTol
+
+_ONE = np.array([0])  # a single run is member 0 of StepsToTol
 
 
 @dataclass
@@ -53,7 +61,7 @@ class TrainResult:
     diverged_step: int | None
     steps_done: int  # optimizer updates applied
     seconds: float  # wall time of the loop, evaluations included
-    trajectory: np.ndarray | None  # (steps_done + 1, 2) for two-parameter problems
+    trajectory: np.ndarray | None  # (steps_done + 1, 2) for 2-D problems
     params: dict  # final parameters (θ at steps_done)
     eval_seconds: float = 0.0  # part of ``seconds`` spent evaluating
     initial: dict | None = None  # the step-0 metrics (the untrained network)
@@ -95,19 +103,22 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
         if data is not None:
             raise ModelError(f"{model!r} takes no data (needs_data=False), but data was given.")
 
+        oracle = model.oracle(np.random.default_rng([seed, 1]), batch_size)
+
         def step_loss():
-            return model.loss_and_grads(params)
+            return oracle(params)
 
         def evaluate(_train_loss):
-            f = model.loss_and_grads(params)[0]
+            f = model.loss(params)
             return {"train_loss": f, "val_loss": f}
 
         def test():
-            return {"test_loss": model.loss_and_grads(params)[0]}
+            return {"test_loss": model.loss(params)}
 
         partial = False
 
     key = getattr(model, "trajectory_key", None)
+    project = getattr(model, "project", None)
     path = np.empty((steps + 1, 2), np.float64) if key else None
     history = {"step": []}
     diverged_step, eval_seconds = None, 0.0
@@ -135,6 +146,8 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
         initial = first | step0_full(model, data, seed, dtype) if partial else first
         eval_seconds += time.perf_counter() - t_full
         first_test = test() if score_test else {}  # at θ_0: a diverged run's test metrics
+        tol = None if getattr(model, "tolerance", None) is None else StepsToTol(
+            model.tolerance, model.optimum_loss, np.array([first["val_loss"]]))
         limit_train = _limit(first["train_loss"], divergence_factor)
         limit_val = _limit(first["val_loss"], divergence_factor)
         since, count, done = 0.0, 0, 0
@@ -146,9 +159,13 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
                 break
             since, count = since + loss, count + 1
             update(grads)
+            if project is not None:
+                project(params["theta"])
             done = step
             if path is not None:
                 path[step] = params[key]
+            if tol is not None:
+                tol.observe(step, np.array([model.loss(params)]), _ONE)
             if step % eval_every == 0 or step == steps:
                 t_eval = time.perf_counter()
                 metrics = evaluate(since / count)
@@ -164,6 +181,8 @@ def train(model, optimizer, data=None, *, steps, batch_size=128, eval_every=100,
             t_full = time.perf_counter()
             final |= evaluate_full()
             eval_seconds += time.perf_counter() - t_full
+        if tol is not None:
+            final |= tol.final(0, diverged)
     seconds = time.perf_counter() - start
 
     if score_test:

@@ -27,8 +27,14 @@ def build_optimizer(cfg: DictConfig):
     return optimizers.create(cfg.optimizer.name, **optimizer_hyperparameters(cfg))
 
 
+def model_options(cfg: DictConfig) -> dict[str, Any]:
+    """``model.options`` (conf/model/*.yaml), e.g. a problem's angle or tolerance; {} if none."""
+    return OmegaConf.to_container(cfg.model.options, resolve=True) if "options" in cfg.model else {}
+
+
 def build_model(cfg: DictConfig):
-    return models.create(cfg.model.name)
+    """The model; a bad option value is a ModelError naming it and what is allowed."""
+    return models.create(cfg.model.name, **model_options(cfg))
 
 
 def build_data(cfg: DictConfig) -> Dataset | None:

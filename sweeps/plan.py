@@ -8,7 +8,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 
-from .builders import build_data, build_model, build_optimizer, check_pairing
+from .builders import build_data, build_model, build_optimizer, check_pairing, model_options
 from .checks import check_metric, check_training
 from .errors import SweepError
 from .search_space import SearchSpace, to_json
@@ -72,6 +72,9 @@ def _plan(cell: dict[str, str], space: SearchSpace, family: str, compose) -> Stu
         "optimized_metric": cfg.optimized_metric,
         "search_space": to_json(dists),
     }
+    options = {k: v for k, v in model_options(cfg).items() if v is not None}
+    if options:  # unset (null) options leave the identity as it was before models had options
+        identity["model_options"] = options
     return StudyPlan(study_name(family, groups), overrides, dists, identity, cfg)
 
 

@@ -72,7 +72,8 @@ def _mismatch(name: str, stored: dict, new: dict) -> str:
 
 
 # What each identity entry is, in words; dict entries are compared key by key.
-_WHAT = {"search_space": "search space of", "optimizer_settings": "optimizer.", "train": "train."}
+_WHAT = {"search_space": "search space of", "optimizer_settings": "optimizer.", "train": "train.",
+         "model_options": "model.options."}
 
 
 def differences(stored: dict, new: dict) -> list[str]:
