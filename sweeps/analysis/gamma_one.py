@@ -59,7 +59,7 @@ def problem(rows: pd.DataFrame) -> pd.Series:
             given = rows[key].notna()
             out = out.where(~given, out + f" {key}=" + rows[key].astype(str))
     if "batch_size" in rows and rows["batch_size"].nunique() > 1:
-        out = out + " batch=" + rows["batch_size"].astype("Int64").astype(str)
+        out = out + " batch=" + rows["batch_size"].map(lambda b: "?" if pd.isna(b) else str(int(b)))
     return out
 
 

@@ -37,7 +37,7 @@ TEXT = ("gamma_schedule", "eps_in_sqrt", "bias_correction", "mlflow_run_id", "er
 # Per-trial dicts of metrics (user attributes): flattened to columns ``<attr>_<metric>``.
 METRIC_ATTRS = ("final", "initial", "baseline")
 # what sweeps/plan.py puts in every identity; any other key is a split key (split_by)
-_IDENTITY_FIELDS = {"model", "data", "optimizer", "data_fingerprint", "optimizer_settings", "train",
+_IDENTITY_FIELDS = {"model", "data", "optimizer", "data_fingerprint", "optimizer_settings", "train", "model_options",
                     "optimized_metric", "search_space", "seeds_of", "lr_max_of"}
 _STUDY_COLUMNS = ("study", "label", "role", "tuning_study", "model", "data", "optimizer", "direction",
                   "metric")
@@ -126,7 +126,8 @@ def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
         "settings": identity.get("optimizer_settings") or {},
         "train": identity.get("train") or {},
         "distributions": _distributions(study, identity),
-        "splits": {k.rsplit(".", 1)[-1]: v for k, v in identity.items() if k not in _IDENTITY_FIELDS},
+        "splits": (identity.get("model_options") or {})
+                  | {k.rsplit(".", 1)[-1]: v for k, v in identity.items() if k not in _IDENTITY_FIELDS},
         "parent_run_id": study.user_attrs.get(PARENT_ATTR),
         "protocol": study.user_attrs.get(PROTOCOL_ATTR) or {},
     }
