@@ -26,9 +26,9 @@ from .analysis.figures import (
 )
 from .analysis.figures._names import IMPORTANCES, OPTIMIZERS, PER_VARIANT, variant_file
 from .analysis.sections import (
-    budget_section, divergence_speed_section, gamma_one_section, importance_section,
-    lr_gamma_section, lr_max_section, optimizer_section, schedule_section, sensitivity_section,
-    tunability_section,
+    across_section, budget_section, divergence_speed_section, gamma_one_section, importance_section,
+    known_answers_section, lr_gamma_section, lr_max_section, optimizer_section, schedule_section,
+    sensitivity_section, tunability_section,
 )
 from .analysis.sections.trajectories import trajectories_section
 from .analysis.summary import summary
@@ -118,7 +118,8 @@ def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | No
         f"# gammasweep report: {a.family}\n\n"
         f"{len(tuning)} tuning stud{'y' if len(tuning) == 1 else 'ies'} "
         f"({n_seeds} seed re-run stud{'y' if n_seeds == 1 else 'ies'}), "
-        f"{n_trials} complete trials, from the Optuna storage `{_redact(storage)}`. Every sentence "
+        f"{n_trials} complete trials, from the Optuna storage `{_redact(storage)}`. {_wall_time(a.trials)}"
+        "Every sentence "
         "below is generated from these trials. Verdicts (*different*, *equivalent*, *inconclusive*) "
         "come only from paired tests of the confirmation runs on the test split "
         "(`sweeps/analysis/confirmation.py`, `sweeps/analysis/stats/`); tuning values are "
@@ -128,10 +129,27 @@ def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | No
         head, "\n## Summary\n\n" + "\n".join(summary(a)) + "\n",
         importance_section(a), sensitivity_section(a), lr_gamma_section(a), lr_max_section(a),
         divergence_speed_section(a), tunability_section(a), budget_section(a), gamma_one_section(a),
-        schedule_section(a), optimizer_section(a), trajectories_section(storage, a.family, out),
+        schedule_section(a), optimizer_section(a), across_section(a), known_answers_section(a),
+        trajectories_section(storage, a.family, out),
         browse, _regenerate(a.family, storage, out, tracking_uri),
     ]
     return "\n".join(parts)
+
+
+def _wall_time(trials: pd.DataFrame) -> str:
+    """When the family's trials ran: first start to last end, and the training time they add up to."""
+    if "datetime_start" not in trials or trials["datetime_start"].isna().all():
+        return ""
+    start, end = trials["datetime_start"].min(), trials["datetime_complete"].max()
+    wall = (end - start).total_seconds()
+    train = trials["train_seconds"].astype(float).sum()
+    return (f"The trials ran from {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC: **{_hours(wall)} wall "
+            f"time** ({len(trials)} finished trials; their training loops add up to {_hours(train)}). ")
+
+
+def _hours(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{seconds / 60:.1f} min"
 
 
 def _regenerate(family: str, storage: str, out: Path, tracking_uri: str | None) -> str:

@@ -170,6 +170,7 @@ def _trial_row(t: optuna.trial.FrozenTrial, s) -> dict[str, Any]:
         "outcome": trial_outcome(t), "best_val_loss": ua.get("best_val_loss"),
         "best_val_step": ua.get("best_val_step"),
         "curve": dict(sorted(t.intermediate_values.items())),  # step -> optimized metric
+        "datetime_start": t.datetime_start, "datetime_complete": t.datetime_complete,
     }
     if "seed" not in row or row["seed"] is None:
         row["seed"] = ua.get("seed", (getattr(s, "train", None) or {}).get("seed"))

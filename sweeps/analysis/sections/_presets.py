@@ -4,3 +4,4 @@ GAMMA = "gamma_sensitivity"        # γ swept with lr (and ε): curves, maps, tu
 GAMMA_ONE = "gamma_sensitivity"    # γ = 1 under both initial_square_avg conventions
 SCHEDULE = "gamma_schedule"        # constant vs rising γ
 OPTIMIZERS = "optimizer_comparison"
+RIGOROUS = "gamma_rigorous"       # tasks, batch sizes, conventions, Reddi, rotation: side by side
