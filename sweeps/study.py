@@ -147,6 +147,19 @@ def best_trials(study: optuna.Study, per: list[str], top_k: int) -> list[optuna.
     return [t for ts in groups.values() for t in sorted(ts, key=lambda t: sign * t.value)[:top_k]]
 
 
+def planned_params(t: optuna.trial.FrozenTrial) -> dict:
+    """A trial's parameters, also while it waits in the queue: an enqueued (WAITING) trial has no
+    ``params`` until a worker asks for it, only the values ``enqueue_trial`` fixed."""
+    return t.params or t.system_attrs.get("fixed_params", {})
+
+
+def confirmations(study: optuna.Study) -> set[tuple]:
+    """(source trial, seed) of every confirmation run done, running or queued by any worker."""
+    live = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
+    return {(t.user_attrs.get("source_trial"), planned_params(t).get("train.seed"))
+            for t in study.get_trials(deepcopy=False, states=live)}
+
+
 def trial_outcome(t: optuna.trial.FrozenTrial) -> str | None:
     """trained, diverged or collapsed for a COMPLETE trial (older trials: from ``diverged``);
     None for trials that did not complete."""

@@ -37,7 +37,7 @@ from .samplers import make_pruner, make_sampler
 from .search_space import parse
 from .storage import open_storage, riding_out, storage_errors
 from .storage_lock import storage_lock
-from .study import PROTOCOL_ATTR, best_trials, open_study, remaining_budget
+from .study import PROTOCOL_ATTR, best_trials, confirmations, open_study, planned_params, remaining_budget
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class OptunaSweeper(Sweeper):
         started, total = time.monotonic(), 0
         for _ in range(int(lm.rounds)):
             with storage_lock(study, shared_study.lock_name(study.study_name)):  # workers agree
-                busy = {tuple(t.params.get(key) for key in per) for t in study.get_trials(
+                busy = {tuple(planned_params(t).get(key) for key in per) for t in study.get_trials(
                     deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))}
                 todo = 0
                 trials = tuned.get_trials(deepcopy=False) + study.get_trials(deepcopy=False)
@@ -191,8 +191,7 @@ class OptunaSweeper(Sweeper):
         study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()
         seeds = [plan.cfg.train.seed + 1 + i for i in range(o.seeds.n)]
         with storage_lock(study, shared_study.lock_name(study.study_name)):  # workers queue once
-            done = {(t.user_attrs.get("source_trial"), t.params.get("train.seed")) for t in study.trials
-                    if t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)}
+            done = confirmations(study)
             todo = [(t, s) for t in best_trials(tuned, list(o.seeds.per), o.seeds.top_k) for s in seeds
                     if (t.number, s) not in done]
             for trial, seed in todo:
