@@ -111,11 +111,11 @@ def sample(overrides: list[str], k: int, n: int, workers: str) -> float:
 
 
 def sizes(k: int, total: int, quick: bool) -> tuple[int, int, int]:
-    """(K, smaller, larger sample): 2 and 4 jobs of K, so that both workers have work; at most
-    the kind's own trials. --quick stacks at most 8."""
+    """(K, smaller, larger sample): at least 2 jobs of K, so that both workers have work, and
+    at most the kind's own trials; --quick stacks at most 8 and samples fewer (a check only)."""
     k = min(k, 8) if quick else k
-    small = max(2 * k, 2 if quick else 4)
-    return k, min(small, max(total // 2, 1)), min(2 * small, max(total, 2))
+    small = max(2 * k, 4 if quick else 8)
+    return k, min(small, max(total // 2, 1)), min((2 if quick else 3) * small, max(total, 2))
 
 
 def costs(stages: list[Stage], quick: bool) -> dict[tuple, dict[str, tuple[float, float]]]:
