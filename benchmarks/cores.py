@@ -8,7 +8,7 @@ MLflow with its PNG; each contender a fresh ``python sweep.py -m`` timed from st
 contenders alternated and repeated so that the machine's load falls on all of them alike (the
 1-minute load average is printed beside every run). Contenders:
 - 1 worker: every job in the sweeper's process (``workers=one``);
-- 2 workers: the presets' default (``workers=both``: 2 warm joblib workers, 8 jobs a batch);
+- 2 workers: ``workers=both`` (2 warm joblib workers, 8 jobs a batch);
 with ``--all``, the alternatives measured for the choice:
 - hydra-joblib-launcher as shipped, 2 workers, 2 jobs a batch (the context pickled per job);
 - 1 process with 2 BLAS threads (``train.blas_threads=2``).
@@ -32,7 +32,7 @@ TARGET, BASELINE = 1.7, 0.71   # issue 13: ≥ 1.7×; last session's 2 joblib wo
 
 CONTENDERS = {
     "1 worker (workers=one)": ["workers=one"],
-    "2 workers (workers=both, the presets)": ["workers=both"],
+    "2 workers (workers=both)": ["workers=both"],
 }
 ALTERNATIVES = {
     "2 workers, hydra-joblib-launcher as shipped": [

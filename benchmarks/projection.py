@@ -10,7 +10,7 @@
    lr_max bisection (``lr_max.rounds`` trials per value of ``lr_max.per``, in jobs of K).
 2. Times real trials of each kind (model, data, steps, batch size, K) through the real sweep
    path: ``python sweep.py -m`` on that kind's first study with a random sample of its space,
-   at two sample sizes, each on 1 worker (``workers=one``) and on the preset's workers; the
+   at two sample sizes, each on 1 worker (``workers=one``) and on 2 (``workers=both``); the
    difference of the two walls over the difference of the sizes is the cost of one more trial,
    the rest is start-up.
 3. Adds it up: one start-up, then every study's trials at their kind's cost per trial.
@@ -140,7 +140,7 @@ def costs(stages: list[Stage], quick: bool) -> dict[tuple, dict[str, tuple[float
 
 
 def project(overrides: list[str], quick: bool = False) -> dict[str, float]:
-    """Seconds the whole sweep takes on 1 worker and on the preset's workers."""
+    """Seconds the whole sweep takes on 1 worker and on 2 (``workers=both``)."""
     stages, options = plan(overrides)
     total = sum(s.trials for s in stages)
     print(f"{' '.join(overrides)}: {len({s.study for s in stages if s.stage == 'tuning'})} studies, "

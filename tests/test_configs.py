@@ -69,7 +69,6 @@ def test_every_preset_composes_to_its_own_settings(study):
     from omegaconf import OmegaConf
 
     written = OmegaConf.to_container(OmegaConf.load(CONF / "study" / f"{study}.yaml"))
-    written.pop("defaults", None)   # the groups it chooses (workers) are checked below
     cfg = _compose(f"study={study}")
     for key, value in _leaves(written):
         if key.startswith("hydra.sweeper.params."):
@@ -79,10 +78,9 @@ def test_every_preset_composes_to_its_own_settings(study):
         assert composed == value, f"study={study}: {key} is {composed!r}, its file says {value!r}"
 
 
-@pytest.mark.parametrize("study", [s for s in STUDIES if s != "default"])
-def test_the_study_presets_use_both_cores_unless_told_otherwise(study):
-    cfg = _compose(f"study={study}")
+@pytest.mark.parametrize("study", STUDIES)
+def test_workers_both_runs_any_preset_on_two_warm_workers(study):
+    assert "basic_launcher" in _compose(f"study={study}").hydra.launcher._target_   # one process by default
+    cfg = _compose(f"study={study}", "workers=both")
     assert cfg.hydra.launcher._target_ == "hydra_plugins.gammasweep_launcher.GammasweepJoblibLauncher"
     assert cfg.hydra.launcher.n_jobs == 2 and cfg.hydra.sweeper.n_jobs >= 2
-    one = _compose(f"study={study}", "workers=one")   # the command line wins over the preset
-    assert "basic_launcher" in one.hydra.launcher._target_

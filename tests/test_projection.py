@@ -19,7 +19,7 @@ def test_the_gamma_sensitivity_plan_counts_every_stage_of_every_study():
     assert {s.trials for s in stages if s.stage.startswith("lr_max")} == {4 * 8}   # 4 rounds per γ
     assert {s.kind[0]: s.kind[-1] for s in tuning} == {"binary_mlp": 32, "mnist_mlp": 1, "rotated_quadratic": 256}
     assert all(s.kind[-1] == 1 for s in stages if s.stage == "confirmation")   # one trial per job
-    assert options["launcher"] == "GammasweepJoblibLauncher"
+    assert options == {"n_jobs": 1, "launcher": "BasicLauncher"}
 
 
 def test_a_budget_caps_the_grid():
