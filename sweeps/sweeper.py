@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import optuna
+from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
@@ -65,7 +66,8 @@ class OptunaSweeper(Sweeper):
         optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     def sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
-        curve_worker.use_helper()   # jobs run in this process (basic launcher) draw off their path
+        if isinstance(self.launcher, BasicLauncher):   # jobs run here: draw off their path
+            curve_worker.use_helper()                   # (worker processes draw their own)
         self.progress = progress.Progress(progress.wanted())
         self.parents: dict[str, str] = {}          # parent run id -> tracking URI, ended below
         self.links: dict[tuple[str, str], str] = {}  # (uri, experiment id) -> how to open it

@@ -76,3 +76,11 @@ def test_every_preset_composes_to_its_own_settings(study):
         else:
             composed = OmegaConf.select(cfg, key)
         assert composed == value, f"study={study}: {key} is {composed!r}, its file says {value!r}"
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_workers_both_runs_any_preset_on_two_warm_workers(study):
+    assert "basic_launcher" in _compose(f"study={study}").hydra.launcher._target_   # one process by default
+    cfg = _compose(f"study={study}", "workers=both")
+    assert cfg.hydra.launcher._target_ == "hydra_plugins.gammasweep_launcher.GammasweepJoblibLauncher"
+    assert cfg.hydra.launcher.n_jobs == 2 and cfg.hydra.sweeper.n_jobs >= 2
