@@ -142,9 +142,8 @@ def _wall_time(trials: pd.DataFrame) -> str:
         return ""
     start, end = trials["datetime_start"].min(), trials["datetime_complete"].max()
     wall = (end - start).total_seconds()
-    train = trials["train_seconds"].astype(float).sum()
     return (f"The trials ran from {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC: **{_hours(wall)} wall "
-            f"time** ({len(trials)} finished trials; their training loops add up to {_hours(train)}). ")
+            f"time** for {len(trials)} finished trials (first start to last end, every worker). ")
 
 
 def _hours(seconds: float) -> str:
