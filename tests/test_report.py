@@ -81,7 +81,7 @@ def sgd_only(tmp_path_factory):
 def test_report_of_a_family_without_gamma_says_what_is_missing(sgd_only, tmp_path):
     path = write_report(storage=sgd_only, family="sgdonly", out_dir=str(tmp_path / "r"))
     text = path.read_text(encoding="utf-8")
-    assert text.count("_No data: no study of this family sweeps γ.") == 6
+    assert text.count("_No data: no study of this family sweeps γ.") == 7   # the six γ sections and the cross-study table
     assert "No data: no trial at γ = 1" in text and "study=gamma_sensitivity" in text
     assert "| quadratic | quadratic/sgd |" in text
 
