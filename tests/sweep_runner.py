@@ -14,6 +14,15 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = ["train.steps=20", "train.eval_every=5", "hydra.sweeper.report=false", "mlflow.log_curve_png=false"]
 
 
+def interruptible() -> None:
+    """``preexec_fn`` for a sweep the test will Ctrl-C: SIGINT back to its default. A shell
+    started in the background ignores SIGINT, its children inherit that, and Python then never
+    raises KeyboardInterrupt, so the test would measure how CI was launched, not the sweep."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_sweep(out: Path, *args: str, multirun: bool = True, check: bool = True,
               timeout: float = 600) -> subprocess.CompletedProcess:
     cmd = [sys.executable, str(ROOT / "sweep.py")] + (["-m"] if multirun else [])

@@ -16,15 +16,15 @@ SHAPES = {"W": (3, 4), "b": (4,)}
 STEPS = 50
 
 
-def gamma_ref(t, gamma0, schedule, tau):
-    return gamma0 if schedule == "constant" else 1 - (1 - gamma0) / (1 + t / tau)
+def gamma_ref(t, gamma0, schedule, tau, power=1.0):
+    return gamma0 if schedule == "constant" else 1 - (1 - gamma0) / (1 + t / tau) ** power
 
 
 def rmsprop_ref(theta, grads, lr, gamma, eps, eps_in_sqrt, initial_square_avg, gamma_schedule, gamma_tau,
-                bias_correction):
+                gamma_power, bias_correction):
     s, weight, product = initial_square_avg, 0.0, 1.0
     for t, g in enumerate(grads):
-        gt = gamma_ref(t, gamma, gamma_schedule, gamma_tau)
+        gt = gamma_ref(t, gamma, gamma_schedule, gamma_tau, gamma_power)
         s = gt * s + (1 - gt) * g * g
         product *= gt
         if bias_correction:  # s / (1 − Π γ_t), the Adam form; the plain mean of g² at γ = 1
@@ -38,10 +38,10 @@ def rmsprop_ref(theta, grads, lr, gamma, eps, eps_in_sqrt, initial_square_avg, g
     return theta
 
 
-def graves_ref(theta, grads, lr, gamma, momentum, eps, gamma_schedule, gamma_tau):
+def graves_ref(theta, grads, lr, gamma, momentum, eps, gamma_schedule, gamma_tau, gamma_power):
     n = gbar = delta = 0.0
     for t, g in enumerate(grads):
-        gt = gamma_ref(t, gamma, gamma_schedule, gamma_tau)
+        gt = gamma_ref(t, gamma, gamma_schedule, gamma_tau, gamma_power)
         n = gt * n + (1 - gt) * g * g  # eq. 38
         gbar = gt * gbar + (1 - gt) * g  # eq. 39
         delta = momentum * delta - lr * g / math.sqrt(n - gbar * gbar + eps)  # eq. 40
@@ -68,6 +68,7 @@ CASES = [
     ("rmsprop", {"initial_square_avg": 1.0}),
     ("rmsprop", {"initial_square_avg": 1.0, "eps_in_sqrt": True, "gamma": 0.9}),
     ("rmsprop", {"gamma_schedule": "rising", "gamma_tau": 10.0, "gamma": 0.5}),
+    ("rmsprop", {"gamma_schedule": "rising", "gamma_tau": 10.0, "gamma_power": 0.5, "gamma": 0.5}),
     ("rmsprop", {"gamma_schedule": "rising", "gamma": 1.0, "eps_in_sqrt": True}),
     ("rmsprop", {"bias_correction": True, "gamma": 0.9}),
     ("rmsprop", {"bias_correction": True, "gamma": 1.0}),

@@ -161,12 +161,13 @@ def test_ctrl_c_requeues_the_trial_in_flight_and_the_same_command_finishes_it(tm
     import sys
     import time
 
-    from sweep_runner import ROOT, TINY
+    from sweep_runner import ROOT, TINY, interruptible
 
     args = ["model=mnist_mlp", "optimizer=sgd", "hydra.sweeper.n_trials=1", "train.steps=20000",
             "train.eval_every=1000"]
     cmd = [sys.executable, str(ROOT / "sweep.py"), "-m", f"output_dir={tmp_path}", *TINY, *args]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=interruptible)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:   # wait until the trial is running, then press Ctrl-C
         time.sleep(0.5)

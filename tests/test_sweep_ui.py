@@ -11,7 +11,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from optuna.distributions import FloatDistribution, IntDistribution
 
-from sweep_runner import ROOT, load, mlflow_runs, run_sweep
+from sweep_runner import ROOT, interruptible, load, mlflow_runs, run_sweep
 from sweeps import run_labels, tracking
 from sweeps.terminal import console, progress
 from sweeps.search_space import to_json
@@ -263,7 +263,7 @@ def test_ctrl_c_ends_the_parent_run_killed(tmp_path):
            "optimizer=sgd", "hydra.sweeper.n_trials=50", "hydra.sweeper.population=1", "train.steps=2000",
            "hydra.sweeper.report=false", "mlflow.log_curve_png=false", "hydra.sweeper.pruner.name=none"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONWARNINGS="ignore"))
+                            env=dict(os.environ, PYTHONWARNINGS="ignore"), preexec_fn=interruptible)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
