@@ -25,6 +25,10 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 OWNER_ATTR = "gammasweep.owner"   # trial system attr: [host, pid, process start time]
+# trial system attr, set before a dead worker's trial is failed: its retry is owed. Failing and
+# re-queueing are two writes; a worker killed, or a database restarting, between them must not
+# lose the retry, so every ``fail_stale`` also re-queues the owed retries that no trial answers yet.
+DEAD_ATTR = "gammasweep.dead"
 
 
 @contextlib.contextmanager
@@ -131,22 +135,37 @@ def fail_stale(study: optuna.Study, interval: int | None) -> list[FrozenTrial]:
 
 def fail_dead(study: optuna.Study, why: dict[int, str]) -> list[FrozenTrial]:
     """Fail the RUNNING trials ``why`` names (trial id -> reason, into user attribute ``error``)
-    and re-queue them through the storage's stale-trial callback; returns those it failed."""
+    and re-queue them, and any dead trial whose retry was lost, through the storage's stale-trial
+    callback; returns those it failed or re-queued. Call it under the study's storage lock, so
+    that two workers never re-queue one trial."""
     storage = study._storage
-    failed = []
+    failed = set()
     for trial_id, reason in why.items():
         try:
             storage.set_trial_user_attr(trial_id, "error", reason)
+            storage.set_trial_system_attr(trial_id, DEAD_ATTR, True)
             if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
-                failed.append(trial_id)
+                failed.add(trial_id)
         except UpdateFinishedTrialError:   # its owner finished it, or another worker failed it
             pass
     callback = storage.get_heartbeat_stale_trial_callback()
     if callback is None:
         return []
-    for trial_id in failed:
-        callback(study, copy.deepcopy(storage.get_trial(trial_id)))
-    return callback.drain() if hasattr(callback, "drain") else []
+    for trial in unretried(study):   # ours, and any whose retry a killed worker owed
+        if trial._trial_id in failed or callback.owes(trial):
+            callback(study, copy.deepcopy(trial))
+    return callback.drain()
+
+
+def unretried(study: optuna.Study) -> list[FrozenTrial]:
+    """Failed trials of dead workers that no trial retries (Optuna's retries carry their chain in
+    system attr ``retry_history``)."""
+    dead = [t for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+            if t.system_attrs.get(DEAD_ATTR)]
+    if not dead:
+        return []
+    retried = {n for t in study.get_trials(deepcopy=False) for n in t.system_attrs.get("retry_history", ())}
+    return [t for t in dead if t.number not in retried]
 
 
 def running_elsewhere(study: optuna.Study) -> int:

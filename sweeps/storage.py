@@ -35,10 +35,15 @@ class StaleTrials:
     """
 
     def __init__(self, max_retry: int):
+        self.max_retry = max_retry
         with warnings.catch_warnings():   # experimental since Optuna 2.8, and stable in use
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             self.retry = RetryHeartbeatStaleTrialCallback(max_retry=max_retry) if max_retry else None
         self.failed: list[FrozenTrial] = []
+
+    def owes(self, trial: FrozenTrial) -> bool:
+        """Is a retry of this failed trial allowed (retries on, its chain shorter than max_retry)?"""
+        return self.retry is not None and len(trial.system_attrs.get("retry_history", ())) < self.max_retry
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
         why = trial.user_attrs.get("error", "no heartbeat for the grace period")

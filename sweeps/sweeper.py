@@ -253,7 +253,7 @@ class OptunaSweeper(Sweeper):
                 died = {t._trial_id: out.message for t, out in zip(batch.trials, outcomes)
                         if isinstance(out, submitit_jobs.JobDied)}
                 if died:   # as for a dead worker: failed and re-queued, not counted as a crash
-                    dead = riding_out(lambda: fail_dead(study, died), "failing the trials of a dead job")
+                    dead = _locked(study, shared_study.lock_name(study.study_name), lambda: fail_dead(study, died))
                     self._close_killed(study, experiment_id, ml.tracking_uri, dead)
                 for t, outcome in zip(batch.trials, outcomes):
                     if t._trial_id in died:

@@ -82,7 +82,8 @@ def test_chaos_three_workers_restarts_and_kills(postgres, mlflow_server, tmp_pat
     for t in failed:
         assert t.user_attrs.get("error"), f"trial {t.number} failed without a reason"
         root = t.system_attrs.get("failed_trial", t.number)
-        assert root in finished_retries, f"trial {t.number} was not retried to the end: {states}"
+        assert root in finished_retries, (f"trial {t.number} ({t.user_attrs['error']}) was not retried "
+                                          f"to the end: {states}")
     parents, children = runs_of(mlflow_server.url, "gammasweep-chaos")
     assert len(parents) == 1
     deadline = time.monotonic() + 8
