@@ -155,6 +155,14 @@ def _cannot_open(url: str, e: Exception, tries: str) -> str:
     )
 
 
+def lost_storage(outcome: object) -> str | None:
+    """Why a job failed, if it failed because the Optuna storage was away (not the trial's fault:
+    it is failed and retried like a dead worker's trial); else None."""
+    if isinstance(outcome, _LOST):
+        return f"the Optuna storage was away ({type(outcome).__name__}: {_first_line(outcome)})"
+    return None
+
+
 def _first_line(e: BaseException) -> str:
     text = str(e).strip()
     # psycopg2's message follows SQLAlchemy's "(psycopg2.OperationalError) " prefix.

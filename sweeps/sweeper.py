@@ -36,7 +36,7 @@ from .plan import StudyPlan, make_plans
 from .population import Population, next_batch, population_size
 from .samplers import make_pruner, make_sampler
 from .search_space import parse
-from .storage import open_storage, riding_out, storage_errors
+from .storage import lost_storage, open_storage, riding_out, storage_errors
 from .storage_lock import storage_lock
 from .study import PROTOCOL_ATTR, best_trials, confirmations, open_study, planned_params, remaining_budget
 
@@ -250,8 +250,9 @@ class OptunaSweeper(Sweeper):
                         continue
                     break
                 outcomes = self._launch(study, plan, batch.trials, parent, k)
-                died = {t._trial_id: out.message for t, out in zip(batch.trials, outcomes)
-                        if isinstance(out, submitit_jobs.JobDied)}
+                died = {t._trial_id: out.message if isinstance(out, submitit_jobs.JobDied) else lost_storage(out)
+                        for t, out in zip(batch.trials, outcomes)
+                        if isinstance(out, submitit_jobs.JobDied) or lost_storage(out)}
                 if died:   # as for a dead worker: failed and re-queued, not counted as a crash
                     dead = _locked(study, shared_study.lock_name(study.study_name), lambda: fail_dead(study, died))
                     self._close_killed(study, experiment_id, ml.tracking_uri, dead)

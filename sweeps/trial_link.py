@@ -27,7 +27,12 @@ def register(url: str, study: optuna.Study) -> None:
 
 
 def attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
-    """The live trial ``number`` of ``study_name`` in the sweeper's storage."""
+    """The live trial ``number`` of ``study_name`` in the sweeper's storage (read through a
+    database restart: a trial is not to fail because the database was away when it started)."""
+    return riding_out(lambda: _attach(sweeper_cfg, study_name, number), f"opening trial {number}")
+
+
+def _attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
     key = (sweeper_cfg.storage, study_name)
     if key not in _studies:  # a worker process: open the storage, prune as the sweeper would
         storage = open_storage(

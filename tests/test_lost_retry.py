@@ -65,3 +65,12 @@ def test_used_up_or_disabled_retries_are_not_owed(tmp_path):
     trial = _dead_trial(off)
     assert [t.number for t in heartbeat.fail_dead(off, {trial._trial_id: "gone"})] == [trial.number]
     assert heartbeat.fail_stale(off, 1) == [] and not _retries(off)
+
+
+def test_a_job_that_lost_the_storage_is_retried_not_counted_as_a_crash():
+    from sweeps.storage import lost_storage
+
+    lost = optuna.exceptions.StorageInternalError("An exception is raised during the commit.")
+    assert "storage was away" in lost_storage(lost) and "raised during the commit" in lost_storage(lost)
+    assert lost_storage(ValueError("batch_size=0")) is None   # the trial's own error: a crash
+    assert lost_storage(0.25) is None
