@@ -53,7 +53,7 @@ def run(n: int, steps: int) -> dict[str, float]:
     train = sum(rows.get(k, 0.0) for k in TRAIN) - rows.get(REPORTS, 0.0)
     first_ask = float(re.search(r"first ask after ([\d.]+) s", proc.stderr).group(1))
     return {"wall": wall, "train": train, "startup": first_ask,
-            "ask": rows.get("sweeps.shared_study.SharedStudy.ask", 0.0), "tell": rows.get("sweeps.sweeper._tell", 0.0),
+            "ask": rows.get("sweeps.storages.shared_study.SharedStudy.ask", 0.0), "tell": rows.get("sweeps.sweeper._tell", 0.0),
             "report": rows.get(REPORTS, 0.0)}
 
 

@@ -22,7 +22,7 @@ PHASES = [
     ("hydra._internal.config_loader_impl", "ConfigLoaderImpl.load_sweep_config"),
     ("hydra.core.utils", "run_job"),
     ("sweeps.sweeper", "OptunaSweeper._open"),
-    ("sweeps.shared_study", "SharedStudy.ask"),
+    ("sweeps.storages.shared_study", "SharedStudy.ask"),
     ("sweeps.sweeper", "_tell"),
     ("sweeps.task", "run"),
     ("sweeps.population_task", "run_population"),
@@ -83,8 +83,8 @@ def main() -> None:
         print(f"\n{time.perf_counter() - start:8.2f} s  in this process, start to exit", file=sys.stderr)
         for key, (calls, seconds) in sorted(TOTALS.items(), key=lambda kv: -kv[1][1]):
             print(f"{seconds:8.3f} s  {calls:5d}×  {key}", file=sys.stderr)
-        if "sweeps.shared_study.SharedStudy.ask" in FIRST:
-            print(f"first ask after {FIRST['sweeps.shared_study.SharedStudy.ask']:.2f} s", file=sys.stderr)
+        if "sweeps.storages.shared_study.SharedStudy.ask" in FIRST:
+            print(f"first ask after {FIRST['sweeps.storages.shared_study.SharedStudy.ask']:.2f} s", file=sys.stderr)
 
     runpy.run_path(str(ROOT / "sweep.py"), run_name="__main__")
 

@@ -6,6 +6,7 @@ members is logged the same way.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 
@@ -17,7 +18,8 @@ from models import outcome as outcomes
 
 from . import curve_worker, run_labels, tracking
 from .errors import SweepError
-from .storage import riding_out
+from .storages import writes
+from .storages.rdb import riding_out
 from .trial_link import Pruned, Reporter
 
 log = logging.getLogger(__name__)
@@ -53,21 +55,22 @@ class Member:
         final |= {"objective": value, "diverged": float(result.diverged),
                   "collapsed": float(result.outcome == outcomes.COLLAPSED),
                   "train_seconds": result.seconds, "steps_done": result.steps_done}
-        tags = {"state": result.outcome.upper(), "outcome": result.outcome, "diverged": result.diverged,
-                "mlflow.runName": run_labels.labelled(self.name, result.outcome)}
+        tags = {"state": result.outcome.upper(), "outcome": result.outcome, "diverged": result.diverged}
+        label = run_labels.labelled(self.name, result.outcome)
+        if label != self.name:   # renaming costs MLflow a second transaction
+            tags["mlflow.runName"] = label
         tracking.log_all(self.uri, self.run_id, self.params, self.history(), final, tags)
         if self.cfg.mlflow.log_curve_png:
             curve_worker.submit(result, self.name, self.uri, self.run_id)
         tracking.finish(self.uri, self.run_id)
         if self.trial is not None:
+            attrs = {"outcome": result.outcome, "diverged": result.diverged,
+                     "diverged_step": result.diverged_step, "train_seconds": result.seconds,
+                     "seed": int(self.cfg.train.seed), "final": dict(result.final),
+                     "initial": dict(result.initial), "baseline": dict(result.baseline), **best}
             if result.trajectory is not None:  # the 2-D path, for the report's contour figures
-                _set(self.trial, "trajectory", thin(result.trajectory).tolist())
-            for key, v in {"outcome": result.outcome, "diverged": result.diverged,
-                           "diverged_step": result.diverged_step, "train_seconds": result.seconds,
-                           "seed": int(self.cfg.train.seed), "final": dict(result.final),
-                           "initial": dict(result.initial), "baseline": dict(result.baseline),
-                           **best}.items():
-                _set(self.trial, key, v)
+                attrs["trajectory"] = thin(result.trajectory).tolist()
+            self._record(attrs)
         log.info("%s: %s = %.6g (%s, %.2f s)", self.name, metric, value, result.outcome, result.seconds)
         return value
 
@@ -82,7 +85,15 @@ class Member:
         tracking.finish(self.uri, self.run_id)
         return Pruned(message)
 
+    def _record(self, attrs: dict) -> None:
+        """The trial's attributes and its unwritten intermediate values, in one transaction."""
+        values = self.reporter.unwritten
+        riding_out(lambda: writes.record(self.trial, attrs, values), "recording the trial")
+
     def failed(self) -> None:
+        if self.trial is not None and self.reporter.unwritten:   # the curve so far, if it can
+            with contextlib.suppress(Exception):
+                self._record({})
         tracking.log_all(self.uri, self.run_id, self.params, self.history(), tags={
             "state": "FAILED", "outcome": "failed", "mlflow.runName": run_labels.labelled(self.name, "failed")})
         tracking.finish(self.uri, self.run_id, "FAILED")

@@ -33,7 +33,7 @@ from .analysis.sections import (
 from .analysis.sections.trajectories import trajectories_section
 from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError
-from .storage import _redact
+from .storages.rdb import _redact
 from . import tracking
 from .tracking import STUDY_TAG, client, filter_literal
 

@@ -4,7 +4,7 @@ Hydra's submitit launcher waits for its jobs in turn and raises at the first one
 (killed, out of memory, node lost), leaving the others running unwatched and their results
 unread. ``launch`` submits the batch as that launcher does (one job array, the same folders and
 parameters), then waits for every job: a job that died gives ``JobDied`` in its place, and the
-sweeper fails and re-queues its trials as it does for a dead worker (``heartbeat.fail_dead``); a
+sweeper fails and re-queues its trials as it does for a dead worker (``storages.heartbeat.fail_dead``); a
 job that raised outside the task gives its error, which fails its trials as a crash would.
 """
 

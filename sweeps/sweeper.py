@@ -26,18 +26,19 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
-from . import checks, curve_worker, lr_max, parts, shared_study, submitit_jobs, tracking, trial_link
+from . import checks, curve_worker, lr_max, parts, submitit_jobs, tracking, trial_link
 from .terminal import progress, summary
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED, SweepError
-from .heartbeat import beating, fail_dead, finished_elsewhere
+from .storages import shared_study
+from .storages.heartbeat import beating, fail_dead, finished_elsewhere
 from .job_configs import JobConfigs
 from .plan import StudyPlan, make_plans
 from .population import Population, next_batch, population_size
 from .samplers import make_pruner, make_sampler
 from .search_space import parse
-from .storage import lost_storage, open_storage, riding_out, storage_errors
-from .storage_lock import storage_lock
+from .storages.rdb import lost_storage, open_storage, riding_out, storage_errors
+from .storages.lock import storage_lock
 from .study import PROTOCOL_ATTR, best_trials, confirmations, open_study, planned_params, remaining_budget
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class OptunaSweeper(Sweeper):
         optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     def sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
-        if isinstance(self.launcher, BasicLauncher):   # jobs run here: draw off their path
+        if _runs_here(self.launcher):   # jobs run here: draw off their path
             curve_worker.use_helper()                   # (worker processes draw their own)
         self.progress = progress.Progress(progress.wanted())
         self.parents: dict[str, str] = {}          # parent run id -> tracking URI, ended below
@@ -327,6 +328,13 @@ class OptunaSweeper(Sweeper):
         tracking.log_all(uri, parent, metrics=metrics | result["metrics"], tags=tags)
         tracking.log_best(uri, parent, params)
         return {"study": study.study_name, "added": launched, **result}
+
+
+def _runs_here(launcher: Any) -> bool:
+    """Is it Hydra's basic launcher (jobs in this process)? Compared by name: Hydra's plugin scan
+    re-executes plugin modules, so a class imported before the scan is not the launcher's class."""
+    cls = type(launcher)
+    return (cls.__module__, cls.__qualname__) == (BasicLauncher.__module__, BasicLauncher.__qualname__)
 
 
 def _locked(study: optuna.Study, name: str, call):

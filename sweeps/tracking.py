@@ -18,7 +18,8 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from . import mlflow_template, sqlite_wal
+from . import mlflow_template
+from .storages import sqlite_wal
 from .errors import SweepError, redact
 
 if TYPE_CHECKING:

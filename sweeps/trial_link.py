@@ -13,7 +13,7 @@ import socket
 import optuna
 
 from .samplers import make_pruner
-from .storage import open_storage, riding_out
+from .storages.rdb import open_storage, riding_out
 
 
 _studies: dict[tuple[str, str], optuna.Study] = {}
@@ -61,16 +61,27 @@ class Pruned:
 
 
 class Reporter:
-    """The training loop's ``on_eval``: keeps the metric history and drives pruning."""
+    """The training loop's ``on_eval``: keeps the metric history and drives pruning.
+
+    Without a pruner nothing reads a trial's intermediate values before it ends, so they wait in
+    ``unwritten`` for the member to record them with its other attributes in one transaction
+    (``storages.writes``); with one, each is reported when measured and the pruner asked.
+    """
 
     def __init__(self, metric: str, trial: optuna.Trial | None):
         self.metric, self.trial = metric, trial
         self.history: list[tuple[str, float, int]] = []   # (key, value, step) for MLflow
+        self.deferred = trial is not None and isinstance(trial.study.pruner, optuna.pruners.NopPruner)
+        self.unwritten: dict[int, float] = {}
 
     def __call__(self, step: int, metrics: dict[str, float]) -> None:
         self.history += [(k, float(v), step) for k, v in metrics.items()]
         if self.trial is None or self.metric not in metrics:
             return
-        riding_out(lambda: self.trial.report(float(metrics[self.metric]), step), "reporting a value")
+        value = float(metrics[self.metric])
+        if self.deferred:
+            self.unwritten[step] = value
+            return
+        riding_out(lambda: self.trial.report(value, step), "reporting a value")
         if riding_out(self.trial.should_prune, "asking the pruner"):
             raise optuna.TrialPruned(f"pruned at step {step}")

@@ -34,7 +34,7 @@ def _corrupt_optuna_db(out: Path) -> None:
         study.enqueue_trial({"x": i}, user_attrs={"pad": "x" * 500})
     storage.engine.dispose()
     db = out / "optuna.db"
-    # a rollback-journal file whatever this process set before (sweeps.sqlite_wal switches every
+    # a rollback-journal file whatever this process set before (sweeps.storages.sqlite_wal switches every
     # SQLite connection of a process to WAL, and a WAL database grows -wal/-shm files when read)
     with contextlib.closing(sqlite3.connect(db)) as con:
         con.execute("PRAGMA journal_mode=DELETE")

@@ -245,7 +245,7 @@ def test_storage_lock_excludes_other_workers_and_gives_up_clearly(backend, reque
     from optuna.storages import RDBStorage
 
     from sweeps.errors import SweepError
-    from sweeps.storage_lock import storage_lock
+    from sweeps.storages.lock import storage_lock
 
     url = (f"sqlite:///{tmp_path}/optuna.db" if backend == "sqlite"
            else request.getfixturevalue("postgres").database("lock"))

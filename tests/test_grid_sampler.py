@@ -15,7 +15,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
 from sweeps.samplers import EnumeratedGridSampler, make_sampler
-from sweeps.shared_study import SharedStudy
+from sweeps.storages.shared_study import SharedStudy
 from sweeps.study import remaining_budget
 
 SPACE = {"optimizer.gamma": CategoricalDistribution([0.9, 0.99, 1.0]),

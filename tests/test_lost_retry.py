@@ -10,8 +10,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from sweeps import heartbeat
-from sweeps.storage import open_storage
+from sweeps.storages import heartbeat
+from sweeps.storages.rdb import open_storage
 
 
 def _study(tmp_path, max_retry: int) -> optuna.Study:
@@ -68,7 +68,7 @@ def test_used_up_or_disabled_retries_are_not_owed(tmp_path):
 
 
 def test_a_job_that_lost_the_storage_is_retried_not_counted_as_a_crash():
-    from sweeps.storage import lost_storage
+    from sweeps.storages.rdb import lost_storage
 
     lost = optuna.exceptions.StorageInternalError("An exception is raised during the commit.")
     assert "storage was away" in lost_storage(lost) and "raised during the commit" in lost_storage(lost)

@@ -185,7 +185,7 @@ def test_missing_storage_from_the_shell(tmp_path):
 
 
 def test_password_redacted(capsys, monkeypatch):
-    monkeypatch.setattr("sweeps.storage.BACKOFF", 0.0)   # refused at once: no need to wait
+    monkeypatch.setattr("sweeps.storages.rdb.BACKOFF", 0.0)   # refused at once: no need to wait
     url = "postgresql+psycopg2://user:secret@127.0.0.1:1/db"
     assert main(["list", "--storage", url]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err

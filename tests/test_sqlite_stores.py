@@ -5,7 +5,7 @@ import sqlite3
 from mlflow.tracking import MlflowClient
 
 from sweeps import mlflow_template
-from sweeps.storage import open_storage
+from sweeps.storages.rdb import open_storage
 from sweeps.tracking import client
 
 

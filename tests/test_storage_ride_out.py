@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy.exc
 
 from sweeps.errors import SweepError
-from sweeps.storage import riding_out, storage_errors
+from sweeps.storages.rdb import riding_out, storage_errors
 
 URL = "postgresql+psycopg2://gammasweep:s3cret@127.0.0.1:5432/optuna"
 

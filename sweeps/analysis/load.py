@@ -23,7 +23,7 @@ from optuna.distributions import json_to_distribution
 from optuna.trial import TrialState
 
 from ..errors import SweepError
-from ..storage import open_storage
+from ..storages.rdb import open_storage
 from ..study import IDENTITY_ATTR, PROTOCOL_ATTR, trial_outcome
 from ..tracking import PARENT_ATTR
 

@@ -12,7 +12,7 @@ import numpy as np
 import optuna
 from optuna.trial import TrialState
 
-from ..storage import open_storage
+from ..storages.rdb import open_storage
 from ..study import IDENTITY_ATTR
 
 

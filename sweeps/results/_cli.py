@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import EXIT_BAD_INPUT, SweepError
-from ..storage import _redact
+from ..storages.rdb import _redact
 from ..study import IDENTITY_ATTR
 from ._table import OUTCOMES, best, open_existing, storage_url, studies, trial_table
 

@@ -15,7 +15,7 @@ from optuna.trial import FrozenTrial
 
 from ..analysis.load import short_name
 from ..errors import SweepError
-from ..storage import _redact, open_storage
+from ..storages.rdb import _redact, open_storage
 from ..study import IDENTITY_ATTR, trial_outcome
 
 OUTCOMES = ("trained", "diverged", "collapsed")

@@ -2,7 +2,7 @@
 
 Every worker loops: take the study's storage lock, fail the trials of dead workers, count the
 budget, ask for a batch, release; run the batch; tell. Under the lock the count and the asks are
-atomic, so ``max_trials`` is exact however many workers there are (``storage_lock`` says how the
+atomic, so ``max_trials`` is exact however many workers there are (``lock.storage_lock`` says how the
 lock is taken on each database).
 """
 
@@ -21,8 +21,8 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from .heartbeat import fail_stale, first_beat, running_elsewhere
-from .samplers import EnumeratedGridSampler
-from .storage_lock import storage_lock
+from ..samplers import EnumeratedGridSampler
+from .lock import storage_lock
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Optuna records heartbeats only inside ``study.optimize``; the sweeper uses ask/tell, so it beats
 for its own batch. When a worker dies, its trials stop beating; after ``grace_period`` any other
-worker's ``fail_stale`` marks them FAIL and the storage's callback (``storage.StaleTrials``)
+worker's ``fail_stale`` marks them FAIL and the storage's callback (``rdb.StaleTrials``)
 re-queues them. A trial with no heartbeat at all is never stale, hence ``first_beat`` right
 after ``ask``, which also records the trial's owner: host, PID and the process's start time.
 A worker that can see the owner is gone (same host and PID namespace, no such PID, or a PID

@@ -16,7 +16,7 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
 from . import sqlite_wal
-from .errors import SweepError, redact
+from ..errors import SweepError, redact
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 import sqlalchemy
 
-from .errors import SweepError
+from ..errors import SweepError
 
 log = logging.getLogger(__name__)
 
