@@ -24,6 +24,8 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
+from . import writes
+
 OWNER_ATTR = "gammasweep.owner"   # trial system attr: [host, pid, process start time]
 # trial system attr, set before a dead worker's trial is failed: its retry is owed. Failing and
 # re-queueing are two writes; a worker killed, or a database restarting, between them must not
@@ -58,10 +60,8 @@ def beating(study: optuna.Study, trials: list[optuna.Trial], interval: int | Non
 def first_beat(study: optuna.Study, trials: list[optuna.Trial], interval: int | None) -> None:
     """Beat once for freshly asked trials, so that they can go stale even if we die right now,
     and record this process as their owner."""
-    if interval:
-        for t in trials:
-            study._storage.set_trial_system_attr(t._trial_id, OWNER_ATTR, list(owner()))
-            study._storage.record_heartbeat(t._trial_id)
+    if interval and trials:
+        writes.first_beat(study, [t._trial_id for t in trials], {OWNER_ATTR: list(owner())})
 
 
 @functools.cache

@@ -1,10 +1,12 @@
-"""A finished trial's record in one transaction, not one per value.
+"""Many of a study's rows in one transaction, not one per value: a finished trial's record, and
+the first heartbeats of a batch of trials.
 
 Optuna commits every ``trial.set_user_attr`` and ``trial.report`` on its own: a SELECT of the
 trial, an upsert through the ORM and a commit, about a millisecond each on SQLite. A trial of 20
 evaluations that records a dozen attributes at its end pays some 30 of them; this checks the
 trial once (refused the same way if it is no longer RUNNING) and writes the rows with two
-multi-row upserts into Optuna's own tables, in Optuna's own stored forms. SQLite and PostgreSQL
+multi-row upserts into Optuna's own tables, in Optuna's own stored forms. A batch of 32 freshly
+asked trials likewise gets its owners and first heartbeats in one. SQLite and PostgreSQL
 (the storages the project documents); any other storage gets the public calls one by one.
 """
 
@@ -14,6 +16,7 @@ import json
 from typing import Any
 
 import optuna
+import sqlalchemy
 import sqlalchemy.dialects.postgresql
 import sqlalchemy.dialects.sqlite
 from optuna.storages import RDBStorage
@@ -48,6 +51,27 @@ def record(trial: optuna.Trial, user_attrs: dict[str, Any], intermediate: dict[i
                     update["intermediate_value_type"] = stmt.excluded.intermediate_value_type
                 session.execute(stmt.on_conflict_do_update(index_elements=["trial_id", key], set_=update), rows)
     trial._cached_frozen_trial.intermediate_values.update(values)
+
+
+def first_beat(study: optuna.Study, trial_ids: list[int], system_attrs: dict[str, Any]) -> None:
+    """Freshly asked trials' first heartbeat and ``system_attrs`` (their owner), in one transaction."""
+    rdb = _rdb(study._storage)
+    if rdb is None:
+        for trial_id in trial_ids:
+            for key, value in system_attrs.items():
+                study._storage.set_trial_system_attr(trial_id, key, value)
+            study._storage.record_heartbeat(trial_id)
+        return
+    insert = _INSERT[rdb.engine.name]
+    attrs = [{"trial_id": i, "key": k, "value_json": json.dumps(v)} for i in trial_ids for k, v in system_attrs.items()]
+    with _create_scoped_session(rdb.scoped_session) as session:
+        if attrs:
+            stmt = insert(models.TrialSystemAttributeModel)
+            session.execute(stmt.on_conflict_do_update(index_elements=["trial_id", "key"],
+                                                       set_={"value_json": stmt.excluded.value_json}), attrs)
+        stmt = insert(models.TrialHeartbeatModel)   # the heartbeat column defaults to the database's now
+        session.execute(stmt.on_conflict_do_update(index_elements=["trial_id"], set_={"heartbeat": sqlalchemy.func.now()}),
+                        [{"trial_id": i} for i in trial_ids])
 
 
 _INSERT = {"sqlite": sqlalchemy.dialects.sqlite.insert, "postgresql": sqlalchemy.dialects.postgresql.insert}
