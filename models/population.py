@@ -49,6 +49,7 @@ from .errors import ModelError
 from .eval_split import step0_full, subset_size
 from .mlp import MLP
 from .population_mlp import StackedMLP
+from .population_history import Histories
 from .population_optimizer import keep_members
 from .population_problems import StackedProblem
 from .problems import Problem
@@ -101,8 +102,8 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
 
         def evaluate(train_losses):
             val_loss, acc = stack.evaluate(pop.params, x_sub, y_sub)
-            return [{"train_loss": float(a), "val_loss": float(b), "val_accuracy": float(c)}
-                    for a, b, c in zip(train_losses, val_loss, acc)]
+            return {"train_loss": np.asarray(train_losses, dtype=float), "val_loss": np.asarray(val_loss, dtype=float),
+                    "val_accuracy": np.asarray(acc, dtype=float)}
 
         def evaluate_full():
             val_loss, acc = stack.evaluate(pop.params, data.x_val, data.y_val)
@@ -121,7 +122,8 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
             return oracle(pop.params)
 
         def evaluate(_train_losses):
-            return [{"train_loss": f, "val_loss": f} for f in map(float, stack.evaluate(pop.params))]
+            f = np.asarray(stack.evaluate(pop.params), dtype=float)
+            return {"train_loss": f, "val_loss": f}
 
         def test():
             return [{"test_loss": float(f)} for f in stack.evaluate(pop.params)]
@@ -132,7 +134,7 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
     project = getattr(stack, "project", None)
     tolerance = getattr(model, "tolerance", None)
     path = np.full((steps + 1, k, 2), np.nan) if key else None  # (step, member, 2)
-    histories = [{"step": []} for _ in range(k)]
+    histories = Histories(k)
     eval_seconds = np.zeros(k)
     results: list[TrainResult | None] = [None] * k
 
@@ -145,9 +147,10 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
         t_full = time.perf_counter()
         fulls = evaluate_full() if full and partial and rows else None
         eval_seconds[pop.members[rows]] += time.perf_counter() - t_full
+        ran = histories.of(pop.members[rows])
         for j in rows:
             i = pop.members[j]
-            history = histories[i]
+            history = ran[i]
             final = dict(initial[i]) if diverged else {
                 name: v[-1] for name, v in history.items() if name != "step"} | (fulls[j] if fulls else {})
             if tol is not None:
@@ -166,16 +169,13 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
     def record(step, metrics, bad):
         """Append the finite evaluations, call on_eval; return the stack rows it stops."""
         members = pop.members
-        shown: list[dict | None] = [None] * k
-        for j, m in enumerate(metrics):
-            if not bad[j]:
-                i = members[j]
-                for name, value in (("step", step), *m.items()):
-                    histories[i].setdefault(name, []).append(value)
-                shown[i] = dict(m)
+        histories.add(step, members, metrics, ~bad)
         eval_seconds[members[~bad]] += time.perf_counter() - t_eval
         if on_eval is None:
             return []
+        shown: list[dict | None] = [None] * k
+        for j in np.flatnonzero(~bad):
+            shown[members[j]] = {name: float(v[j]) for name, v in metrics.items()}
         stop = set(_check_indices(on_eval(step, shown), k))
         return [j for j, i in enumerate(members) if i in stop and not bad[j]]
 
@@ -184,20 +184,20 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
         losses, grads = step_loss()  # at θ_0: the step-0 train losses and the first update's grads
         t_eval = time.perf_counter()
         first = evaluate(losses)
-        if not all(math.isfinite(v) for m in first for v in m.values()):
-            raise ModelError(f"{model!r} gives non-finite metrics before training: {first[0]}.")
+        if not all(np.isfinite(v).all() for v in first.values()):
+            raise ModelError(f"{model!r} gives non-finite metrics before training: {_rows_of(first)[0]}.")
         if path is not None:
             path[0] = pop.params[key]
         stopped = record(0, first, np.zeros(k, bool))
         t_full = time.perf_counter()   # θ_0 is every member's: one full-split evaluation
         full0 = step0_full(model, data, seed, dtype) if partial else {}
-        initial = [m | full0 for m in first]
+        initial = [m | full0 for m in _rows_of(first)]
         eval_seconds += time.perf_counter() - t_full
         first_test = test() if score_test else None  # at θ_0: a diverged member's test metrics
         tol = None if tolerance is None else StepsToTol(
-            tolerance, model.optimum_loss, np.array([m["val_loss"] for m in first]))
-        pop.limit_train = np.array([_limit(m["train_loss"], divergence_factor) for m in first])
-        pop.limit_val = np.array([_limit(m["val_loss"], divergence_factor) for m in first])
+            tolerance, model.optimum_loss, first["val_loss"].copy())
+        pop.limit_train = np.array([_limit(float(v), divergence_factor) for v in first["train_loss"]])
+        pop.limit_val = np.array([_limit(float(v), divergence_factor) for v in first["val_loss"]])
         if stopped:
             finish(stopped, 0)
             keep = pop.drop(stopped)
@@ -228,9 +228,8 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
             if step % eval_every == 0 or step == steps:
                 t_eval = time.perf_counter()
                 metrics = evaluate(pop.since / count)
-                bad = np.array([not (all(map(math.isfinite, m.values()))
-                                     and m["val_loss"] <= pop.limit_val[j])
-                                for j, m in enumerate(metrics)])
+                finite = np.logical_and.reduce([np.isfinite(v) for v in metrics.values()])
+                bad = ~(finite & (metrics["val_loss"] <= pop.limit_val))
                 stopped = record(step, metrics, bad)
                 finish(np.flatnonzero(bad), step, diverged_step=step)
                 finish(stopped, step)
@@ -260,6 +259,11 @@ class _Population:
         for name in ("members", "since", "limit_train", "limit_val"):
             setattr(self, name, getattr(self, name)[keep])
         return keep
+
+
+def _rows_of(metrics):
+    """name -> per-row values, as one dict of Python floats per row."""
+    return [dict(zip(metrics, map(float, values))) for values in zip(*metrics.values())]
 
 
 def _rows(grads, keep):
