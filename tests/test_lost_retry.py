@@ -74,3 +74,13 @@ def test_a_job_that_lost_the_storage_is_retried_not_counted_as_a_crash():
     assert "storage was away" in lost_storage(lost) and "raised during the commit" in lost_storage(lost)
     assert lost_storage(ValueError("batch_size=0")) is None   # the trial's own error: a crash
     assert lost_storage(0.25) is None
+
+
+def test_a_retry_that_crashes_on_its_own_is_not_owed_a_retry(tmp_path):
+    study = _study(tmp_path, max_retry=2)
+    dead = _dead_trial(study)
+    heartbeat.fail_dead(study, {dead._trial_id: "its worker died"})
+    retry = _dead_trial(study)   # inherits the dead trial's system attrs, its mark among them
+    retry.set_user_attr("error", "ValueError: the trial's own crash")
+    study.tell(retry, state=TrialState.FAIL)
+    assert heartbeat.fail_stale(study, 1) == [] and not _retries(study)

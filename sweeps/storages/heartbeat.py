@@ -27,9 +27,10 @@ from optuna.trial import FrozenTrial, TrialState
 from . import writes
 
 OWNER_ATTR = "gammasweep.owner"   # trial system attr: [host, pid, process start time]
-# trial system attr, set before a dead worker's trial is failed: its retry is owed. Failing and
-# re-queueing are two writes; a worker killed, or a database restarting, between them must not
-# lose the retry, so every ``fail_stale`` also re-queues the owed retries that no trial answers yet.
+# trial system attr, set to the trial's own number before a dead worker's trial is failed: its
+# retry is owed. Failing and re-queueing are two writes; a worker killed, or a database restarting,
+# between them must not lose the retry, so every ``fail_stale`` also re-queues the owed retries that
+# no trial answers yet. (A retry inherits its trial's system attrs: the number tells them apart.)
 DEAD_ATTR = "gammasweep.dead"
 
 
@@ -143,7 +144,7 @@ def fail_dead(study: optuna.Study, why: dict[int, str]) -> list[FrozenTrial]:
     for trial_id, reason in why.items():
         try:
             storage.set_trial_user_attr(trial_id, "error", reason)
-            storage.set_trial_system_attr(trial_id, DEAD_ATTR, True)
+            storage.set_trial_system_attr(trial_id, DEAD_ATTR, storage.get_trial_number_from_id(trial_id))
             if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
                 failed.add(trial_id)
         except UpdateFinishedTrialError:   # its owner finished it, or another worker failed it
@@ -161,7 +162,7 @@ def unretried(study: optuna.Study) -> list[FrozenTrial]:
     """Failed trials of dead workers that no trial retries (Optuna's retries carry their chain in
     system attr ``retry_history``)."""
     dead = [t for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
-            if t.system_attrs.get(DEAD_ATTR)]
+            if t.system_attrs.get(DEAD_ATTR) == t.number]
     if not dead:
         return []
     retried = {n for t in study.get_trials(deepcopy=False) for n in t.system_attrs.get("retry_history", ())}
