@@ -42,14 +42,9 @@ def record(trial: optuna.Trial, user_attrs: dict[str, Any], intermediate: dict[i
              for step, v in values.items()]
     with _create_scoped_session(rdb.scoped_session) as session:
         rdb.check_trial_is_updatable(trial_id, models.TrialModel.find_or_raise_by_id(trial_id, session).state)
-        for model, rows, key, column in ((models.TrialUserAttributeModel, attrs, "key", "value_json"),
-                                         (models.TrialIntermediateValueModel, steps, "step", "intermediate_value")):
-            if rows:
-                stmt = insert(model)
-                update = {column: stmt.excluded[column]}
-                if model is models.TrialIntermediateValueModel:
-                    update["intermediate_value_type"] = stmt.excluded.intermediate_value_type
-                session.execute(stmt.on_conflict_do_update(index_elements=["trial_id", key], set_=update), rows)
+        _upsert(session, insert(models.TrialUserAttributeModel), attrs, ("trial_id", "key"), ("value_json",))
+        _upsert(session, insert(models.TrialIntermediateValueModel), steps, ("trial_id", "step"),
+                ("intermediate_value", "intermediate_value_type"))
     trial._cached_frozen_trial.intermediate_values.update(values)
 
 
@@ -65,13 +60,16 @@ def first_beat(study: optuna.Study, trial_ids: list[int], system_attrs: dict[str
     insert = _INSERT[rdb.engine.name]
     attrs = [{"trial_id": i, "key": k, "value_json": json.dumps(v)} for i in trial_ids for k, v in system_attrs.items()]
     with _create_scoped_session(rdb.scoped_session) as session:
-        if attrs:
-            stmt = insert(models.TrialSystemAttributeModel)
-            session.execute(stmt.on_conflict_do_update(index_elements=["trial_id", "key"],
-                                                       set_={"value_json": stmt.excluded.value_json}), attrs)
-        stmt = insert(models.TrialHeartbeatModel)   # the heartbeat column defaults to the database's now
-        session.execute(stmt.on_conflict_do_update(index_elements=["trial_id"], set_={"heartbeat": sqlalchemy.func.now()}),
-                        [{"trial_id": i} for i in trial_ids])
+        _upsert(session, insert(models.TrialSystemAttributeModel), attrs, ("trial_id", "key"), ("value_json",))
+        _upsert(session, insert(models.TrialHeartbeatModel), [{"trial_id": i} for i in trial_ids], ("trial_id",),
+                (), {"heartbeat": sqlalchemy.func.now()})   # a new row's heartbeat defaults to the database's now
+
+
+def _upsert(session, stmt, rows: list[dict], unique: tuple, columns: tuple, set_: dict | None = None) -> None:
+    """Insert ``rows``; where ``unique`` already has a row, update its ``columns`` (or ``set_``)."""
+    if rows:
+        update = set_ or {c: stmt.excluded[c] for c in columns}
+        session.execute(stmt.on_conflict_do_update(index_elements=list(unique), set_=update), rows)
 
 
 _INSERT = {"sqlite": sqlalchemy.dialects.sqlite.insert, "postgresql": sqlalchemy.dialects.postgresql.insert}
