@@ -2,8 +2,9 @@
 
     python benchmarks/projection.py study=gamma_sensitivity [--quick] [more overrides]
 
-1. Plans the sweep as the sweeper does: the preset composed with Hydra's compose API, its search
-   space parsed and split into studies by ``sweeps.plan.make_plans``; each study's trials counted
+1. Plans the sweep as the sweeper does: the preset composed with Hydra's compose API, each of its
+   parts (``hydra.sweeper.parts``) with its own options, its search space parsed and split into
+   studies by ``sweeps.plan.make_plans``, a study two parts make counted once; each study's trials counted
    from the sweeper's own grid (``sweeps.search_space.grid``, capped by n_trials/max_trials) and
    its population K from ``sweeps.population.population_size``; then the confirmation runs
    (``seeds``: n per value of ``seeds.per`` × top_k, one trial per job) and an upper bound on the
@@ -52,9 +53,9 @@ def plan(overrides: list[str]) -> tuple[list[Stage], dict]:
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
 
+    from sweeps import parts
     from sweeps.plan import make_plans
-    from sweeps.population import population_size
-    from sweeps.search_space import grid, parse
+    from sweeps.search_space import parse
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         master = compose("config", overrides=overrides, return_hydra_config=True)
@@ -67,37 +68,49 @@ def plan(overrides: list[str]) -> tuple[list[Stage], dict]:
             HydraConfig.instance().set_config(cfg)
             return cfg
 
-        preset = [f"{k}={v}" for k, v in (o.params or {}).items()]
-        space = parse(preset + overrides, loader, tuple(o.split_by))
-        plans = make_plans(space, o.study_name, job_config, loader.get_group_options)
-        stages = []
-        for p in plans:
-            k = population_size(o.population, o.sampler.name, p.cfg).k
-            t = p.cfg.train
-            kind = (p.cfg.model.name, p.cfg.data.name, int(t.steps), int(t.batch_size))
-            n = int(o.n_trials) if o.max_trials is None else min(int(o.n_trials), int(o.max_trials))
-            if o.sampler.name == "grid":
-                n = min(n, math.prod(len(v) for v in grid(p.distributions, o.grid_points).values()))
-            stages.append(Stage(p.name, "tuning", kind + (k,), n, p.overrides))
-            values = grid(p.distributions, o.grid_points)   # the values of a `per` key the grid has
-
-            def per_values(keys) -> int:
-                return math.prod(len(values[key]) for key in keys if key in p.distributions)
-
-            if o.lr_max.rounds:
-                stages.append(Stage(p.name, "lr_max (at most)", kind + (k,),
-                                    int(o.lr_max.rounds) * per_values(o.lr_max.per), p.overrides))
-            if o.seeds.n:   # one trial per job (sweeper._run_seeds)
-                stages.append(Stage(p.name, "confirmation", kind + (1,),
-                                    int(o.seeds.n) * int(o.seeds.top_k) * per_values(o.seeds.per), p.overrides))
+        stages, seen = [], set()
+        for part, params in parts.expand(o):   # a preset in parts: one space each, its own options
+            preset = [f"{k}={v}" for k, v in params.items()]
+            space = parse(preset + overrides, loader, tuple(part.split_by))
+            for p in make_plans(space, o.study_name, job_config, loader.get_group_options):
+                if p.name not in seen:   # a study two parts make runs once (parts.unique)
+                    seen.add(p.name)
+                    stages += _stages(p, part)
         options = {"n_jobs": int(o.n_jobs), "launcher": master.hydra.launcher._target_.rsplit(".", 1)[-1]}
     return stages, options
+
+
+def _stages(p, o) -> list[Stage]:
+    """The stages of one study ``p`` under sweeper options ``o``: tuning, lr_max, confirmation."""
+    from sweeps.population import population_size
+    from sweeps.search_space import grid
+
+    k = population_size(o.population, o.sampler.name, p.cfg).k
+    t = p.cfg.train
+    kind = (p.cfg.model.name, p.cfg.data.name, int(t.steps), int(t.batch_size))
+    n = int(o.n_trials) if o.max_trials is None else min(int(o.n_trials), int(o.max_trials))
+    if o.sampler.name == "grid":
+        n = min(n, math.prod(len(v) for v in grid(p.distributions, o.grid_points).values()))
+    stages = [Stage(p.name, "tuning", kind + (k,), n, p.overrides)]
+    values = grid(p.distributions, o.grid_points)   # the values of a `per` key the grid has
+
+    def per_values(keys) -> int:
+        return math.prod(len(values[key]) for key in keys if key in p.distributions)
+
+    if o.lr_max.rounds:
+        stages.append(Stage(p.name, "lr_max (at most)", kind + (k,), int(o.lr_max.rounds) * per_values(o.lr_max.per),
+                            p.overrides))
+    if o.seeds.n:   # one trial per job (sweeper._run_seeds)
+        stages.append(Stage(p.name, "confirmation", kind + (1,),
+                            int(o.seeds.n) * int(o.seeds.top_k) * per_values(o.seeds.per), p.overrides))
+    return stages
 
 
 def sample(overrides: list[str], k: int, n: int, workers: str) -> float:
     """Wall seconds of a fresh sweep of ``n`` random trials of that study, K per job."""
     with tempfile.TemporaryDirectory(prefix="cores-projection-", dir="/tmp") as out:
-        cmd = [sys.executable, str(ROOT / "sweep.py"), "-m", *overrides, f"workers={workers}",
+        # the study's own overrides name its preset: parts=[] keeps the sample to this one study
+        cmd = [sys.executable, str(ROOT / "sweep.py"), "-m", *overrides, "hydra.sweeper.parts=[]", f"workers={workers}",
                "hydra.sweeper.sampler.name=random", f"hydra.sweeper.n_trials={n}", "hydra.sweeper.max_trials=null",
                f"hydra.sweeper.population={k}", "hydra.sweeper.seeds.n=0", "hydra.sweeper.lr_max.rounds=0",
                "hydra.sweeper.report=false", "hydra.sweeper.study_name=projection", f"output_dir={out}"]

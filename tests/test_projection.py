@@ -26,3 +26,14 @@ def test_a_budget_caps_the_grid():
     stages, _ = projection.plan(["study=gamma_sensitivity", "hydra.sweeper.n_trials=10",
                                  "hydra.sweeper.seeds.n=0", "hydra.sweeper.lr_max.rounds=0"])
     assert {s.stage for s in stages} == {"tuning"} and {s.trials for s in stages} == {10}
+
+
+def test_a_preset_in_parts_is_planned_part_by_part():
+    stages, _ = projection.plan(["study=gamma_rigorous"])
+    tuning = [s for s in stages if s.stage == "tuning"]
+    assert len(tuning) == 27 and len({s.study for s in tuning}) == 27   # every part's studies, once
+    kinds = {s.kind[:4] for s in tuning}
+    assert ("mnist_mlp", "fashion_mnist", 3900, 128) in kinds   # a part's own steps
+    assert {("binary_mlp", "binary_teacher", 1000, b) for b in (32, 128, 512)} <= kinds
+    fashion = [s for s in tuning if s.kind[1] == "fashion_mnist"]
+    assert {s.trials for s in fashion} == {8 * 13}   # its 8 γ on its own grid: a part's options apply
