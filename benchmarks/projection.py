@@ -125,10 +125,15 @@ def sample(overrides: list[str], k: int, n: int, workers: str) -> float:
 
 def sizes(k: int, total: int, quick: bool) -> tuple[int, int, int]:
     """(K, smaller, larger sample): at least 2 jobs of K, so that both workers have work, and
-    at most the kind's own trials; --quick stacks at most 8 and samples fewer (a check only)."""
-    k = min(k, 8) if quick else k
+    at most the kind's own trials. Samples stack at most ``SAMPLE_K`` (--quick: 8) trials a job: a
+    kind stacked 256 at a time would otherwise sample as many trials as the study runs, and
+    fewer members a job cost more a trial, so the projection errs long, never short."""
+    k = min(k, 8 if quick else SAMPLE_K)
     small = max(2 * k, 4 if quick else 8)
     return k, min(small, max(total // 2, 1)), min((2 if quick else 3) * small, max(total, 2))
+
+
+SAMPLE_K = 32
 
 
 def costs(stages: list[Stage], quick: bool) -> dict[tuple, dict[str, tuple[float, float]]]:
