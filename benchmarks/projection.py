@@ -54,8 +54,6 @@ def plan(overrides: list[str]) -> tuple[list[Stage], dict]:
     from hydra.core.hydra_config import HydraConfig
 
     from sweeps import parts
-    from sweeps.plan import make_plans
-    from sweeps.search_space import parse
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         master = compose("config", overrides=overrides, return_hydra_config=True)
@@ -68,14 +66,8 @@ def plan(overrides: list[str]) -> tuple[list[Stage], dict]:
             HydraConfig.instance().set_config(cfg)
             return cfg
 
-        stages, seen = [], set()
-        for part, params in parts.expand(o):   # a preset in parts: one space each, its own options
-            preset = [f"{k}={v}" for k, v in params.items()]
-            space = parse(preset + overrides, loader, tuple(part.split_by))
-            for p in make_plans(space, o.study_name, job_config, loader.get_group_options):
-                if p.name not in seen:   # a study two parts make runs once (parts.unique)
-                    seen.add(p.name)
-                    stages += _stages(p, part)
+        plans, part_of = parts.plan_all(o, overrides, loader, job_config)   # as the sweeper plans
+        stages = [stage for p in plans for stage in _stages(p, part_of[p.name])]
         options = {"n_jobs": int(o.n_jobs), "launcher": master.hydra.launcher._target_.rsplit(".", 1)[-1]}
     return stages, options
 

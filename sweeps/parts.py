@@ -57,6 +57,25 @@ def _plain(params) -> dict:
     return dict(OmegaConf.to_container(params, resolve=False)) if params else {}
 
 
+def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list, dict[str, DictConfig]]:
+    """Every study of a sweep (each part's space with the command line's ``arguments``), a study
+    two parts make once, and each study's part options (name -> options): the sweeper's plan,
+    and the projection's (benchmarks/projection.py)."""
+    from .checks import check_sweeper
+    from .plan import make_plans
+    from .search_space import parse
+
+    plans, options = [], {}
+    for part, params in expand(o):
+        check_sweeper(part)
+        preset = [f"{k}={v}" for k, v in params.items()]
+        space = parse(preset + list(arguments), loader, tuple(part.split_by))
+        for plan in make_plans(space, o.study_name, compose, loader.get_group_options):
+            plans.append(plan)
+            options.setdefault(plan.name, part)
+    return unique(plans), options
+
+
 def unique(plans: list) -> list:
     """The plans with repeated study names dropped; a name measuring two things is refused."""
     seen: dict[str, object] = {}

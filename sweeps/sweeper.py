@@ -33,10 +33,9 @@ from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INT
 from .storages import shared_study
 from .storages.heartbeat import beating, fail_dead, finished_elsewhere
 from .job_configs import JobConfigs
-from .plan import StudyPlan, make_plans
+from .plan import StudyPlan
 from .population import Population, next_batch, population_size
 from .samplers import make_pruner, make_sampler
-from .search_space import parse
 from .storages.rdb import lost_storage, open_storage, riding_out, storage_errors
 from .storages.lock import storage_lock
 from .study import PROTOCOL_ATTR, best_trials, confirmations, open_study, planned_params, remaining_budget
@@ -101,15 +100,7 @@ class OptunaSweeper(Sweeper):
         o = self.options
         checks.check_sweep(o, self.config)   # bad input: refused before any study exists
         loader = self.hydra_context.config_loader
-        plans, options = [], {}
-        for part, params in parts.expand(o):   # a preset in parts: one space each (parts.py)
-            checks.check_sweeper(part)
-            preset = [f"{k}={v}" for k, v in params.items()]
-            space = parse(preset + list(arguments), loader, tuple(part.split_by))
-            for plan in make_plans(space, o.study_name, self._compose, loader.get_group_options):
-                plans.append(plan)
-                options.setdefault(plan.name, part)
-        plans = parts.unique(plans)
+        plans, options = parts.plan_all(o, arguments, loader, self._compose)   # a preset in parts: one space each
         log.info("%d stud%s: %s", len(plans), "y" if len(plans) == 1 else "ies", ", ".join(p.name for p in plans))
         self.progress.plan(sum(options[p.name].n_trials for p in plans))
         summaries = []
@@ -251,9 +242,7 @@ class OptunaSweeper(Sweeper):
                         continue
                     break
                 outcomes = self._launch(study, plan, batch.trials, parent, k)
-                died = {t._trial_id: out.message if isinstance(out, submitit_jobs.JobDied) else lost_storage(out)
-                        for t, out in zip(batch.trials, outcomes)
-                        if isinstance(out, submitit_jobs.JobDied) or lost_storage(out)}
+                died = {t._trial_id: why for t, out in zip(batch.trials, outcomes) if (why := _died(out))}
                 if died:   # as for a dead worker: failed and re-queued, not counted as a crash
                     dead = _locked(study, shared_study.lock_name(study.study_name), lambda: fail_dead(study, died))
                     self._close_killed(study, experiment_id, ml.tracking_uri, dead)
@@ -328,6 +317,14 @@ class OptunaSweeper(Sweeper):
         tracking.log_all(uri, parent, metrics=metrics | result["metrics"], tags=tags)
         tracking.log_best(uri, parent, params)
         return {"study": study.study_name, "added": launched, **result}
+
+
+def _died(outcome: Any) -> str | None:
+    """Why a job ended without the trial's own result (its process died, or the storage was
+    away): its trials are failed and retried like a dead worker's, not counted as crashes."""
+    if isinstance(outcome, submitit_jobs.JobDied):
+        return outcome.message
+    return lost_storage(outcome)
 
 
 def _runs_here(launcher: Any) -> bool:
