@@ -70,8 +70,8 @@ STEP_SECONDS: dict[str, list[float]] = {}   # numpy rows: training alone (evalua
 def threading_note() -> str:
     from threadpoolctl import threadpool_info
 
-    return ", ".join(f"{i['internal_api']} {i.get('architecture')} {i['num_threads']} thread(s)"
-                     for i in threadpool_info() if i["user_api"] == "blas")
+    return ", ".join(sorted({f"{i['internal_api']} {i.get('architecture')} {i['num_threads']} thread(s)"
+                            for i in threadpool_info() if i["user_api"] == "blas"}))
 
 
 def torch_run(data, dtype, args, threads=None):
@@ -175,6 +175,10 @@ def main():
 
     if args.rows:
         rows = {n: r for n, r in rows.items() if any(w in n for w in args.rows)}
+    t0 = time.perf_counter()  # numba's kernels load (or compile) on first use, once per process
+    train(models.create("mnist_mlp"), optimizers.create("rmsprop"), data, steps=2, eval_every=2,
+          dtype="float32", **ALL_VAL)
+    print(f"first call, kernels loaded or compiled (once per process): {time.perf_counter() - t0:.2f} s")
     times = {name: [] for name in rows}
     accs = {}
     for rep in range(args.repeats):

@@ -13,7 +13,7 @@ Speed comes from doing no more work than the math needs:
 
 import numpy as np
 
-from . import flat, layers
+from . import flat, fused, layers
 from .errors import ModelError
 
 _ACTIVATIONS = {
@@ -129,6 +129,8 @@ class MLP:
         self._check(params, x)
         acts, dacts = self._buffers_for(x.shape[0], x.dtype)
         grads = self._grads_for(x.dtype)
+        if fused.applies(self, x):  # the same step with its element-wise passes fused (numba)
+            return fused.loss_and_grads(self, params, x, y, acts, dacts, grads)
         logits = self._forward(params, x, acts)
         loss, dz = self._loss(logits, y, dlogits=dacts[-1])  # (B, C)
         for l in range(self.num_layers, 0, -1):

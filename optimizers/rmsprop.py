@@ -37,6 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import fused
 from ._base import Spec
 from ._schedules import gamma_at
 
@@ -72,9 +73,14 @@ def step(
     """s ← γ_t·s + (1 − γ_t)·g² (or the bias-corrected ŝ); θ ← θ − lr·g/(√s + ε) (or /√(s + ε))."""
     gamma_t, one_minus = gamma_at(state.count, gamma, gamma_schedule, gamma_tau, gamma_power)
     s, norm = state.square_avg, state.norm
-    tmp = np.multiply(grad, grad, dtype=param.dtype)  # the one temporary per step
     if bias_correction:
         norm = gamma_t * norm + 1.0
+    if fused.flat_scalars(param, grad, s, scalars=(lr, gamma_t, eps, norm)):  # one pass, same arithmetic
+        fused.rmsprop(param, grad, s, lr=lr, gamma_t=gamma_t, one_minus=one_minus, eps=eps,
+                      eps_in_sqrt=eps_in_sqrt, bias_correction=bias_correction, norm=norm)
+        return RMSpropState(state.count + 1, s, norm)
+    tmp = np.multiply(grad, grad, dtype=param.dtype)  # the one temporary per step
+    if bias_correction:
         tmp -= s
         np.divide(tmp, norm, out=tmp)
     else:
