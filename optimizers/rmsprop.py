@@ -79,6 +79,10 @@ def step(
         fused.rmsprop(param, grad, s, lr=lr, gamma_t=gamma_t, one_minus=one_minus, eps=eps,
                       eps_in_sqrt=eps_in_sqrt, bias_correction=bias_correction, norm=norm)
         return RMSpropState(state.count + 1, s, norm)
+    if fused.members(param, grad, s, lr, gamma_t, one_minus, eps, norm):  # per-trial arrays, one pass
+        fused.rmsprop_members(param, grad, s, lr=lr, gamma_t=gamma_t, one_minus=one_minus, eps=eps,
+                              eps_in_sqrt=eps_in_sqrt, bias_correction=bias_correction, norm=norm)
+        return RMSpropState(state.count + 1, s, norm)
     tmp = np.multiply(grad, grad, dtype=param.dtype)  # the one temporary per step
     if bias_correction:
         tmp -= s

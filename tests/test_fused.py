@@ -137,3 +137,51 @@ def test_environment_switches_the_kernels_off():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=dict(os.environ, GAMMASWEEP_KERNELS="numpy")).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("options", [
+    {},
+    {"eps": np.array([1e-8, 1e-4, 1e-2]), "eps_in_sqrt": True},
+    {"bias_correction": True},
+    {"gamma_schedule": "rising", "gamma_tau": np.array([2.0, 5.0, 50.0]), "gamma_power": 0.5},
+    {"gamma": 0.95},  # one γ, per-trial lr only
+])
+def test_population_kernel_is_the_numpy_step_bit_for_bit(kernels, monkeypatch, dtype, options):
+    """K = 3 trials with per-trial hyperparameters, over a strided (d0, K, d1) weight as the
+    population's first layer keeps it, a (K, d) bias and a (K,) scalar per trial."""
+    rng = np.random.default_rng(2)
+    kernel = fused._rmsprop_members
+    grads = [{"W": rng.standard_normal((3, 5, 4)).astype(dtype), "b": rng.standard_normal((3, 4)).astype(dtype),
+              "c": rng.standard_normal(3).astype(dtype)} for _ in range(5)]
+
+    def run():
+        w = np.random.default_rng(5).standard_normal((5, 3, 4)).astype(dtype)
+        params = {"W": w.transpose(1, 0, 2), "b": np.zeros((3, 4), dtype), "c": np.ones(3, dtype)}
+        hp = {"lr": np.array([1e-3, 1e-2, 0.1]), "gamma": np.array([0.0, 0.9, 1.0])} | options
+        opt = optimizers.create("rmsprop", **hp)
+        for g in grads:
+            opt.update(params, g)
+        return {k: v.copy() for k, v in params.items()} | {f"s{k}": opt.state[k].square_avg.copy() for k in params}
+
+    calls = []
+    monkeypatch.setattr(fused, "_rmsprop_members", lambda *a: calls.append(1) or kernel(*a))
+    on, off = kernels(run)
+    assert len(calls) == 3 * len(grads)  # the kernel ran, for every parameter and step
+    for key in off:
+        np.testing.assert_array_equal(on[key], off[key], err_msg=key)
+
+
+def test_population_training_is_the_numpy_path_bit_for_bit(kernels):
+    from models.population import train_population
+
+    data = load("binary_teacher", dtype="float32")
+    hp = {"lr": np.geomspace(1e-4, 1e-1, 6), "gamma": np.linspace(0.0, 1.0, 6), "eps": 1e-8}
+
+    def run():
+        results = train_population(models.create("binary_mlp"), optimizers.create("rmsprop", **hp), data,
+                                   k=6, steps=60, eval_every=20, seed=1)
+        return [r.final for r in results]
+
+    on, off = kernels(run)
+    assert on == off
