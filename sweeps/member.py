@@ -32,7 +32,8 @@ class Member:
                  direction: str = "minimize"):
         self.cfg, self.trial = cfg, trial
         self.uri = cfg.mlflow.tracking_uri
-        experiment_id = tracking.ensure_experiment(
+        # the sweeper has made or found it (8 ms a trial to ask again); a single run finds it here
+        experiment_id = cfg.trial.get("experiment_id") or tracking.ensure_experiment(
             self.uri, cfg.mlflow.experiment_name, cfg.mlflow.artifact_location
         )
         self.name = name(cfg, trial, hyperparameters)

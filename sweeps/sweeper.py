@@ -242,7 +242,7 @@ class OptunaSweeper(Sweeper):
                     if shared.wait_for_others(batch, n_trials - launched):
                         continue
                     break
-                outcomes = self._launch(study, plan, batch.trials, parent, k)
+                outcomes = self._launch(study, plan, batch.trials, (experiment_id, parent), k)
                 died = {t._trial_id: why for t, out in zip(batch.trials, outcomes) if (why := _died(out))}
                 if died:   # as for a dead worker: failed and re-queued, not counted as a crash
                     dead = _locked(study, shared_study.lock_name(study.study_name), lambda: fail_dead(study, died))
@@ -275,7 +275,7 @@ class OptunaSweeper(Sweeper):
             log.warning("Trial %d of %s: its worker died; MLflow run(s) %s set to KILLED.",
                         t.number, study.study_name, ", ".join(runs) or "(none)")
 
-    def _launch(self, study: optuna.Study, plan: StudyPlan, trials: list, parent: str, k: int) -> list[Any]:
+    def _launch(self, study: optuna.Study, plan: StudyPlan, trials: list, runs: tuple[str, str], k: int) -> list[Any]:
         """Run the batch through Hydra's launcher; one outcome (value, Pruned or error) per trial.
 
         With ``population`` K > 1, each job trains up to K trials stacked (``population_task``).
@@ -283,7 +283,7 @@ class OptunaSweeper(Sweeper):
         goes on, so the next invocation runs them again and nothing stays RUNNING.
         """
         groups = [trials[i:i + k] for i in range(0, len(trials), k)]
-        jobs = [plan.overrides + _job_overrides(g, study.study_name, parent) for g in groups]
+        jobs = [plan.overrides + _job_overrides(g, study.study_name, *runs) for g in groups]
         try:
             with beating(study, trials, self.options.heartbeat_interval):
                 if submitit_jobs.is_submitit(self.launcher):   # every job waited for, dead ones too
@@ -356,15 +356,15 @@ def _locked(study: optuna.Study, name: str, call):
     return riding_out(attempt, f"holding the storage lock {name!r}")
 
 
-def _job_overrides(trials: list[optuna.Trial], study_name: str, parent_run_id: str) -> list[str]:
+def _job_overrides(trials: list[optuna.Trial], study_name: str, experiment_id: str, parent_run_id: str) -> list[str]:
     """One trial: its values on the command line. Several: their numbers (the job reads the rest)."""
     # the job's folder: its trial number(s), unique in the study (hydra.sweep.subdir)
     numbers = [t.number for t in trials]
     job = str(numbers[0]) if len(numbers) == 1 else (
         f"{numbers[0]}-{numbers[-1]}" if numbers == list(range(numbers[0], numbers[-1] + 1))
         else "_".join(map(str, numbers)))
-    context = [f"trial.study={_quote(study_name)}", f"trial.parent_run_id={_quote(parent_run_id)}",
-               f"trial.job={_quote(job)}"]
+    context = [f"trial.study={_quote(study_name)}", f"trial.experiment_id={_quote(experiment_id)}",
+               f"trial.parent_run_id={_quote(parent_run_id)}", f"trial.job={_quote(job)}"]
     if len(trials) > 1:
         return context + [f"trial.numbers=[{','.join(str(t.number) for t in trials)}]"]
     values = [f"{k}={_hydra_value(v)}" for k, v in trials[0].params.items()]

@@ -55,7 +55,7 @@ def client(tracking_uri: str) -> MlflowClient:
 
 @functools.lru_cache(maxsize=None)
 def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | None) -> str:
-    """Create (once, in the main process) or find the experiment; returns its id (cached)."""
+    """Create or find the experiment (the sweeper, once a study; a single run); returns its id."""
     try:
         c = client(tracking_uri)
         found = c.get_experiment_by_name(name)
