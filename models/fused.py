@@ -21,9 +21,10 @@ from optimizers.fused import FLOATS, jit
 from .errors import ModelError
 
 
-def applies(mlp, x) -> bool:
-    """Whether ``mlp``'s step can run here: ReLU, softmax head, kernels on, float C-contiguous x."""
-    return (kernels.ENABLED and mlp.activation == "relu" and mlp.head == "softmax"
+def applies(mlp, x, head=True) -> bool:
+    """Whether ``mlp``'s forward pass (``head=False``) or whole step can run here: ReLU, kernels
+    on, float C-contiguous x, and for the step a softmax head."""
+    return (kernels.ENABLED and mlp.activation == "relu" and (not head or mlp.head == "softmax")
             and x.dtype in FLOATS and x.flags.c_contiguous)
 
 
@@ -78,8 +79,8 @@ def _softmax_ce(z, y, d, db):
     return total / B
 
 
-def loss_and_grads(mlp, params, x, y, acts, dacts, grads):
-    """``MLP.loss_and_grads`` with the fused passes: (mean loss, grads) written into the buffers."""
+def forward(mlp, params, x, acts):
+    """``MLP._forward`` with bias and ReLU in one pass: acts[l] filled, the logits returned."""
     last = mlp.num_layers
     a = x
     for l in range(1, last + 1):
@@ -89,6 +90,13 @@ def loss_and_grads(mlp, params, x, y, acts, dacts, grads):
         else:
             z += params[f"b{l}"]
         a = z
+    return a
+
+
+def loss_and_grads(mlp, params, x, y, acts, dacts, grads):
+    """``MLP.loss_and_grads`` with the fused passes: (mean loss, grads) written into the buffers."""
+    last = mlp.num_layers
+    a = forward(mlp, params, x, acts)
     loss = _softmax_ce(a, y, dacts[-1], grads[f"b{last}"])
     if loss < 0:
         row = int(-1 - loss)

@@ -115,6 +115,8 @@ class MLP:
     # ------------------------------------------------------------------ forward / backward
     def _forward(self, params, x, acts):
         """Fill acts[l] with layer l+1's output; the last one holds the logits (B, C)."""
+        if fused.applies(self, x, head=False):  # evaluation's forward, bias and ReLU in one pass
+            return fused.forward(self, params, x, acts)
         a = x  # (B, d0)
         last = self.num_layers
         for l in range(1, last + 1):

@@ -185,3 +185,16 @@ def test_population_training_is_the_numpy_path_bit_for_bit(kernels):
 
     on, off = kernels(run)
     assert on == off
+
+
+@pytest.mark.parametrize("name", ["mnist_mlp", "binary_mlp"])
+def test_evaluation_forward_is_the_numpy_one_bit_for_bit(kernels, name):
+    """Bias and ReLU fused are the same two operations in the same order: equal, not close."""
+    rng = np.random.default_rng(4)
+    net = models.create(name)
+    params = net.init_params(rng, "float32")
+    x = rng.standard_normal((300, net.input_dim)).astype(np.float32)
+    y = rng.integers(0, net.num_classes, 300)
+    on, off = kernels(lambda: (net.evaluate(params, x, y), net.logits(params, x)))
+    assert on[0] == off[0]
+    np.testing.assert_array_equal(on[1], off[1])
