@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import gc
 import logging
 import math
 import sys
@@ -232,7 +231,7 @@ class OptunaSweeper(Sweeper):
         n_trials = o.n_trials if budget is None else budget
         max_trials = o.max_trials if budget is None else None
         launched, failed = 0, 0
-        with storage_errors(o.storage), _frozen_heap():   # a database lost mid-sweep: one paragraph, exit 2
+        with storage_errors(o.storage):   # a database lost mid-sweep: one paragraph, exit 2
             while True:
                 budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
                 n, k = next_batch(population, study, dict(o.sampler), o.n_jobs)
@@ -333,18 +332,6 @@ def _runs_here(launcher: Any) -> bool:
     re-executes plugin modules, so a class imported before the scan is not the launcher's class."""
     cls = type(launcher)
     return (cls.__module__, cls.__qualname__) == (BasicLauncher.__module__, BasicLauncher.__qualname__)
-
-
-@contextlib.contextmanager
-def _frozen_heap():
-    """While the trials run, garbage collections skip what start-up built (imports, stores,
-    configs): its garbage collected once, the rest frozen (gc.freeze), thawed at the end."""
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _locked(study: optuna.Study, name: str, call):

@@ -65,7 +65,16 @@ def test_chaos_three_workers_restarts_and_kills(postgres, mlflow_server, tmp_pat
     killed = {workers[0].pid, workers[1].pid}
     logs = {}
     for w in workers:
-        logs[w.pid] = w.communicate(timeout=300)[0]
+        try:
+            logs[w.pid] = w.communicate(timeout=300)[0]
+        except subprocess.TimeoutExpired:   # a hang: what every worker and trial was doing
+            for v in workers:
+                v.kill()
+            tails = {v.pid: (v.communicate()[0] or "")[-1500:] for v in workers if v.pid not in logs}
+            trials = optuna.load_study(study_name=NAME, storage=storage).trials
+            raise AssertionError(f"worker {w.pid} still running after 300 s; trials "
+                                 f"{[(t.number, t.state.name, t.user_attrs.get('worker')) for t in trials]}; "
+                                 f"logs of the unfinished workers: {tails}") from None
     for w in workers:
         if w.pid not in killed:
             assert w.returncode in (0, 3), logs[w.pid][-4000:]
