@@ -23,12 +23,17 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+import warnings
 
 import numpy as np
 
 ENV = "GAMMASWEEP_KERNELS"
 CHOICES = ("numba", "numpy")
-ENABLED = os.environ.get(ENV, "numba") != "numpy" and importlib.util.find_spec("numba") is not None
+_CHOICE = os.environ.get(ENV, "numba")
+if _CHOICE not in CHOICES:
+    warnings.warn(f"{ENV}={_CHOICE!r} is not a kernel choice; allowed: {', '.join(CHOICES)}. "
+                  f"Using numba's kernels where numba is installed.", stacklevel=2)
+ENABLED = _CHOICE != "numpy" and importlib.util.find_spec("numba") is not None
 FLOATS = (np.dtype("float32"), np.dtype("float64"))
 
 

@@ -198,3 +198,10 @@ def test_evaluation_forward_is_the_numpy_one_bit_for_bit(kernels, name):
     on, off = kernels(lambda: (net.evaluate(params, x, y), net.logits(params, x)))
     assert on[0] == off[0]
     np.testing.assert_array_equal(on[1], off[1])
+
+
+def test_an_unknown_kernel_choice_is_named():
+    code = "import optimizers.fused"
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, GAMMASWEEP_KERNELS="fast")).stderr
+    assert "GAMMASWEEP_KERNELS='fast' is not a kernel choice; allowed: numba, numpy" in err
