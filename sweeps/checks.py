@@ -202,6 +202,9 @@ def check_sweep(o: DictConfig, cfg: DictConfig) -> None:
     ensure_reachable(cfg.mlflow.tracking_uri)
 
 
+SCALES = ("study", "smoke")
+
+
 def check_protocol(p: DictConfig) -> None:
     """The report's declared test settings (``hydra.sweeper.protocol``)."""
     rules = {"reference_gamma": (lambda v: 0 <= v <= 1, "a γ in [0, 1]"),
@@ -211,6 +214,9 @@ def check_protocol(p: DictConfig) -> None:
         value = p.get(key)
         if not _real(value) or not ok(value):
             raise _refuse(f"hydra.sweeper.protocol.{key}", value, allowed)
+    if p.get("scale", "study") not in SCALES:
+        raise _refuse("hydra.sweeper.protocol.scale", p.get("scale"),
+                      "study (the numbers answer the question) or smoke (they only exercise the pipeline)")
     target = p.get("target")
     values = target.values() if isinstance(target, DictConfig) else [] if target is None else [target]
     if any(not _real(v) or not math.isfinite(v) for v in values):

@@ -82,6 +82,8 @@ class Member:
     def pruned(self, message: str = "") -> Pruned:
         tags = {"state": "PRUNED", "pruned": True, "outcome": "pruned",
                 "mlflow.runName": run_labels.labelled(self.name, "pruned")}
+        if self.trial is not None and self.reporter.unwritten:   # its step-0 value, kept for its curve
+            self._record({})
         tracking.log_all(self.uri, self.run_id, self.params, self.history(), tags=tags)
         tracking.finish(self.uri, self.run_id)
         return Pruned(message)

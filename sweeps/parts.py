@@ -12,14 +12,22 @@ Command-line arguments apply to every part. With no parts the preset is one part
         lr_max: {rounds: 0}
 
 Two parts that produce a study of the same name must agree on what it measures (the study's
-identity); the study then runs once.
+identity); the study then runs once. A part that pins a key to one value (``optimizer: rmsprop``)
+is left out when the command line sets that key to another (``optimizer=adam``): the user asked
+for another space than the part's.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from .errors import SweepError
+
+log = logging.getLogger(__name__)
+_SWEEP = re.compile(r"^\s*(choice|interval|range|tag|glob)\(")
 
 
 def expand(o: DictConfig) -> list[tuple[DictConfig, dict]]:
@@ -66,7 +74,13 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
     from .search_space import parse
 
     plans, options = [], {}
-    for part, params in expand(o):
+    parts = expand(o)
+    for i, (part, params) in enumerate(parts):
+        clash = conflicts(params, arguments)
+        if clash and len(parts) > 1:
+            log.info("Part %d of the preset is left out: it pins %s, the command line sets %s.",
+                     i + 1, clash[0], clash[1])
+            continue
         check_sweeper(part)
         preset = [f"{k}={v}" for k, v in params.items()]
         space = parse(preset + list(arguments), loader, tuple(part.split_by))
@@ -74,6 +88,19 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
             plans.append(plan)
             options.setdefault(plan.name, part)
     return unique(plans), options
+
+
+def conflicts(params: dict, arguments: list[str]) -> tuple[str, str] | None:
+    """The first ``(part's key=value, argument)`` where the part pins a key the command line sets
+    to another value; None when the part is compatible with every argument."""
+    for argument in arguments:
+        key, _, value = argument.lstrip("+~").partition("=")
+        pinned = params.get(key)
+        if pinned is None or _SWEEP.match(str(pinned)):
+            continue
+        if str(pinned).strip() != value.strip():
+            return f"{key}={pinned}", argument
+    return None
 
 
 def unique(plans: list) -> list:

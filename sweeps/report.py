@@ -30,6 +30,7 @@ from .analysis.sections import (
     known_answers_section, lr_gamma_section, lr_max_section, optimizer_section, schedule_section,
     sensitivity_section, tunability_section,
 )
+from .analysis.sections.first_screen import first_screen
 from .analysis.sections.trajectories import trajectories_section
 from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError
@@ -78,10 +79,14 @@ def write_report(
 def _figures(a: FamilyAnalysis, out: Path) -> None:
     for r in a.variants:
         for kind in PER_VARIANT:
+            if kind == "paired" and r.confirmation.empty:
+                continue   # a figure of nothing: the section says there are no confirmation runs
             _FIGURES[kind](r, out / variant_file(kind, r.variant.name))
-    if not a.importances.empty:
+    imp = a.importances
+    measured = imp[imp["study"].isin(imp[imp["importance"].notna()]["study"])]
+    if not measured.empty:   # a figure of n/a says nothing: the section's one line says why
         labels = dict(zip(a.studies["study"], a.studies["label"]))
-        importance_figure(a.importances, labels, out / IMPORTANCES)
+        importance_figure(measured, labels, out / IMPORTANCES)
     if not a.optimizers.empty:
         optimizer_figure(a.optimizers, out / OPTIMIZERS)
 
@@ -104,36 +109,71 @@ def _browse(tracking_uri: str | None, experiment_name: str) -> str:
     if found is None:
         return ""
     command, url = tracking.ui_link(_redact(tracking_uri), found.experiment_id)
-    serve = f"```\n{command}\n```\n\nthen open " if command else "Open "
+    serve = f"Serve them with\n\n```\n{command}\n```\n\nthen open " if command else "Open "
     return (f"\n## Runs in MLflow\n\nEvery trial is a run of experiment `{experiment_name}`. {serve}"
             f"<{url}> (the runs table; select a study's trials and *Compare* for parallel coordinates "
             "on `log10_lr`, `log10_eps`, `log10_1m_gamma`).\n")
 
 
 def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | None, browse: str = "") -> str:
+    """The answer first (``first_screen``), then per-task detail, then methods and caveats."""
+    smoke = is_smoke(a.studies)
+    detail, omitted = _present([
+        sensitivity_section(a), lr_gamma_section(a), lr_max_section(a), divergence_speed_section(a),
+        tunability_section(a), budget_section(a), gamma_one_section(a), schedule_section(a),
+        optimizer_section(a), across_section(a), known_answers_section(a),
+        trajectories_section(storage, a.family, out),
+    ])
+    parts = [
+        first_screen(a, smoke),
+        "## Per task\n\n" + "\n".join(summary(a, smoke)) + "\n",
+        *detail,
+        ("_Not in this report_ (no data for them in this family): " + "; ".join(omitted) + ".\n")
+        if omitted else "",
+        _methods(a, storage), importance_section(a), browse, _regenerate(a.family, storage, out, tracking_uri),
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def is_smoke(studies: pd.DataFrame) -> bool:
+    """Whether the family's preset declared ``protocol.scale: smoke``."""
+    return any(isinstance(p, dict) and p.get("scale") == "smoke" for p in studies.get("protocol", []))
+
+
+def _present(sections: list[str]) -> tuple[list[str], list[str]]:
+    """The sections with content, and for those that only say "no data": their headings grouped
+    by the reason, e.g. "Sensitivity to γ, lr × γ (no study of this family sweeps γ. ...)"."""
+    shown: list[str] = []
+    why: dict[str, list[str]] = {}
+    for text in sections:
+        body = [line for line in text.strip().splitlines() if line.strip()]
+        heading = body[0].lstrip("# ").strip() if body and body[0].startswith("#") else ""
+        no_data = [line for line in body if line.startswith("_No data:")]
+        if heading and no_data and not any(line.startswith(("|", "![")) for line in body):
+            reason = no_data[0].strip("_").removeprefix("No data: ").rstrip(".")
+            why.setdefault(reason, []).append(heading)
+        elif text.strip():
+            shown.append(text)
+    return shown, [f"{', '.join(headings)} ({reason})" for reason, headings in why.items()]
+
+
+def _methods(a: FamilyAnalysis, storage: str) -> str:
     n_trials = int((a.trials["state"] == "COMPLETE").sum())
     tuning = a.studies[a.studies["role"] == "tuning"]
     n_seeds = len(a.studies) - len(tuning)
-    head = (
-        f"# gammasweep report: {a.family}\n\n"
+    return (
+        "## Methods and caveats\n\n"
         f"{len(tuning)} tuning stud{'y' if len(tuning) == 1 else 'ies'} "
         f"({n_seeds} seed re-run stud{'y' if n_seeds == 1 else 'ies'}), "
         f"{n_trials} complete trials, from the Optuna storage `{_redact(storage)}`. {_wall_time(a.trials)}"
-        "Every sentence "
-        "below is generated from these trials. Verdicts (*different*, *equivalent*, *inconclusive*) "
-        "come only from paired tests of the confirmation runs on the test split "
-        "(`sweeps/analysis/confirmation.py`, `sweeps/analysis/stats/`); tuning values are "
-        "descriptive.\n"
+        "Every sentence of this report is generated from these trials. Verdicts (*different*, "
+        "*equivalent*, *inconclusive*) come only from paired tests of the confirmation runs on the test "
+        "split (`sweeps/analysis/confirmation.py`, `sweeps/analysis/stats/`): each γ's setting is chosen "
+        "on the validation split of the tuning runs, then re-run on the same seeds for every γ; "
+        "intervals are 95% BCa, unadjusted, while verdicts use Holm-adjusted tests. Tuning values are "
+        "descriptive (a best-of-many single run is biased upwards). Pruned runs stopped early and have "
+        "no final value; step 0 (the untrained model) is never shown to the pruner.\n"
     )
-    parts = [
-        head, "\n## Summary\n\n" + "\n".join(summary(a)) + "\n",
-        importance_section(a), sensitivity_section(a), lr_gamma_section(a), lr_max_section(a),
-        divergence_speed_section(a), tunability_section(a), budget_section(a), gamma_one_section(a),
-        schedule_section(a), optimizer_section(a), across_section(a), known_answers_section(a),
-        trajectories_section(storage, a.family, out),
-        browse, _regenerate(a.family, storage, out, tracking_uri),
-    ]
-    return "\n".join(parts)
 
 
 def _wall_time(trials: pd.DataFrame) -> str:

@@ -23,10 +23,13 @@ def make_sampler(
     distributions: dict[str, BaseDistribution],
     grid_points: int,
     n_existing: int,
+    study_name: str = "",
 ) -> optuna.samplers.BaseSampler:
-    """A sampler seeded so that a resumed study draws new points.
+    """A sampler seeded so that each study draws its own points, and a resumed study new ones.
 
-    A study resumed with the same seed would replay the first invocation's random draws (TPE's
+    The configured seed is mixed with the study's name (``study_seed``): studies of one family
+    that share a space (four MNIST optimizers sweeping lr, γ, ε) would otherwise sample the same
+    points in the same order. A study resumed with the same seed would replay the first invocation's random draws (TPE's
     startup trials, random search, CMA-ES's initial population) and repeat those points, so the
     seed is offset by the number of trials the study already has. The grid continues from the
     study's own counter (``EnumeratedGridSampler``); QMC reads which points the storage holds.
@@ -34,11 +37,12 @@ def make_sampler(
     opts = dict(cfg)
     name = str(opts.pop("name", "tpe")).lower()
     seed = opts.pop("seed", None)
+    seed = None if seed is None else study_seed(int(seed), study_name)
     if name not in SAMPLERS:
         raise SweepError(
             f"Unknown sampler {name!r} (hydra.sweeper.sampler.name). Allowed: {', '.join(SAMPLERS)}."
         )
-    fresh_seed = None if seed is None else int(seed) + n_existing
+    fresh_seed = None if seed is None else (seed + n_existing) % 2**32
     try:
         if name == "tpe":
             return optuna.samplers.TPESampler(seed=fresh_seed, **opts)
@@ -51,9 +55,16 @@ def make_sampler(
         if name == "qmc":
             return optuna.samplers.QMCSampler(seed=seed, **_without(opts, "n_startup_trials"))
         # the points' order is a seeded shuffle, so every worker must shuffle alike: seed 0 if unset
-        return EnumeratedGridSampler(grid(distributions, grid_points), seed=0 if seed is None else int(seed))
+        return EnumeratedGridSampler(grid(distributions, grid_points),
+                                     seed=study_seed(0, study_name) if seed is None else seed)
     except (TypeError, ValueError, ImportError) as e:
         raise SweepError(f"The {name} sampler cannot be built from {cfg}: {e}") from None
+
+
+def study_seed(seed: int, study_name: str) -> int:
+    """``seed`` mixed with the study's name: reproducible, and different for every study."""
+    digest = hashlib.sha256(f"{seed}:{study_name}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
 
 
 def make_pruner(cfg: dict[str, Any]) -> optuna.pruners.BasePruner:

@@ -126,7 +126,7 @@ class OptunaSweeper(Sweeper):
         protocol = OmegaConf.to_container(o.protocol)
         riding_out(lambda: study.set_user_attr(PROTOCOL_ATTR, protocol), "recording the protocol")  # the latest
         n_trials = riding_out(lambda: len(study.trials), "counting trials")
-        study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, n_trials)
+        study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, n_trials, plan.name)
         study.pruner = make_pruner(dict(o.pruner))
         k = population_size(o.population, o.sampler.name, plan.cfg)
         if plan.cfg.mlflow.log_curve_png:

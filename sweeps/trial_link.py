@@ -53,6 +53,9 @@ def _attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
     return trial
 
 
+UNTRAINED_STEP = 0   # the evaluation before the first update (models/train.py)
+
+
 class Pruned:
     """What a job returns when its trial was pruned (an exception would be logged as an error)."""
 
@@ -63,9 +66,14 @@ class Pruned:
 class Reporter:
     """The training loop's ``on_eval``: keeps the metric history and drives pruning.
 
+    Step 0 is the model before any update: every trial of a study has (nearly) the same loss
+    there, so a pruner asked at step 0 would judge settings by rounding noise. It is never
+    reported to the pruner, whatever the pruner and its options; it waits with the deferred values.
+    From the first evaluation after training starts, each value is reported when measured and the
+    pruner asked; Optuna's pruners compare it with the other trials' values at that same step.
     Without a pruner nothing reads a trial's intermediate values before it ends, so they wait in
     ``unwritten`` for the member to record them with its other attributes in one transaction
-    (``storages.writes``); with one, each is reported when measured and the pruner asked.
+    (``storages.writes``).
     """
 
     def __init__(self, metric: str, trial: optuna.Trial | None):
@@ -79,7 +87,7 @@ class Reporter:
         if self.trial is None or self.metric not in metrics:
             return
         value = float(metrics[self.metric])
-        if self.deferred:
+        if self.deferred or step == UNTRAINED_STEP:
             self.unwritten[step] = value
             return
         riding_out(lambda: self.trial.report(value, step), "reporting a value")

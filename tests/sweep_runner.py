@@ -27,6 +27,8 @@ def run_sweep(out: Path, *args: str, multirun: bool = True, check: bool = True,
               timeout: float = 600) -> subprocess.CompletedProcess:
     cmd = [sys.executable, str(ROOT / "sweep.py")] + (["-m"] if multirun else [])
     tiny = [t for t in TINY if t.split("=")[0] not in {a.split("=")[0] for a in args}]
+    if not any(a.startswith(("study=", "hydra.sweeper.parts")) for a in args):
+        tiny.append("hydra.sweeper.parts=[]")   # the default's first part: the space the args narrow
     cmd += [f"output_dir={out}", *tiny, *args]
     env = dict(os.environ, HYDRA_FULL_ERROR="0", PYTHONWARNINGS="ignore")
     proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True, env=env, timeout=timeout)

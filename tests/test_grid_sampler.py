@@ -14,7 +14,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
-from sweeps.samplers import EnumeratedGridSampler, make_sampler
+from sweeps.samplers import EnumeratedGridSampler, make_sampler, study_seed
 from sweeps.storages.shared_study import SharedStudy
 from sweeps.study import remaining_budget
 
@@ -26,7 +26,7 @@ POINTS = {(g, lr) for g in (0.9, 0.99, 1.0) for lr in (0.001, 0.01, 0.1)}   # gr
 def worker(url: str, seed: int | None = 0) -> SharedStudy:
     """A fresh process's view: its own storage connection, sampler and SharedStudy."""
     study = optuna.load_study(study_name="g", storage=RDBStorage(url))
-    study.sampler = make_sampler({"name": "grid", "seed": seed}, SPACE, 3, len(study.trials))
+    study.sampler = make_sampler({"name": "grid", "seed": seed}, SPACE, 3, len(study.trials), "g")
     return SharedStudy(study, heartbeat_interval=None)
 
 
@@ -55,7 +55,7 @@ def test_the_grid_is_run_once_in_optunas_order_with_optunas_params(url):
     w = worker(url)
     ran = run(w, n_jobs=4, n_trials=100)
     assert sorted(ran) == sorted(POINTS)
-    optunas = optuna.samplers.GridSampler(w.study.sampler._search_space, seed=0)._all_grids
+    optunas = optuna.samplers.GridSampler(w.study.sampler._search_space, seed=study_seed(0, "g"))._all_grids
     trials = w.study.trials
     assert [t.system_attrs["grid_id"] for t in trials] == list(range(9))
     assert [tuple(t.params[k] for k in sorted(t.params)) for t in trials] == optunas[:9]
@@ -115,3 +115,16 @@ def test_a_study_begun_by_optunas_grid_sampler_is_taken_over_without_repeats(url
 
 def test_the_grid_sampler_is_ours_for_any_seed():
     assert isinstance(make_sampler({"name": "grid", "seed": None}, SPACE, 3, 0), EnumeratedGridSampler)
+
+
+def test_studies_sharing_a_space_and_a_seed_sample_different_points():
+    """Four optimizers' studies of one family must not mirror each other's draws."""
+    space = {"optimizer.lr": FloatDistribution(1e-4, 1.0, log=True)}
+    firsts = {}
+    for name in ("default.mnist_mlp.mnist_5k.adam", "default.mnist_mlp.mnist_5k.rmsprop"):
+        study = optuna.create_study(sampler=make_sampler({"name": "tpe", "seed": 0}, space, 3, 0, name))
+        firsts[name] = [study.ask(space).params["optimizer.lr"] for _ in range(3)]
+    again = optuna.create_study(sampler=make_sampler({"name": "tpe", "seed": 0}, space, 3, 0,
+                                                     "default.mnist_mlp.mnist_5k.adam"))
+    assert firsts["default.mnist_mlp.mnist_5k.adam"] != firsts["default.mnist_mlp.mnist_5k.rmsprop"]
+    assert [again.ask(space).params["optimizer.lr"] for _ in range(3)] == firsts["default.mnist_mlp.mnist_5k.adam"]

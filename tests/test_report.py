@@ -11,8 +11,9 @@ from sweeps import tracking
 from sweeps.report import main, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SECTIONS = ("## Summary", "## Importances", "## Sensitivity to γ", "## lr × γ", "## Divergence and speed",
-            "## Tunability", "## γ = 1", "## Schedule", "## Optimizers", "## How to regenerate")
+SECTIONS = ("# gammasweep report", "## Per task", "## Sensitivity to γ", "## lr × γ", "## Divergence and speed",
+            "## Tunability", "## γ = 1", "## Optimizers", "## Methods and caveats", "## Importances",
+            "## How to regenerate")
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +51,12 @@ def test_report_writes_markdown_figures_and_logs_them_to_every_parent_run(family
     experiment = tracking.client(ml).get_experiment_by_name("gammasweep-fam").experiment_id
     assert f"mlflow ui --backend-store-uri {ml}\n" in text   # the runs table, not GenAI traces:
     assert f"<http://127.0.0.1:5000/#/experiments/{experiment}?workflowType=machine_learning>" in text
-    assert "No data: no problem was run under both γ schedules" in text and "study=gamma_schedule" in text
+    assert "Schedule (no problem was run under both γ schedules" in text and "study=gamma_schedule" in text
     assert "plain SGD" in text and "SGD best" in text
 
     pngs = sorted(path.parent.glob("*.png"))
-    assert len(pngs) == 2 * 6 + 2  # 6 figures per convention, importances, optimizers
+    # 5 figures per convention (no paired figure: these re-runs have no test split), importances, optimizers
+    assert len(pngs) == 2 * 5 + 2
     for png in pngs:
         data = png.read_bytes()
         assert data[:8] == PNG_SIGNATURE and len(data) > 10_000, png.name
@@ -81,8 +83,12 @@ def sgd_only(tmp_path_factory):
 def test_report_of_a_family_without_gamma_says_what_is_missing(sgd_only, tmp_path):
     path = write_report(storage=sgd_only, family="sgdonly", out_dir=str(tmp_path / "r"))
     text = path.read_text(encoding="utf-8")
-    assert text.count("_No data: no study of this family sweeps γ.") == 7   # the six γ sections and the cross-study table
-    assert "No data: no trial at γ = 1" in text and "study=gamma_sensitivity" in text
+    [omitted] = [line for line in text.splitlines() if line.startswith("_Not in this report_")]
+    for section in ("Sensitivity to γ", "lr × γ", "Divergence and speed", "Tunability", "Budget",
+                    "γ across tasks"):   # one line names every section that has nothing to show
+        assert f"{section}" in omitted
+    assert "γ = 1 (no trial at γ = 1" in omitted and "study=gamma_sensitivity" in omitted
+    assert "## Sensitivity to γ" not in text and "_No data:" not in text.replace(omitted, "")
     assert "| quadratic | quadratic/sgd |" in text
 
 

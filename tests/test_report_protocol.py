@@ -65,7 +65,8 @@ def test_a_planted_effect_is_different_and_the_rest_equivalent(confirmed):
 
 def test_every_number_of_the_answer_is_the_number_in_its_table(confirmed, tmp_path):
     text = write_report(storage=confirmed, family="fam", out_dir=str(tmp_path)).read_text(encoding="utf-8")
-    answer = next(x for x in text.splitlines() if x.startswith("- **mnist_mlp/mnist_5k/rmsprop**"))
+    answer = next(x for x in text.splitlines() if x.startswith("- **mnist_mlp/mnist_5k/rmsprop**")
+                  and "Verdict" in x)
     evidence = answer.split("Holm α = 0.05): ", 1)[1].split(". Verdict", 1)[0]
     found = 0
     for claim in evidence.split("; "):
@@ -77,6 +78,24 @@ def test_every_number_of_the_answer_is_the_number_in_its_table(confirmed, tmp_pa
             assert cells[5] == diff and cells[6] == f"[{low}, {high}]" and cells[-1] == verdict, row
             found += 1
     assert found == 4
+
+
+def test_the_first_screen_leads_with_the_verdicts_and_their_table_numbers(confirmed, tmp_path):
+    text = write_report(storage=confirmed, family="fam", out_dir=str(tmp_path)).read_text(encoding="utf-8")
+    screen = text.split("\n## ", 1)[0].splitlines()
+    assert len(screen) <= 15 and screen[0] == "# gammasweep report: fam"
+    assert "How sensitive is RMSprop to γ?" in screen[2]
+    [bullet] = [x for x in screen if x.startswith("- **mnist_mlp/mnist_5k/rmsprop**")]
+    claims = re.findall(r"γ = ([\d.]+) (\*\*different\*\*|\*\*equivalent\*\*|inconclusive) "
+                        r"\(([+-][\d.e-]+) \[([-\d.e]+), ([-\d.e]+)\], n = (\d+)\)", bullet)
+    assert len(claims) == 4
+    for gamma, verdict, diff, low, high, n in claims:
+        row = next(x for x in text.splitlines() if x.startswith(f"| {gamma} | {n} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[5] == diff and cells[6] == f"[{low}, {high}]" and cells[-1] == verdict.strip("*"), row
+    assert any(x.startswith("Evidence: ") and "paired seeds" in x for x in screen)
+    image = next(x for x in screen if x.startswith("!["))
+    assert (tmp_path / image.split("](", 1)[1].rstrip(")")).is_file()   # the one figure exists
 
 
 def test_a_reviewer_re_deriving_the_differences_gets_the_same_answer(confirmed):
@@ -98,15 +117,17 @@ def test_a_reviewer_re_deriving_the_differences_gets_the_same_answer(confirmed):
         assert t.loc[g, "p_diff_holm"] == pytest.approx(ph, rel=1e-9)
 
 
-def test_an_eight_trial_default_study_is_inconclusive(tmp_path):
-    """The README's default: 8 TPE trials, no confirmation runs — the report cannot decide."""
+def test_a_tuning_only_study_states_no_verdict(tmp_path):
+    """The default's TPE part alone: 8 trials, no confirmation runs — the report cannot decide."""
     run_sweep(tmp_path, "model=binary_mlp", "optimizer=rmsprop", "hydra.sweeper.n_trials=8",
-              "train.steps=30", "train.eval_every=10", "hydra.sweeper.report=true")
+              "hydra.sweeper.parts=[]", "train.steps=30", "train.eval_every=10", "hydra.sweeper.report=true")
     text = (tmp_path / "reports" / "default" / "report.md").read_text(encoding="utf-8")
+    screen = text.split("\n## ", 1)[0]
+    assert "has no paired confirmation runs, so it states no verdict" in screen
     answer = next(x for x in text.splitlines() if x.startswith("- **binary_mlp"))
-    assert "Verdict: **inconclusive**" in answer
-    for word in ("different", "equivalent", "insensitive", "γ matters"):
-        assert word not in answer
+    assert "No verdict: no confirmation runs" in answer
+    for word in ("different", "equivalent", "inconclusive", "insensitive", "γ matters"):
+        assert word not in answer and word not in screen
 
 
 def test_the_schedule_verdict_pairs_each_schedules_best_confirmation_runs(tmp_path):

@@ -18,25 +18,27 @@ from .family import FamilyAnalysis, VariantResult
 from .stats import VERDICTS
 
 
-def summary(a: FamilyAnalysis) -> list[str]:
-    """Markdown bullet lines: one per γ study, then γ = 1, the schedule and the optimizers."""
+def summary(a: FamilyAnalysis, smoke: bool = False) -> list[str]:
+    """Markdown bullet lines: one per γ study, then γ = 1, the schedule and the optimizers.
+
+    ``smoke``: the family's numbers only exercise the pipeline, so no verdict is stated as a finding.
+    """
     lines = []
-    lines += [variant_sentence(r, a.importances) for r in a.variants]
+    lines += [variant_sentence(r, a.importances, smoke) for r in a.variants]
     lines += fixed_lr_sentences(a)
     if not a.variants:
         lines.append("No study of this family sweeps γ, so the sensitivity question is not answered "
                      "here; `python sweep.py -m study=gamma_sensitivity` produces such studies.")
     lines += [gamma_one_sentence(row) for row in a.gamma_one.to_dict("records")]
-    lines += [schedule_sentence(row) for row in a.schedule.to_dict("records")]
-    lines += optimizer_sentences(a.optimizers)
+    lines += [schedule_sentence(row, smoke) for row in a.schedule.to_dict("records")]
+    lines += optimizer_sentences(a.optimizers, smoke)
     if not a.has_seeds:
         lines.append("No confirmation runs (`<study>.seeds`) exist in this family: every number is "
-                     "a single tuning run on the validation split, and no comparison gets a verdict "
-                     "other than *inconclusive*.")
+                     "a single tuning run on the validation split, and no comparison gets a verdict.")
     return [f"- {line}" for line in lines]
 
 
-def variant_sentence(r: VariantResult, importances: pd.DataFrame) -> str:
+def variant_sentence(r: VariantResult, importances: pd.DataFrame, smoke: bool = False) -> str:
     """The answer for one variant: verdicts only from the paired tests of its confirmation runs."""
     v, c = r.variant, r.curve[r.curve["gamma"] < 1.0]
     i = best_index(c["best"], v.direction)
@@ -44,26 +46,41 @@ def variant_sentence(r: VariantResult, importances: pd.DataFrame) -> str:
         return f"**{v.name}**: no complete trial at γ < 1."
     b = c.loc[i]
     done = v.tuning[v.tuning["state"] == "COMPLETE"]
-    swept = done["gamma"][done["gamma"] < 1.0]  # the values themselves, not bin centres
-    text = (f"**{v.name}**: tuning ({len(done)} trials, {v.metric}) swept γ ∈ [{swept.min():.4g}, "
-            f"{swept.max():.4g}] and lr with it; best {b['best']:.4g} at γ {b['span']} "
+    text = (f"**{v.name}**: tuning ({len(done)} trials, {v.metric}) swept γ {swept_range(done['gamma'])} "
+            f"and lr with it; best {b['best']:.4g} at γ {b['span']} "
             f"(lr = {b['best_lr']:.3g}; a best-of-many single run, not an estimate). "
-            + confirmation_clause(r))
+            + confirmation_clause(r, smoke))
     pruned = int((v.tuning["state"] == "PRUNED").sum())
     if pruned:
         text += f" {pruned} pruned runs are left out (stopped early, they have no final value)."
     return text + _importance_clause(importances, v.study)
 
 
-def confirmation_clause(r: VariantResult) -> str:
+def swept_range(gammas: pd.Series) -> str:
+    """``∈ [0, 1]`` for a continuous range, ``∈ {0, 0.9, 0.99, 1}`` for a few values: what ran."""
+    values = sorted(gammas.dropna().unique())
+    if not values:
+        return "(none)"
+    if len(values) <= 4 or len(values) < len(gammas.dropna()):   # a grid or a choice: values repeat
+        return "∈ {" + ", ".join(f"{g:.4g}" for g in values) + "}"
+    return f"∈ [{values[0]:.4g}, {values[-1]:.4g}]"
+
+
+def confirmation_clause(r: VariantResult, smoke: bool = False) -> str:
     """What the paired confirmation runs say; *inconclusive* whenever they cannot decide."""
     t, p = r.confirmation, r.protocol
     metric = test_metric(r.variant.metric)
+    if r.variant.deterministic:
+        return ("Verdict: not applicable (deterministic: every seed gives the same run, so the tuning "
+                "values are exact and there is no noise to test against).")
     if t.empty:
-        return ("Verdict: **inconclusive** — no confirmation runs (set hydra.sweeper.seeds.n ≥ 3 to "
-                f"re-run each γ's best setting on paired seeds and score {metric} once).")
+        return ("No verdict: no confirmation runs (set hydra.sweeper.seeds.n ≥ 3 to re-run each γ's "
+                f"best setting on paired seeds and score {metric} once).")
     head = (f"Confirmation on paired seeds, {metric} against γ = {p['reference_gamma']:g} "
             f"(margin ±{p['margin']:g}, Holm α = {p['alpha']:g}): ")
+    if smoke:
+        return (head + "; ".join(f"γ {_diff(x)}" for x in t.to_dict("records"))
+                + ". Smoke run: these differences exercise the tests and state no verdict.")
     parts = []
     for word in VERDICTS:
         rows = t[t["verdict"] == word]
@@ -76,6 +93,9 @@ def confirmation_clause(r: VariantResult) -> str:
     elif counts["equivalent"] == len(t):
         overall = (f"insensitive to γ within ±{p['margin']:g} over the {len(t)} γ values compared "
                    "(every one equivalent)")
+    elif counts["equivalent"]:
+        overall = (f"{counts['equivalent']} of {len(t)} γ values equivalent to γ = {p['reference_gamma']:g}, "
+                   f"{counts['inconclusive']} inconclusive at this number of seeds")
     else:
         overall = (f"inconclusive: {counts['inconclusive']} of {len(t)} γ values neither differ nor "
                    "are equivalent at this number of seeds")
@@ -102,8 +122,7 @@ def _importance_clause(imp: pd.DataFrame, study: str) -> str:
         shares = dict(zip(g["param"], g["importance"]))
         if "gamma" not in shares:
             continue
-        if not math.isfinite(shares["gamma"]):
-            parts.append(f"{ev}: not measurable ({g['reason'].iloc[0]})")
+        if not math.isfinite(shares["gamma"]):   # the importance section says why, once
             continue
         others = ", ".join(f"{p} {s:.2f}" for p, s in shares.items() if p != "gamma" and math.isfinite(s))
         parts.append(f"{ev} {shares['gamma']:.2f} ({others})")
@@ -124,16 +143,16 @@ def gamma_one_sentence(row: dict) -> str:
     return text
 
 
-def schedule_sentence(row: dict) -> str:
+def schedule_sentence(row: dict, smoke: bool = False) -> str:
     diff = (f"rising − constant {fmt(row['test_diff'], True)} {interval(row['ci_low'], row['ci_high'])} "
             f"on {row['n_pairs']} paired seeds, " if finite(row["ci_low"]) else "")
     return (f"Schedule on {row['problem']} with {row['optimizer']}: constant γ best "
             f"{row['constant_best']:.4g} (γ = {row['constant_gamma']:g}), rising γ best "
             f"{row['rising_best']:.4g} (γ₀ = {row['rising_gamma']:g}) in tuning, both with lr re-tuned; "
-            f"confirmation: {diff}verdict **{row['verdict']}**.")
+            f"confirmation: {diff}" + ("smoke run, no verdict." if smoke else f"verdict **{row['verdict']}**."))
 
 
-def optimizer_sentences(table: pd.DataFrame) -> list[str]:
+def optimizer_sentences(table: pd.DataFrame, smoke: bool = False) -> list[str]:
     out = []
     for prob, g in table.groupby("problem", sort=True):
         if len(g) < 2:
@@ -148,7 +167,8 @@ def optimizer_sentences(table: pd.DataFrame) -> list[str]:
         if len(paired):
             text += " Against RMSprop on paired confirmation seeds (test metric, other − RMSprop): " + "; ".join(
                 f"{x['name']} {fmt(x['test_diff'], True)} {interval(x['ci_low'], x['ci_high'])} "
-                f"{x['verdict']}" if finite(x["ci_low"]) else f"{x['name']} {x['verdict']}"
+                f"{'' if smoke else x['verdict']}".rstrip() if finite(x["ci_low"])
+                else f"{x['name']} {'(smoke run)' if smoke else x['verdict']}"
                 for x in paired.to_dict("records")) + "."
         else:
             text += " No paired confirmation runs of RMSprop and the others: no verdict."
@@ -161,6 +181,7 @@ def fixed_lr_sentences(a: FamilyAnalysis) -> list[str]:
     out = []
     for r in a.variants:
         t = fixed_lr_table(r)
+        t = t[t["gammas"] >= 2]   # a spread over one γ is no spread
         if t.empty:
             continue
         parts = ", ".join(f"{fmt(x['lr'])}: {fmt(x['spread'])} ({int(x['gammas'])} γ)"

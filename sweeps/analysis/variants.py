@@ -28,6 +28,26 @@ class Variant:
     seeds: pd.DataFrame    # finished trials of its seed study under these conventions
     lr_max: pd.DataFrame = field(default_factory=pd.DataFrame)  # its lr_max bisection trials
 
+    @property
+    def deterministic(self) -> bool:
+        """Whether every seed gives the same run, so paired seeds have nothing to test."""
+        return deterministic(self.tuning)
+
+
+# Problems with a fixed start and exact gradients: the seed changes nothing (models/problems.py).
+SEEDLESS = ("quadratic", "rotated_quadratic", "linear_regression")
+
+
+def deterministic(rows: pd.DataFrame) -> bool:
+    """True for trials of a seedless problem, or of Reddi's online (not stochastic) problem."""
+    if rows.empty or "model" not in rows:
+        return False
+    model = rows["model"].iloc[0]
+    if model == "reddi":
+        stochastic = rows["stochastic"].iloc[0] if "stochastic" in rows else False
+        return str(stochastic).lower() != "true"
+    return model in SEEDLESS
+
 
 def gamma_variants(trials: pd.DataFrame) -> list[Variant]:
     """Every (tuning study, conventions) whose COMPLETE trials have at least two values of γ."""

@@ -30,7 +30,8 @@ def sensitivity_section(a: FamilyAnalysis) -> str:
         out.append("_No seed re-runs in this family: no bands; each point is a single run._\n")
     for r in a.variants:
         out += [f"### {r.variant.name}", confirmation_table(r),
-                image(variant_file("paired", r.variant.name), "paired differences"),
+                image(variant_file("paired", r.variant.name), "paired differences")
+                if not r.confirmation.empty else "",
                 image(variant_file("sensitivity", r.variant.name), "sensitivity"),
                 table(r.curve, {
                     "γ": "span", "trials": "n", "best (lr re-tuned)": "best",
@@ -49,8 +50,10 @@ def confirmation_table(r) -> str:
     intro = (f"Confirmation ({metric}, paired seeds; reference γ = {p['reference_gamma']:g}, "
              f"equivalence margin ±{p['margin']:g}, Holm α = {p['alpha']:g}; difference = γ − "
              "reference, 95% BCa interval, unadjusted; verdicts from the Holm-adjusted tests):\n")
+    if r.variant.deterministic:
+        return "Confirmation: not applicable (deterministic: every seed gives the same run).\n"
     if t.empty:
-        return intro + "\n_No confirmation runs: every verdict is inconclusive._\n"
+        return "Confirmation: none (no seed re-runs scored on the test split), so no verdict.\n"
     means = r.confirm_means.set_index("config")
     rows = [x | {"mean": means["mean"].get(x["config"]), "std": means["std"].get(x["config"]),
                  "lr": means["lr"].get(x["config"])} for x in t.to_dict("records")]

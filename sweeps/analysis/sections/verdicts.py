@@ -29,9 +29,17 @@ def importance_section(a: FamilyAnalysis) -> str:
     if imp.empty:
         return join(*out, missing("no tuning study with trials", GAMMA))
     labels = dict(zip(a.studies["study"], a.studies["label"]))
-    params = list(dict.fromkeys(imp["param"]))
+    measured = imp[imp["importance"].notna()]
+    unmeasured = sorted({labels.get(s, s) for s in set(imp["study"]) - set(measured["study"])})
+    if unmeasured:   # one line, not a table of n/a
+        reasons = sorted(set(imp[imp["study"].isin(set(imp["study"]) - set(measured["study"]))]["reason"]))
+        out.append(f"Not measurable for {len(unmeasured)} of {imp['study'].nunique()} studies "
+                   f"({'; '.join(r for r in reasons[:3] if r)}{'; …' if len(reasons) > 3 else ''}).\n")
+    if measured.empty:
+        return join(*out)
+    params = list(dict.fromkeys(measured["param"]))
     rows = []
-    for (study, ev), g in imp.groupby(["study", "evaluator"], sort=False):
+    for (study, ev), g in measured.groupby(["study", "evaluator"], sort=False):
         shares = dict(zip(g["param"], g["importance"]))
         rows.append({"study": labels.get(study, study), "evaluator": ev, **shares,
                      "note": g["reason"].iloc[0] or ""})

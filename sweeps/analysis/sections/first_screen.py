@@ -1,0 +1,125 @@
+"""The report's first screen: the question, the verdicts with their numbers, the evidence, one figure.
+
+At most ~15 lines, read before anything else. Verdict words come from the paired tests of the
+confirmation runs (``confirmation.py``) and every number is formatted as in the tables that
+follow (``summary.fmt``); a smoke family states no verdict, only that it exercised the pipeline.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from models.outcome import TRAINED
+
+from ..confirmation import test_metric
+from ..family import FamilyAnalysis, VariantResult
+from ..figures._names import variant_file
+from ..summary import _diff, swept_range
+
+SMOKE_LINE = ("**Smoke run** (`hydra.sweeper.protocol.scale: smoke`): these numbers exercise the "
+              "pipeline end to end and answer nothing; no verdict is stated.")
+MAX_BULLETS = 4
+
+
+def first_screen(a: FamilyAnalysis, smoke: bool = False) -> str:
+    """Markdown: the title, the answer with its numbers, the scale of the evidence, one figure."""
+    lines = [SMOKE_LINE, ""] if smoke else []
+    lines += [f"# gammasweep report: {a.family}", ""]
+    confirmed = [r for r in a.variants if not r.confirmation.empty]
+    if confirmed:
+        p = confirmed[0].protocol
+        lines.append(
+            f"**How sensitive is RMSprop to γ?** Each γ with lr re-tuned on validation, its best "
+            f"setting re-run on paired seeds and scored once on {test_metric(confirmed[0].variant.metric)}, "
+            f"against γ = {p['reference_gamma']:g} (margin ±{p['margin']:g}, Holm α = {p['alpha']:g}; "
+            "difference γ − reference, 95% interval unadjusted):")
+    else:
+        lines.append("**How sensitive is RMSprop to γ?** This family has no paired confirmation runs, "
+                     "so it states no verdict; `python sweep.py -m` (the default) and "
+                     "`study=gamma_rigorous` run them.")
+    lines.append("")
+    lines += [f"- {_bullet(r, smoke)}" for r in confirmed[:MAX_BULLETS]]
+    rest = _others(a, confirmed[MAX_BULLETS:])
+    if rest:
+        lines.append(f"- {rest}")
+    lines += ["", _evidence(a), ""]
+    figure = _figure(confirmed)
+    if figure:
+        lines += [figure, ""]
+    return "\n".join(lines)
+
+
+def _bullet(r: VariantResult, smoke: bool) -> str:
+    """One task's comparisons; each γ swept but not compared says why (never trained, say)."""
+    tested = []
+    for x in r.confirmation.to_dict("records"):
+        word = "" if smoke else (f"**{x['verdict']}**" if x["verdict"] != "inconclusive" else "inconclusive")
+        tested.append(" ".join(w for w in (f"γ = {x['config']:g}", word, _numbers(x)) if w))
+    untested = _not_compared(r)
+    return f"**{r.variant.name}**: " + "; ".join(tested + untested) + "."
+
+
+def _numbers(x: dict) -> str:
+    """``(+0.0471 [0.0304, 0.069], n = 5)``, as the tables print it."""
+    text = _diff(x)
+    return text[text.index("("):]
+
+
+def _not_compared(r: VariantResult) -> list[str]:
+    """The swept γ values with no confirmation: none of their tuning runs trained, or not re-run."""
+    p, v = r.protocol, r.variant
+    compared = set(r.confirmation["config"].astype(float)) | {float(p["reference_gamma"])}
+    out = []
+    done = v.tuning[v.tuning["state"] == "COMPLETE"]
+    for g, rows in done.groupby("gamma"):
+        if float(g) in compared:
+            continue
+        trained = int((rows["outcome"] == TRAINED).sum())
+        if trained == 0:
+            out.append(f"γ = {g:g} never trained ({len(rows)} of {len(rows)} tuning runs diverged or collapsed)")
+        else:
+            out.append(f"γ = {g:g} not re-run on seeds")
+    return out
+
+
+def _others(a: FamilyAnalysis, more: list[VariantResult]) -> str:
+    """One line for the γ studies the screen does not show: more confirmed ones, descriptive ones."""
+    descriptive = [r for r in a.variants if r.confirmation.empty and not r.variant.deterministic]
+    fixed = [r for r in a.variants if r.confirmation.empty and r.variant.deterministic]
+    parts = []
+    if more:
+        parts.append(f"{len(more)} more confirmed γ stud{'y' if len(more) == 1 else 'ies'} below")
+    if descriptive:
+        names = ", ".join(sorted({r.variant.tuning['optimizer'].iloc[0] for r in descriptive}))
+        parts.append(f"{len(descriptive)} γ stud{'y' if len(descriptive) == 1 else 'ies'} ({names}; "
+                     f"γ {swept_range(pd.concat([r.variant.tuning['gamma'] for r in descriptive]))}) "
+                     "without confirmation runs: descriptive only")
+    if fixed:
+        parts.append(f"{len(fixed)} deterministic γ stud{'y' if len(fixed) == 1 else 'ies'}: paired "
+                     "seeds not applicable, exact values in *Per task*")
+    return ("; ".join(parts) + " (*Per task* below).") if parts else ""
+
+
+def _evidence(a: FamilyAnalysis) -> str:
+    """The scale of the evidence: trials, studies, tasks, seeds, steps, wall time."""
+    t = a.trials
+    tasks = sorted({f"{m}/{d}" if isinstance(d, str) and d != "none" else m
+                    for m, d in zip(t["model"], t["data"])})
+    seeds = t[t["role"] == "seeds"]
+    n_seeds = seeds["seed"].nunique() if len(seeds) else 0
+    steps = sorted({int(s) for s in t["steps"].dropna()})
+    span = "–".join(str(s) for s in (steps[0], steps[-1])) if len(steps) > 1 else (str(steps[0]) if steps else "?")
+    text = (f"Evidence: {len(t)} finished trials in {t['study'].nunique()} studies on {len(tasks)} "
+            f"task{'s' if len(tasks) != 1 else ''} ({', '.join(tasks)}), {span} steps each; ")
+    text += (f"{len(seeds)} of them confirmation runs on {n_seeds} paired seeds."
+             if len(seeds) else "no confirmation runs.")
+    return text
+
+
+def _figure(confirmed: list[VariantResult]) -> str:
+    """The paired differences of the first task with a verdict other than inconclusive."""
+    if not confirmed:
+        return ""
+    decided = [r for r in confirmed if (r.confirmation.get("verdict") != "inconclusive").any()]
+    r = (decided or confirmed)[0]
+    return f"![paired differences, {r.variant.name}]({variant_file('paired', r.variant.name)})"
