@@ -11,7 +11,18 @@ import optuna
 
 ROOT = Path(__file__).resolve().parents[1]
 # A few steps of the smallest models: the service is under test here, not the training.
-TINY = ["train.steps=20", "train.eval_every=5", "hydra.sweeper.report=false", "mlflow.log_curve_png=false"]
+# Without a preset named, the default's first part only: the space the test's arguments narrow
+# (its second part, the γ grid with confirmation seeds, has a test of its own: test_default_study.py).
+TINY = ["train.steps=20", "train.eval_every=5", "hydra.sweeper.report=false", "mlflow.log_curve_png=false",
+        "hydra.sweeper.parts=[]"]
+
+
+def tiny(args) -> list[str]:
+    """TINY without the keys ``args`` set; a preset's parts stay when ``args`` name a preset."""
+    given = {a.split("=")[0] for a in args}
+    preset = any(a.startswith("study=") for a in args)
+    return [t for t in TINY if t.split("=")[0] not in given
+            and not (preset and t.startswith("hydra.sweeper.parts"))]
 
 
 def interruptible() -> None:
@@ -26,10 +37,7 @@ def interruptible() -> None:
 def run_sweep(out: Path, *args: str, multirun: bool = True, check: bool = True,
               timeout: float = 600) -> subprocess.CompletedProcess:
     cmd = [sys.executable, str(ROOT / "sweep.py")] + (["-m"] if multirun else [])
-    tiny = [t for t in TINY if t.split("=")[0] not in {a.split("=")[0] for a in args}]
-    if not any(a.startswith(("study=", "hydra.sweeper.parts")) for a in args):
-        tiny.append("hydra.sweeper.parts=[]")   # the default's first part: the space the args narrow
-    cmd += [f"output_dir={out}", *tiny, *args]
+    cmd += [f"output_dir={out}", *tiny(args), *args]
     env = dict(os.environ, HYDRA_FULL_ERROR="0", PYTHONWARNINGS="ignore")
     proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True, env=env, timeout=timeout)
     if check and proc.returncode != 0:

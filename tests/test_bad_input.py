@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sweep_runner import ROOT, TINY
+from sweep_runner import ROOT, tiny
 
 BASE = ["model=quadratic", "optimizer=sgd", "hydra.sweeper.n_trials=1"]
 
@@ -131,7 +131,7 @@ def _run(out: Path, args: list[str], setup, multirun: bool) -> dict:
         setup(out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     given = {a.split("=")[0].lstrip("+") for a in args}
-    base = [a for a in BASE + TINY if a.split("=")[0] not in given]
+    base = [a for a in BASE if a.split("=")[0] not in given] + tiny([a.lstrip("+") for a in args])
     if not any(a.startswith("output_dir=") for a in args):
         base.insert(0, f"output_dir={out}")
     cmd = [sys.executable, str(ROOT / "sweep.py"), *(["-m"] if multirun else []), *base, *args]

@@ -34,3 +34,10 @@ def test_smoke_runs_every_part_and_reports_the_cross_study_answers(tmp_path):
     assert "### Reddi et al. 2018's counterexample" in report
     assert re.search(r"\| 45 \| sgd \| 3 \| \d \|", report)   # rotation: 3 lr of SGD at 45°
     assert "Schedule on binary_mlp/binary_teacher" in report
+    # a smoke family says so first and states no finding; deterministic problems have no seeds to test
+    assert report.startswith("**Smoke run**") and "answer nothing" in report.splitlines()[0]
+    assert "Verdict: **" not in report and "γ matters" not in report and "verdict **" not in report
+    summary = report.split("## Per task", 1)[1].split("\n## ", 1)[0]
+    deterministic = [x for x in summary.splitlines() if x.startswith("- **rotated_quadratic")
+                     or (x.startswith("- **reddi") and "stochastic=False" in x)]
+    assert deterministic and all("not applicable (deterministic" in x for x in deterministic), deterministic
