@@ -19,6 +19,8 @@ def test_a_real_sweep(tmp_path, capsys):
     assert main(["list", "--output-dir", str(tmp_path)]) == 0
     assert main(["show", STUDY, "--output-dir", str(tmp_path)]) == 0
     listed, shown = capsys.readouterr().out.split(f"{STUDY}: 3 trials", 1)
-    assert listed.splitlines()[1].startswith(STUDY) and listed.splitlines()[1].endswith(" trained")
+    counts = df.outcome.value_counts()   # the listing's last column: the outcomes, counted in words
+    words = ", ".join(f"{counts[k]} {k}" for k in ("trained", "diverged", "collapsed") if k in counts)
+    assert listed.splitlines()[1].startswith(STUDY) and listed.splitlines()[1].endswith(" " + words)
     table = shown.splitlines()[2:]
     assert table[0].split()[:4] == ["number", "state", "outcome", "value"] and len(table) == 1 + 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import logging
 import math
 import re
@@ -17,7 +18,8 @@ from sweeps.terminal import console, progress
 from sweeps.search_space import to_json
 from sweeps.study import differences
 
-TINY_SWEEP = ["model=binary_mlp", "optimizer=rmsprop", "hydra.sweeper.n_trials=3", "train.steps=20"]
+TINY_SWEEP = ["model=binary_mlp", "optimizer=rmsprop", "hydra.sweeper.n_trials=3", "train.steps=20",
+              "hydra.sweeper.parts=[]"]
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +151,9 @@ def test_mlflow_runs_read_like_the_question(swept):
     assert float(parent.data.params["lr"]) == pytest.approx(best.params["optimizer.lr"])
     assert float(parent.data.params["log10_lr"]) == pytest.approx(math.log10(best.params["optimizer.lr"]))
     note = parent.data.tags["mlflow.note.content"]
-    assert "val_loss" in note and f"#{best.number}" in note and "3 trained" in note
+    counts = collections.Counter(t.user_attrs["outcome"] for t in study.trials)
+    assert "val_loss" in note and f"#{best.number}" in note
+    assert all(f"{n} {outcome}" in note for outcome, n in counts.items()), (counts, note)
 
     for t in study.trials:
         run = children[t.user_attrs["mlflow_run_id"]]
