@@ -9,7 +9,7 @@ import optuna
 from optuna.trial import TrialState
 
 from .errors import SweepError
-from .run_labels import number
+from sweeps.tracking.run_labels import number
 
 # A study records what its trials measured; a later invocation that would measure something
 # else (other data, steps, conventions or search space) is refused rather than mixed in.

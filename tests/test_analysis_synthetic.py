@@ -178,7 +178,7 @@ def test_load_family_missing_storage_file_is_an_error_not_an_empty_database(tmp_
 def test_split_studies_and_seed_studies_are_labelled_from_their_identity(tmp_path):
     storage = optuna.storages.InMemoryStorage()
     cell = {"model": "mnist_mlp", "data": "mnist_5k", "optimizer": "rmsprop",
-            "optimizer.initial_square_avg": "1.0"}  # a split_by key, as sweeps/plan.py adds it
+            "optimizer.initial_square_avg": "1.0"}  # a split_by key, as sweeps/hydra/plan.py adds it
     study = make_study(storage, "gs", cell, grid(lr=LRS, gamma=GAMMAS), gamma_strong,
                        settings={"initial_square_avg": 1.0})
     make_seeds(storage, study, [3], gamma_strong)

@@ -36,7 +36,7 @@ NUMERIC = ("lr", "gamma", "eps", "initial_square_avg", "seed", "source_trial", "
 TEXT = ("gamma_schedule", "eps_in_sqrt", "bias_correction", "mlflow_run_id", "error", "outcome")
 # Per-trial dicts of metrics (user attributes): flattened to columns ``<attr>_<metric>``.
 METRIC_ATTRS = ("final", "initial", "baseline")
-# what sweeps/plan.py puts in every identity; any other key is a split key (split_by)
+# what sweeps/hydra/plan.py puts in every identity; any other key is a split key (split_by)
 _IDENTITY_FIELDS = {"model", "data", "optimizer", "data_fingerprint", "optimizer_settings", "train", "model_options",
                     "optimized_metric", "search_space", "seeds_of", "lr_max_of"}
 _STUDY_COLUMNS = ("study", "label", "role", "tuning_study", "model", "data", "optimizer", "direction",

@@ -19,7 +19,7 @@ from . import progress
 LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher", "hydra_plugins.hydra_joblib_launcher",
              "sweeps.job")
 # One line per finished trial: replaced by the bar on a terminal.
-PER_TRIAL = ("sweeps.member",)
+PER_TRIAL = ("sweeps.jobs.member",)
 
 
 def shown(record: logging.LogRecord, bar_active: bool, verbose: bool = False) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from ..run_labels import log_axes, number, run_name
+from sweeps.tracking.run_labels import log_axes, number, run_name
 from ..study import trial_outcome
 
 OUTCOMES = ("trained", "diverged", "collapsed", "pruned", "failed", "running")

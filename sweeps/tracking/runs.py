@@ -18,9 +18,9 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from . import mlflow_template
-from .storages import sqlite_wal
-from .errors import SweepError, redact
+from sweeps.tracking import template as mlflow_template
+from sweeps.storages import sqlite_wal
+from sweeps.errors import SweepError, redact
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -42,7 +42,7 @@ _MAX_METRICS, _MAX_PARAMS, _MAX_TAGS = 1000, 100, 100
 def client(tracking_uri: str) -> MlflowClient:
     """One client per URI and process (its store and connection pool are reused)."""
     if tracking_uri.startswith("sqlite:///"):
-        from .checks import check_sqlite
+        from sweeps.checks import check_sqlite
 
         check_sqlite(tracking_uri, "mlflow.tracking_uri")   # not a database: refused, not retried
         db = Path(tracking_uri.removeprefix("sqlite:///"))

@@ -16,11 +16,12 @@ from omegaconf import DictConfig
 
 from models import outcome as outcomes
 
-from . import curve_worker, run_labels, tracking
-from .errors import SweepError
-from .storages import writes
-from .storages.rdb import riding_out
-from .trial_link import Pruned, Reporter
+from sweeps.tracking import curve_worker, run_labels
+from sweeps import tracking
+from sweeps.errors import SweepError
+from sweeps.storages import writes
+from sweeps.storages.rdb import riding_out
+from sweeps.jobs.trial_link import Pruned, Reporter
 
 log = logging.getLogger(__name__)
 

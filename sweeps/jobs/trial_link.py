@@ -12,8 +12,8 @@ import socket
 
 import optuna
 
-from .samplers import make_pruner
-from .storages.rdb import open_storage, riding_out
+from sweeps.samplers import make_pruner
+from sweeps.storages.rdb import open_storage, riding_out
 
 
 _studies: dict[tuple[str, str], optuna.Study] = {}
