@@ -14,6 +14,7 @@ from sweeps.stages.trials import TrialLoop
 from sweeps.storages import shared_study
 from sweeps.storages.lock import storage_lock
 from sweeps.study import best_trials, confirmations
+from sweeps import records
 
 
 def run(loop: TrialLoop, tuned: optuna.Study, plan: StudyPlan) -> int:
@@ -24,7 +25,7 @@ def run(loop: TrialLoop, tuned: optuna.Study, plan: StudyPlan) -> int:
     minibatch orders across γ (common random numbers), so the report compares them paired.
     """
     o = loop.options
-    study = loop.open(f"{plan.name}.seeds", plan.identity | {"seeds_of": plan.name})
+    study = loop.open(f"{plan.name}.seeds", plan.identity | {records.SEEDS_OF: plan.name})
     study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()
     seeds = [plan.cfg.train.seed + 1 + i for i in range(o.seeds.n)]
     with storage_lock(study, shared_study.lock_name(study.study_name)):  # workers queue once
@@ -33,7 +34,7 @@ def run(loop: TrialLoop, tuned: optuna.Study, plan: StudyPlan) -> int:
                 if (t.number, s) not in done]
         for trial, seed in todo:
             study.enqueue_trial(trial.params | {"train.seed": seed},
-                                user_attrs={"source_trial": trial.number})
+                                user_attrs={records.SOURCE_TRIAL: trial.number})
     space = plan.distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
     # settings chosen on validation, now scored once on the test split
     confirm = dataclasses.replace(plan, overrides=[*plan.overrides, "train.score_test=true"])

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import optuna
 from optuna.trial import TrialState
+from sweeps import records
 
-from sweeps.study import trial_outcome
 
 LR = "optimizer.lr"
 
@@ -49,13 +49,13 @@ def brackets(trials: list[optuna.trial.FrozenTrial], per: list[str], direction: 
     sign = 1 if direction == "minimize" else -1
     out = []
     for key, ts in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
-        trained = [t for t in ts if trial_outcome(t) == "trained"]
+        trained = [t for t in ts if records.outcome(t) == "trained"]
         anchor = min(trained or ts, key=lambda t: sign * t.value)
         rest = {k: v for k, v in anchor.params.items() if k != LR}
         same = [t for t in ts if {k: v for k, v in t.params.items() if k != LR} == rest]
-        ok = [t.params[LR] for t in same if trial_outcome(t) == "trained"]
+        ok = [t.params[LR] for t in same if records.outcome(t) == "trained"]
         lo = max(ok) if ok else None
-        bad = [t.params[LR] for t in same if trial_outcome(t) != "trained" and (lo is None or t.params[LR] > lo)]
+        bad = [t.params[LR] for t in same if records.outcome(t) != "trained" and (lo is None or t.params[LR] > lo)]
         out.append(Bracket(key, rest, lo, min(bad) if bad else None))
     return out
 
@@ -74,7 +74,7 @@ def run(loop, tuned, plan, k) -> int:
     from sweeps.study import planned_params
 
     o, lm = loop.options, loop.options.lr_max
-    study = loop.open(f"{plan.name}.lr_max", plan.identity | {"lr_max_of": plan.name})
+    study = loop.open(f"{plan.name}.lr_max", plan.identity | {records.LR_MAX_OF: plan.name})
     study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()
     per = [key for key in lm.per if key in plan.distributions]
     loop.progress.start(study.study_name)

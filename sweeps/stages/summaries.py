@@ -13,6 +13,7 @@ from sweeps.hydra.plan import StudyPlan
 from sweeps.stages.trials import TrialLoop
 from sweeps.terminal import summary
 from sweeps.tracking import curve_worker
+from sweeps import records
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,8 @@ def summarize(loop: TrialLoop, study: optuna.Study, plan: StudyPlan, launched: i
     s = summary.summarize(study, cfg.optimizer.name, cfg.optimized_metric, launched, seconds)
     loop.tables.append(s)
     metrics, params = summary.parent_values(s)
-    tags = result["tags"] | {"mlflow.note.content": summary.note(s, cfg.model.name, cfg.data.name)}
-    parent = study.user_attrs[tracking.PARENT_ATTR]
+    tags = result["tags"] | {records.NOTE_TAG: summary.note(s, cfg.model.name, cfg.data.name)}
+    parent = study.user_attrs[records.PARENT_RUN]
     tracking.log_all(uri, parent, metrics=metrics | result["metrics"], tags=tags)
     tracking.log_best(uri, parent, params)
     return {"study": study.study_name, "added": launched, **result}
@@ -41,6 +42,6 @@ def _counts(study: optuna.Study, launched: int) -> dict[str, Any]:
     if count["complete"]:
         best = study.best_trial
         metrics["best_value"] = best.value
-        tags = {"best_trial": best.number} | {f"best.{k}": v for k, v in best.params.items()}
+        tags = {records.BEST_TRIAL_TAG: best.number} | {f"{records.BEST_PREFIX}{k}": v for k, v in best.params.items()}
     log.info("%s: +%d trials, %s", study.study_name, launched, metrics)
     return {"metrics": metrics, "tags": tags}

@@ -28,6 +28,7 @@ from sweeps.storages.lock import storage_lock
 from sweeps.storages.rdb import open_storage, riding_out, storage_errors
 from sweeps.study import open_study, remaining_budget
 from sweeps.terminal.progress import Progress
+from sweeps import records
 
 log = logging.getLogger(__name__)
 
@@ -182,9 +183,9 @@ def job_overrides(trials: list[optuna.Trial], study_name: str, experiment_id: st
 def requeue(study: optuna.Study, trials: list[optuna.Trial], why: str) -> None:
     for t in trials:
         with contextlib.suppress(Exception):   # best effort: we are being interrupted
-            t.set_user_attr("error", why)
+            t.set_user_attr(records.ERROR, why)
             study.tell(t, state=TrialState.FAIL)
-            study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
+            study.enqueue_trial(t.params, user_attrs={records.RETRY_OF: t.number})
 
 
 def tell(study: optuna.Study, trial: optuna.Trial, outcome: Any) -> bool:
@@ -199,11 +200,11 @@ def tell(study: optuna.Study, trial: optuna.Trial, outcome: Any) -> bool:
     except Exception as e:  # a crashed trial is recorded and the sweep goes on
         message = f"{type(e).__name__}: {e}"
         log.warning("Trial %d of %s failed: %s", trial.number, study.study_name, message)
-        trial.set_user_attr("error", message[:2000])
+        trial.set_user_attr(records.ERROR, message[:2000])
         study.tell(trial, state=TrialState.FAIL)
         return True
     if not math.isfinite(value):
-        trial.set_user_attr("error", f"non-finite objective {value}")
+        trial.set_user_attr(records.ERROR, f"non-finite objective {value}")
         study.tell(trial, state=TrialState.FAIL)
         return True
     study.tell(trial, value)

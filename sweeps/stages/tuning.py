@@ -13,8 +13,9 @@ from sweeps.samplers import make_pruner, make_sampler
 from sweeps.stages.summaries import summarize
 from sweeps.stages.trials import TrialLoop
 from sweeps.storages.rdb import riding_out
-from sweeps.study import PROTOCOL_ATTR, remaining_budget
+from sweeps.study import remaining_budget
 from sweeps.tracking import curve_worker
+from sweeps import records
 
 
 def run(loop: TrialLoop, plan: StudyPlan) -> tuple[Any, Population, dict[str, Any]]:
@@ -22,7 +23,7 @@ def run(loop: TrialLoop, plan: StudyPlan) -> tuple[Any, Population, dict[str, An
     o = loop.options
     study = riding_out(lambda: loop.open(plan.name, plan.identity), "opening the study")
     protocol = OmegaConf.to_container(o.protocol)
-    riding_out(lambda: study.set_user_attr(PROTOCOL_ATTR, protocol), "recording the protocol")  # the latest
+    riding_out(lambda: study.set_user_attr(records.PROTOCOL, protocol), "recording the protocol")  # the latest
     n_trials = riding_out(lambda: len(study.trials), "counting trials")
     study.sampler = make_sampler(dict(o.sampler), plan.distributions, o.grid_points, n_trials, plan.name)
     study.pruner = make_pruner(dict(o.pruner))

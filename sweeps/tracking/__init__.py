@@ -3,8 +3,6 @@ SQLite store's template (``template``), run names (``run_labels``), loss-curve f
 the trials' path (``curves``, ``curve_worker``)."""
 
 from sweeps.tracking.runs import (
-    PARENT_ATTR,
-    STUDY_TAG,
     UI_PORT,
     client,
     close_killed_run,
@@ -24,7 +22,7 @@ from sweeps.tracking.runs import (
 )
 
 __all__ = [
-    "PARENT_ATTR", "STUDY_TAG", "UI_PORT", "client", "close_killed_run", "code_version", "ensure_experiment",
+    "UI_PORT", "client", "close_killed_run", "code_version", "ensure_experiment",
     "ensure_reachable", "filter_literal", "finish", "log_all", "log_artifact", "log_best", "parent_run",
     "reopen", "start_child", "ui_hint", "ui_link",
 ]
