@@ -16,9 +16,9 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from sweeps.builders import USER_ERRORS
+from sweeps.jobs.builders import USER_ERRORS
 from sweeps.errors import EXIT_BAD_INPUT
-from sweeps.hydra_errors import report_config_errors
+from sweeps.hydra.hydra_errors import report_config_errors
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
@@ -26,7 +26,7 @@ def main(cfg: DictConfig) -> float:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    from sweeps.task import limit_blas_threads, run
+    from sweeps.jobs.task import limit_blas_threads, run
 
     limit_blas_threads(cfg.train.blas_threads)
     if HydraConfig.get().mode == RunMode.MULTIRUN:
@@ -34,7 +34,7 @@ def main(cfg: DictConfig) -> float:
 
         log_job(list(HydraConfig.get().overrides.task))   # into the job's log, not the console
     if cfg.trial.numbers:
-        from sweeps.population_task import run_population
+        from sweeps.jobs.population_task import run_population
 
         return run_population(cfg)
     if HydraConfig.get().mode == RunMode.MULTIRUN:

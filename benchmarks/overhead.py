@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GAMMAS = "0.0,0.5,0.9,0.95,0.99,0.995,0.999,1.0"
 GRIDS = {256: (8, 4), 1024: (16, 8), 4096: (32, 16)}   # trials -> (lr points, ε points)
 TRAIN = ("models.population.train_population", "models.train.train")
-REPORTS = "sweeps.trial_link.Reporter.__call__"   # on_eval inside training: Optuna's report, per evaluation
+REPORTS = "sweeps.jobs.trial_link.Reporter.__call__"   # on_eval inside training: Optuna's report, per evaluation
 
 
 def sweep_args(n: int, steps: int, out: str) -> list[str]:
@@ -53,7 +53,7 @@ def run(n: int, steps: int) -> dict[str, float]:
     train = sum(rows.get(k, 0.0) for k in TRAIN) - rows.get(REPORTS, 0.0)
     first_ask = float(re.search(r"first ask after ([\d.]+) s", proc.stderr).group(1))
     return {"wall": wall, "train": train, "startup": first_ask,
-            "ask": rows.get("sweeps.storages.shared_study.SharedStudy.ask", 0.0), "tell": rows.get("sweeps.sweeper._tell", 0.0),
+            "ask": rows.get("sweeps.storages.shared_study.SharedStudy.ask", 0.0), "tell": rows.get("sweeps.stages.trials.tell", 0.0),
             "report": rows.get(REPORTS, 0.0)}
 
 

@@ -4,9 +4,9 @@
 
 1. Plans the sweep as the sweeper does: the preset composed with Hydra's compose API, each of its
    parts (``hydra.sweeper.parts``) with its own options, its search space parsed and split into
-   studies by ``sweeps.plan.make_plans``, a study two parts make counted once; each study's trials counted
-   from the sweeper's own grid (``sweeps.search_space.grid``, capped by n_trials/max_trials) and
-   its population K from ``sweeps.population.population_size``; then the confirmation runs
+   studies by ``sweeps.hydra.plan.make_plans``, a study two parts make counted once; each study's trials counted
+   from the sweeper's own grid (``sweeps.hydra.search_space.grid``, capped by n_trials/max_trials) and
+   its population K from ``sweeps.launch.population.population_size``; then the confirmation runs
    (``seeds``: n per value of ``seeds.per`` × top_k, one trial per job) and an upper bound on the
    lr_max bisection (``lr_max.rounds`` trials per value of ``lr_max.per``, in jobs of K).
 2. Times real trials of each kind (model, data, steps, batch size, K) through the real sweep
@@ -53,7 +53,7 @@ def plan(overrides: list[str]) -> tuple[list[Stage], dict]:
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
 
-    from sweeps import parts
+    from sweeps.hydra import parts
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         master = compose("config", overrides=overrides, return_hydra_config=True)
@@ -74,8 +74,8 @@ def plan(overrides: list[str]) -> tuple[list[Stage], dict]:
 
 def _stages(p, o) -> list[Stage]:
     """The stages of one study ``p`` under sweeper options ``o``: tuning, lr_max, confirmation."""
-    from sweeps.population import population_size
-    from sweeps.search_space import grid
+    from sweeps.launch.population import population_size
+    from sweeps.hydra.search_space import grid
 
     k = population_size(o.population, o.sampler.name, p.cfg).k
     t = p.cfg.train
@@ -92,7 +92,7 @@ def _stages(p, o) -> list[Stage]:
     if o.lr_max.rounds:
         stages.append(Stage(p.name, "lr_max (at most)", kind + (k,), int(o.lr_max.rounds) * per_values(o.lr_max.per),
                             p.overrides))
-    if o.seeds.n:   # one trial per job (sweeper._run_seeds)
+    if o.seeds.n:   # one trial per job (sweeps.stages.confirmation)
         stages.append(Stage(p.name, "confirmation", kind + (1,),
                             int(o.seeds.n) * int(o.seeds.top_k) * per_values(o.seeds.per), p.overrides))
     return stages

@@ -20,7 +20,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from .builders import DTYPES
+from sweeps.jobs.builders import DTYPES
 from .errors import SweepError, redact
 
 TRAIN_KEYS = ("steps", "batch_size", "eval_every", "seed", "dtype", "divergence_factor", "score_test",

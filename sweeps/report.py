@@ -36,7 +36,8 @@ from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError
 from .storages.rdb import _redact
 from . import tracking
-from .tracking import STUDY_TAG, client, filter_literal
+from .tracking import client, filter_literal
+from sweeps import records
 
 log = logging.getLogger(__name__)
 ARTIFACT_PATH = "report"
@@ -208,7 +209,7 @@ def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_n
             continue  # seed re-runs without a run of their own: their tuning study's run has the report
         if run_id is None:  # an older study: find its parent run by tag, as the sweeper does
             exp = c.get_experiment_by_name(experiment_name)
-            found = exp and c.search_runs([exp.experiment_id], f"tags.`{STUDY_TAG}` = {filter_literal(s.study)}",
+            found = exp and c.search_runs([exp.experiment_id], f"tags.`{records.STUDY_TAG}` = {filter_literal(s.study)}",
                                           max_results=1)
             run_id = found[0].info.run_id if found else None
         if run_id:

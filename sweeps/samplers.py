@@ -12,7 +12,8 @@ from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
 from .errors import SweepError
-from .search_space import grid
+from sweeps.hydra.search_space import grid
+from sweeps import records
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")
 PRUNERS = ("median", "hyperband", "none")
@@ -146,7 +147,7 @@ class EnumeratedGridSampler(optuna.samplers.GridSampler):
             datetime_start=datetime.datetime.now(), datetime_complete=None,
             params=dict(zip(self._param_names, self._all_grids[grid_id])),
             distributions={k: distributions[k] for k in self._param_names}, user_attrs=user_attrs,
-            system_attrs={"grid_id": grid_id, "search_space": self._search_space}, intermediate_values={},
+            system_attrs={records.GRID_ID: grid_id, "search_space": self._search_space}, intermediate_values={},
         )
         trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
         return optuna.Trial(study, trial_id)

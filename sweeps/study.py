@@ -9,14 +9,12 @@ import optuna
 from optuna.trial import TrialState
 
 from .errors import SweepError
-from .run_labels import number
+from sweeps.tracking.run_labels import number
+from sweeps import records
 
-# A study records what its trials measured; a later invocation that would measure something
-# else (other data, steps, conventions or search space) is refused rather than mixed in.
-IDENTITY_ATTR = "gammasweep.identity"
-# The analysis protocol declared before the results are seen (hydra.sweeper.protocol): the
-# reference γ, the equivalence margin and α of the report's paired tests.
-PROTOCOL_ATTR = "gammasweep.protocol"
+# A study records what its trials measured (records.IDENTITY); a later invocation that would
+# measure something else (other data, steps, conventions or search space) is refused rather than
+# mixed in.
 
 
 def study_name(family: str, cell: dict[str, str]) -> str:
@@ -53,10 +51,10 @@ def open_study(
             f"Study {name!r} already exists with direction {study.direction.name.lower()}; "
             f"this invocation asks for {direction}. Use another hydra.sweeper.study_name."
         )
-    stored = study.user_attrs.get(IDENTITY_ATTR)
+    stored = study.user_attrs.get(records.IDENTITY)
     canonical = json.loads(json.dumps(identity, sort_keys=True, default=str))
     if stored is None:
-        study.set_user_attr(IDENTITY_ATTR, canonical)
+        study.set_user_attr(records.IDENTITY, canonical)
     elif stored != canonical:
         raise SweepError(_mismatch(name, stored, canonical))
     return study
@@ -141,7 +139,7 @@ def best_trials(study: optuna.Study, per: list[str], top_k: int) -> list[optuna.
     models/outcome.py) for each combination of the ``per`` params."""
     groups: dict[tuple, list] = {}
     for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        if trial_outcome(t) == "trained":
+        if records.outcome(t) == "trained":
             groups.setdefault(tuple(t.params.get(k) for k in per), []).append(t)
     sign = 1 if study.direction.name == "MINIMIZE" else -1
     return [t for ts in groups.values() for t in sorted(ts, key=lambda t: sign * t.value)[:top_k]]
@@ -150,19 +148,11 @@ def best_trials(study: optuna.Study, per: list[str], top_k: int) -> list[optuna.
 def planned_params(t: optuna.trial.FrozenTrial) -> dict:
     """A trial's parameters, also while it waits in the queue: an enqueued (WAITING) trial has no
     ``params`` until a worker asks for it, only the values ``enqueue_trial`` fixed."""
-    return t.params or t.system_attrs.get("fixed_params", {})
+    return t.params or t.system_attrs.get(records.FIXED_PARAMS, {})
 
 
 def confirmations(study: optuna.Study) -> set[tuple]:
     """(source trial, seed) of every confirmation run done, running or queued by any worker."""
     live = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
-    return {(t.user_attrs.get("source_trial"), planned_params(t).get("train.seed"))
+    return {(t.user_attrs.get(records.SOURCE_TRIAL), planned_params(t).get("train.seed"))
             for t in study.get_trials(deepcopy=False, states=live)}
-
-
-def trial_outcome(t: optuna.trial.FrozenTrial) -> str | None:
-    """trained, diverged or collapsed for a COMPLETE trial (older trials: from ``diverged``);
-    None for trials that did not complete."""
-    if t.state != TrialState.COMPLETE:
-        return None
-    return t.user_attrs.get("outcome") or ("diverged" if t.user_attrs.get("diverged") else "trained")

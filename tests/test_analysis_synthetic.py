@@ -20,8 +20,8 @@ from optuna.trial import TrialState, create_trial
 
 from sweeps.analysis import load_family, load_studies
 from sweeps.errors import SweepError
-from sweeps.study import IDENTITY_ATTR, study_name
-from sweeps.tracking import PARENT_ATTR
+from sweeps.study import study_name
+from sweeps import records
 
 PENALTY = 2.3          # the untrained (step-0) test loss: ln 10 for 10 classes
 STEPS = tuple(range(0, 301, 50))
@@ -70,14 +70,14 @@ def make_study(storage, family: str, cell: dict, points: list[dict], objective, 
     name = study_name(family, cell)
     study = optuna.create_study(study_name=name, storage=storage, direction=direction)
     dists = {k: DISTS[k] for k in points[0]}
-    study.set_user_attr(IDENTITY_ATTR, {
+    study.set_user_attr(records.IDENTITY, {
         **cell, "data_fingerprint": "synthetic", "optimizer_settings": settings or {},
         "train": {"steps": 300, "batch_size": 32, "dtype": "float32", "divergence_factor": 100.0},
         "optimized_metric": "test_loss" if direction == "minimize" else "test_accuracy",
         "search_space": {k: optuna.distributions.distribution_to_json(d) for k, d in dists.items()},
     })
     if parent_run_id:
-        study.set_user_attr(PARENT_ATTR, parent_run_id)
+        study.set_user_attr(records.PARENT_RUN, parent_run_id)
     study.add_trials(_trial(p, dists, objective(p)) for p in points)
     return study
 
@@ -89,7 +89,7 @@ def make_seeds(storage, study: optuna.Study, sources: list[int], objective, seed
     s = optuna.create_study(study_name=study.study_name + ".seeds", storage=storage,
                             direction=study.direction.name.lower())
     if identity:
-        s.set_user_attr(IDENTITY_ATTR, study.user_attrs[IDENTITY_ATTR] | {"seeds_of": study.study_name})
+        s.set_user_attr(records.IDENTITY, study.user_attrs[records.IDENTITY] | {"seeds_of": study.study_name})
     rng = np.random.default_rng(0)
     rows = []
     for number in sources:
@@ -178,7 +178,7 @@ def test_load_family_missing_storage_file_is_an_error_not_an_empty_database(tmp_
 def test_split_studies_and_seed_studies_are_labelled_from_their_identity(tmp_path):
     storage = optuna.storages.InMemoryStorage()
     cell = {"model": "mnist_mlp", "data": "mnist_5k", "optimizer": "rmsprop",
-            "optimizer.initial_square_avg": "1.0"}  # a split_by key, as sweeps/plan.py adds it
+            "optimizer.initial_square_avg": "1.0"}  # a split_by key, as sweeps/hydra/plan.py adds it
     study = make_study(storage, "gs", cell, grid(lr=LRS, gamma=GAMMAS), gamma_strong,
                        settings={"initial_square_avg": 1.0})
     make_seeds(storage, study, [3], gamma_strong)

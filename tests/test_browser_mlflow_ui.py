@@ -23,7 +23,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from sweep_runner import run_sweep
-from sweeps.run_labels import PREFIX, run_name
+from sweeps.tracking.run_labels import PREFIX, run_name
 
 pytest_plugins = ["servers"]
 

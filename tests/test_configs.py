@@ -8,7 +8,7 @@ from hydra.core.hydra_config import HydraConfig
 
 import models
 import optimizers
-from sweeps.builders import build_data, build_model, build_optimizer, check_pairing
+from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 STUDIES = sorted(p.stem for p in (CONF / "study").glob("*.yaml"))

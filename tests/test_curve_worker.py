@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from mlflow.tracking import MlflowClient
 
-from sweeps import curve_worker
+from sweeps.tracking import curve_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 

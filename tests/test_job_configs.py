@@ -9,8 +9,8 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
-from sweeps import job_configs
-from sweeps.job_configs import JobConfigs
+from sweeps.hydra import job_configs
+from sweeps.hydra.job_configs import JobConfigs
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 

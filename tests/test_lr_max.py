@@ -8,7 +8,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
 from sweep_runner import load, run_sweep
-from sweeps.lr_max import LR, Bracket, brackets
+from sweeps.stages.lr_max import LR, Bracket, brackets
 
 DISTS = {LR: FloatDistribution(1e-4, 10.0, log=True), "optimizer.gamma": CategoricalDistribution([0.9, 0.99]),
          "optimizer.eps": CategoricalDistribution([1e-8, 1e-4])}

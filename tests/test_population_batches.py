@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from optuna.trial import TrialState
 
-from sweeps.population import Population, next_batch
+from sweeps.launch.population import Population, next_batch
 
 
 def study_with(*states):

@@ -4,7 +4,7 @@ import pytest
 from omegaconf import OmegaConf
 
 import models
-from sweeps.builders import USER_ERRORS, build_model
+from sweeps.jobs.builders import USER_ERRORS, build_model
 
 BAD = [
     ("rotated_quadratic", dict(angle="steep"), ["angle='steep'", "degrees"]),

@@ -8,7 +8,7 @@ the last bits on some machines). Driven through ``study.ask()`` as the sweeper's
 import optuna
 import pytest
 
-from sweeps.trial_link import Reporter
+from sweeps.jobs.trial_link import Reporter
 
 UNTRAINED, TRAINED_LOSS = 1.0, 0.5
 

@@ -17,7 +17,7 @@ from sweep_runner import run_sweep
 from sweeps.analysis import analyse, load_family, load_studies
 from sweeps.analysis.summary import summary
 from sweeps.report import write_report
-from sweeps.study import IDENTITY_ATTR, PROTOCOL_ATTR
+from sweeps import records
 from test_analysis_synthetic import GAMMAS, LRS, grid, make_study, outcome, sqlite_storage
 
 CELL = {"model": "mnist_mlp", "data": "mnist_5k", "optimizer": "rmsprop"}
@@ -34,7 +34,7 @@ def _confirm(storage, tuned: optuna.Study, n: int, noise: float = 0.002) -> None
     rng = np.random.default_rng(0)
     seed_effect = rng.normal(0, 0.05, size=n + 1)
     study = optuna.create_study(study_name=tuned.study_name + ".seeds", storage=storage)
-    study.set_user_attr(IDENTITY_ATTR, tuned.user_attrs[IDENTITY_ATTR] | {"seeds_of": tuned.study_name})
+    study.set_user_attr(records.IDENTITY, tuned.user_attrs[records.IDENTITY] | {"seeds_of": tuned.study_name})
     dists = tuned.trials[0].distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
     for gamma in GAMMAS:
         best = min((t for t in tuned.trials if t.params["optimizer.gamma"] == gamma), key=lambda t: t.value)
@@ -50,7 +50,7 @@ def _confirm(storage, tuned: optuna.Study, n: int, noise: float = 0.002) -> None
 def confirmed(tmp_path_factory):
     url, storage = sqlite_storage(tmp_path_factory.mktemp("protocol") / "optuna.db")
     tuned = make_study(storage, "fam", CELL, grid(lr=LRS, gamma=GAMMAS), _tuning)
-    tuned.set_user_attr(PROTOCOL_ATTR, {"reference_gamma": 0.99, "margin": 0.01, "alpha": 0.05})
+    tuned.set_user_attr(records.PROTOCOL, {"reference_gamma": 0.99, "margin": 0.01, "alpha": 0.05})
     _confirm(storage, tuned, n=30)
     return url
 
@@ -143,7 +143,7 @@ def test_the_schedule_verdict_pairs_each_schedules_best_confirmation_runs(tmp_pa
                            settings={"gamma_schedule": schedule})
         best = min(tuned.trials, key=lambda t: t.value)
         study = optuna.create_study(study_name=tuned.study_name + ".seeds", storage=storage)
-        study.set_user_attr(IDENTITY_ATTR, tuned.user_attrs[IDENTITY_ATTR] | {"seeds_of": tuned.study_name})
+        study.set_user_attr(records.IDENTITY, tuned.user_attrs[records.IDENTITY] | {"seeds_of": tuned.study_name})
         dists = best.distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
         for s in range(1, 11):
             v = 0.3 + shift + seed_effect[s] + rng.normal(0, 0.002)

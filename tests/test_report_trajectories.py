@@ -7,7 +7,7 @@ from optuna.distributions import FloatDistribution
 
 from sweeps.analysis.sections.trajectories import trajectories_section
 from sweeps.analysis.trajectories import best_paths
-from sweeps.study import IDENTITY_ATTR
+from sweeps import records
 
 
 SPACE = {"optimizer.lr": FloatDistribution(1e-3, 1.0, log=True),
@@ -17,7 +17,7 @@ SPACE = {"optimizer.lr": FloatDistribution(1e-3, 1.0, log=True),
 def test_best_paths_skip_diverged_runs_and_group_rmsprop_by_gamma(tmp_path):
     storage = f"sqlite:///{tmp_path}/o.db"
     s = optuna.create_study(study_name="t.rotated_quadratic.rmsprop", storage=storage)
-    s.set_user_attr(IDENTITY_ATTR, {"model": "rotated_quadratic", "optimizer": "rmsprop"})
+    s.set_user_attr(records.IDENTITY, {"model": "rotated_quadratic", "optimizer": "rmsprop"})
     for lr, gamma, value, diverged in [(0.1, 0.9, 0.5, False), (1.0, 0.9, 0.01, True), (0.01, 0.5, 0.2, False)]:
         s.enqueue_trial({"optimizer.lr": lr, "optimizer.gamma": gamma})
         t = s.ask(SPACE)

@@ -16,7 +16,7 @@ from optuna.trial import TrialState, create_trial
 from sweeps.errors import EXIT_BAD_INPUT, SweepError
 from sweeps.results import trials
 from sweeps.results._cli import main
-from sweeps.study import IDENTITY_ATTR
+from sweeps import records
 
 ROOT = Path(__file__).resolve().parents[1]
 TUNING = "fam.mlp.mnist_5k.rmsprop"
@@ -43,7 +43,7 @@ def out(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("results")
     url = f"sqlite:///{out}/optuna.db"
     s = optuna.create_study(study_name=TUNING, storage=url)
-    s.set_user_attr(IDENTITY_ATTR, IDENTITY)
+    s.set_user_attr(records.IDENTITY, IDENTITY)
     first = _trial(value=0.31, outcome="trained", final=FINAL, seed=3, mlflow_run_id="run0",
                    train_seconds=1.5)
     first.datetime_start = first.datetime_complete - dt.timedelta(seconds=12.5)
@@ -60,7 +60,7 @@ def out(tmp_path_factory) -> Path:
         seeds.add_trial(_trial(value=0.2 + seed / 100, params=P | {"train.seed": seed}, source_trial=3,
                                outcome="trained"))
     m = optuna.create_study(study_name=OTHER, storage=url, direction="maximize")
-    m.set_user_attr(IDENTITY_ATTR, {"optimizer_settings": {"gamma": 0.999, "eps": 1e-8}})  # not swept
+    m.set_user_attr(records.IDENTITY, {"optimizer_settings": {"gamma": 0.999, "eps": 1e-8}})  # not swept
     optuna.create_study(study_name="other.empty.sgd", storage=url)
     m.add_trial(_trial(value=0.1, params={"optimizer.lr": 0.1}, outcome="trained"))
     m.add_trial(_trial(value=0.9, params={"optimizer.lr": 0.01}, outcome="trained"))

@@ -4,7 +4,7 @@ import sqlite3
 
 from mlflow.tracking import MlflowClient
 
-from sweeps import mlflow_template
+from sweeps.tracking import template as mlflow_template
 from sweeps.storages.rdb import open_storage
 from sweeps.tracking import client
 

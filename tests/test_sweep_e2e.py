@@ -23,7 +23,7 @@ def test_sweep_resumes_without_losing_or_repeating_trials(tmp_path):
     assert len(parents) == 1, "the study's parent run must be reused on resume"
     assert len(children) == 6
     assert {c.data.tags["mlflow.parentRunId"] for c in children} == {parents[0].info.run_id}
-    # drawn by the sweeper's figure helper (sweeps/curve_worker.py), all in before the sweep ends
+    # drawn by the sweeper's figure helper (sweeps/tracking/curve_worker.py), all in before the sweep ends
     done = [c for c in children if c.data.tags["outcome"] in ("trained", "diverged", "collapsed")]
     assert done and all(artifact_names(tmp_path, c) == ["loss_curve.png"] for c in done)
     child = children[0]

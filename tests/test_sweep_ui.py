@@ -13,9 +13,10 @@ from mlflow.tracking import MlflowClient
 from optuna.distributions import FloatDistribution, IntDistribution
 
 from sweep_runner import ROOT, interruptible, load, mlflow_runs, run_sweep
-from sweeps import run_labels, tracking
+from sweeps.tracking import run_labels
+from sweeps import tracking
 from sweeps.terminal import console, progress
-from sweeps.search_space import to_json
+from sweeps.hydra.search_space import to_json
 from sweeps.study import differences
 
 TINY_SWEEP = ["model=binary_mlp", "optimizer=rmsprop", "hydra.sweeper.n_trials=3", "train.steps=20",
@@ -71,8 +72,8 @@ def test_console_filter_and_progress_decision():
     assert not console.shown(launcher, bar_active=False)
     assert console.shown(launcher, bar_active=False, verbose=True)
     assert console.shown(record("hydra._internal.core_plugins.basic_launcher", logging.WARNING), False)
-    assert console.shown(record("sweeps.member"), bar_active=False)      # cron/CI: a line per trial
-    assert not console.shown(record("sweeps.member"), bar_active=True)   # terminal: the bar counts it
+    assert console.shown(record("sweeps.jobs.member"), bar_active=False)      # cron/CI: a line per trial
+    assert not console.shown(record("sweeps.jobs.member"), bar_active=True)   # terminal: the bar counts it
 
     class Stream:
         def __init__(self, tty):
@@ -115,7 +116,7 @@ def test_on_a_terminal_one_bar_counts_the_trials(tmp_path):
     assert proc.wait(120) == 0
     text = b"".join(chunks).decode(errors="replace")
     assert re.search(r"3/3 trials \[\d\d:\d\d elapsed, \d\d:\d\d left\], best [\d.e-]+ \(#\d\)", text), text[-2000:]
-    assert "sweeps.member" not in text and "Launching" not in text
+    assert "sweeps.jobs.member" not in text and "Launching" not in text
     assert "default.binary_mlp.binary_teacher.rmsprop" in text   # the closing table
 
 

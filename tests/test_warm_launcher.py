@@ -6,7 +6,7 @@ import pickle
 from optuna.trial import TrialState
 
 from sweep_runner import load, mlflow_runs, run_sweep
-from sweeps.warm_launcher import Shipped
+from sweeps.launch.warm_joblib import Shipped
 
 
 def test_a_shipped_object_is_unpickled_once_per_process():

@@ -14,7 +14,6 @@ not sweep is filled in from its identity's ``optimizer_settings``, so ``gamma_sc
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import optuna
@@ -23,9 +22,8 @@ from optuna.distributions import json_to_distribution
 from optuna.trial import TrialState
 
 from ..errors import SweepError
-from ..storages.rdb import open_storage
-from ..study import IDENTITY_ATTR, PROTOCOL_ATTR, trial_outcome
-from ..tracking import PARENT_ATTR
+from ..storages.rdb import open_existing
+from sweeps import records
 
 SEEDS_SUFFIX = ".seeds"
 LR_MAX_SUFFIX = ".lr_max"
@@ -34,9 +32,7 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 NUMERIC = ("lr", "gamma", "eps", "initial_square_avg", "seed", "source_trial", "value",
            "diverged_step", "train_seconds", "best_val_loss", "best_val_step")
 TEXT = ("gamma_schedule", "eps_in_sqrt", "bias_correction", "mlflow_run_id", "error", "outcome")
-# Per-trial dicts of metrics (user attributes): flattened to columns ``<attr>_<metric>``.
-METRIC_ATTRS = ("final", "initial", "baseline")
-# what sweeps/plan.py puts in every identity; any other key is a split key (split_by)
+# what sweeps/hydra/plan.py puts in every identity; any other key is a split key (split_by)
 _IDENTITY_FIELDS = {"model", "data", "optimizer", "data_fingerprint", "optimizer_settings", "train", "model_options",
                     "optimized_metric", "search_space", "seeds_of", "lr_max_of"}
 _STUDY_COLUMNS = ("study", "label", "role", "tuning_study", "model", "data", "optimizer", "direction",
@@ -110,7 +106,7 @@ def load_family(storage: str | optuna.storages.BaseStorage, family: str) -> pd.D
 
 def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
     name = study.study_name
-    identity = study.user_attrs.get(IDENTITY_ATTR) or {}
+    identity = study.user_attrs.get(records.IDENTITY) or {}
     # the sweeper names the tuning study in a seed study's identity; the suffix is the fallback
     tuning = (identity.get("seeds_of") or identity.get("lr_max_of")
               or name.removesuffix(SEEDS_SUFFIX).removesuffix(LR_MAX_SUFFIX))
@@ -128,8 +124,8 @@ def _study_row(study: optuna.Study, family: str) -> dict[str, Any]:
         "distributions": _distributions(study, identity),
         "splits": (identity.get("model_options") or {})
                   | {k.rsplit(".", 1)[-1]: v for k, v in identity.items() if k not in _IDENTITY_FIELDS},
-        "parent_run_id": study.user_attrs.get(PARENT_ATTR),
-        "protocol": study.user_attrs.get(PROTOCOL_ATTR) or {},
+        "parent_run_id": study.user_attrs.get(records.PARENT_RUN),
+        "protocol": study.user_attrs.get(records.PROTOCOL) or {},
     }
 
 
@@ -155,40 +151,22 @@ def _distributions(study: optuna.Study, identity: dict) -> dict:
 
 
 def _trial_row(t: optuna.trial.FrozenTrial, s) -> dict[str, Any]:
-    ua = t.user_attrs
     row = {k: getattr(s, k) for k in _STUDY_COLUMNS}
     row |= {short_name(k): v for k, v in (s.settings or {}).items()}
     train = getattr(s, "train", None) or {}
     row |= {"batch_size": train.get("batch_size"), "steps": train.get("steps")}
     row |= getattr(s, "splits", None) or {}   # convention, angle, stochastic, ... (split keys)
     row |= {short_name(k): v for k, v in t.params.items()}
-    row |= {
-        "number": t.number, "state": t.state.name, "value": t.value,
-        "diverged": bool(ua.get("diverged", False)), "diverged_step": ua.get("diverged_step"),
-        "source_trial": ua.get("source_trial"), "mlflow_run_id": ua.get("mlflow_run_id"),
-        "train_seconds": ua.get("train_seconds"), "error": ua.get("error"),
-        "outcome": trial_outcome(t), "best_val_loss": ua.get("best_val_loss"),
-        "best_val_step": ua.get("best_val_step"),
-        "curve": dict(sorted(t.intermediate_values.items())),  # step -> optimized metric
-        "datetime_start": t.datetime_start, "datetime_complete": t.datetime_complete,
-    }
-    if "seed" not in row or row["seed"] is None:
-        row["seed"] = ua.get("seed", (getattr(s, "train", None) or {}).get("seed"))
-    for attr in METRIC_ATTRS:
-        row |= {f"{attr}_{k}": v for k, v in (ua.get(attr) or {}).items()}
+    record = records.trial_record(t)
+    recorded_seed = record.pop("seed")
+    row |= record | {"curve": dict(sorted(t.intermediate_values.items()))}  # step -> optimized metric
+    if row.get("seed") is None:   # a swept train.seed first, then the trial's record, then the study's
+        row["seed"] = recorded_seed if recorded_seed is not None else train.get("seed")
     return row
 
 
 def _open(storage: str | optuna.storages.BaseStorage) -> optuna.storages.BaseStorage:
-    if not isinstance(storage, str):
-        return storage
-    # Opening a missing SQLite file would create an empty database and report "no families".
-    if storage.startswith("sqlite:///") and not Path(storage.removeprefix("sqlite:///")).exists():
-        raise SweepError(
-            f"There is no Optuna storage at {storage!r}: the file does not exist. Run a sweep "
-            "first (python sweep.py -m) or pass --storage with the URL the sweep used."
-        )
-    return open_storage(storage)
+    return open_existing(storage) if isinstance(storage, str) else storage
 
 
 def _shown(storage: str | optuna.storages.BaseStorage) -> str:

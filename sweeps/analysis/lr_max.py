@@ -1,6 +1,6 @@
 """Where training breaks: lr_max(γ), the largest lr that still trains, and how it scales with 1 − γ.
 
-Per γ, from the tuning trials and the bisection study ``<study>.lr_max`` (``sweeps/lr_max.py``),
+Per γ, from the tuning trials and the bisection study ``<study>.lr_max`` (``sweeps/stages/lr_max.py``),
 among the runs that share the setting of that γ's best trained run in everything but lr:
 ``lo`` is the largest lr that trained, ``hi`` the smallest lr above it that did not (diverged or
 collapsed, models/outcome.py); lr_max lies in [lo, hi), reported as √(lo·hi). A γ with no trained

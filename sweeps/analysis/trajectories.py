@@ -12,8 +12,8 @@ import numpy as np
 import optuna
 from optuna.trial import TrialState
 
-from ..storages.rdb import open_storage
-from ..study import IDENTITY_ATTR
+from ..storages.rdb import open_existing
+from sweeps import records
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,14 @@ def best_paths(storage: str, family: str) -> tuple[list[Path2D], list[Path2D]]:
     """(best path per (problem, optimizer), best RMSprop path per (problem, γ))."""
     per_optimizer: list[Path2D] = []
     per_gamma: list[Path2D] = []
-    st = open_storage(storage)
+    st = open_existing(storage)
     for name in sorted(optuna.get_all_study_names(st)):
         if not name.startswith(family + ".") or name.endswith(".seeds"):
             continue
         study = optuna.load_study(study_name=name, storage=st)
-        identity = study.user_attrs.get(IDENTITY_ATTR, {})
+        identity = study.user_attrs.get(records.IDENTITY, {})
         runs = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-                if "trajectory" in t.user_attrs and not t.user_attrs.get("diverged")]
+                if records.TRAJECTORY in t.user_attrs and not t.user_attrs.get(records.DIVERGED)]
         if not runs:
             continue
         problem, opt = identity.get("model", "?"), identity.get("optimizer", "?")
@@ -50,7 +50,7 @@ def best_paths(storage: str, family: str) -> tuple[list[Path2D], list[Path2D]]:
 
 
 def _path(problem: str, opt: str, label: str, t: optuna.trial.FrozenTrial) -> Path2D:
-    return Path2D(problem, opt, label, np.asarray(t.user_attrs["trajectory"], dtype=float), float(t.value))
+    return Path2D(problem, opt, label, np.asarray(t.user_attrs[records.TRAJECTORY], dtype=float), float(t.value))
 
 
 def _g(x) -> str:

@@ -20,7 +20,8 @@ import os
 
 import pandas as pd
 
-from ._table import open_existing, storage_url, studies, trial_table
+from ..storages.rdb import open_existing
+from ._table import storage_url, studies, trial_table
 
 __all__ = ["trials"]
 

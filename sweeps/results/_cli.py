@@ -12,8 +12,9 @@ import pandas as pd
 
 from ..errors import EXIT_BAD_INPUT, SweepError
 from ..storages.rdb import _redact
-from ..study import IDENTITY_ATTR
-from ._table import OUTCOMES, best, open_existing, storage_url, studies, trial_table
+from ..storages.rdb import open_existing
+from ._table import OUTCOMES, best, storage_url, studies, trial_table
+from sweeps import records
 
 # what `list` counts, by outcome (COMPLETE trials) or state; a zero is left out
 _COUNTS = ("trained", "diverged", "collapsed", "pruned", "failed", "running", "waiting")
@@ -71,7 +72,7 @@ def list_text(st, url: str, family: str | None) -> str:
         row |= {k: int((mine["outcome"] == k).sum()) for k in OUTCOMES}
         row |= {_STATE_COUNT[k]: int((mine["state"] == k).sum()) for k in _STATE_COUNT}
         top = best(s, mine)
-        settings = (s.user_attrs.get(IDENTITY_ATTR) or {}).get("optimizer_settings") or {}
+        settings = (s.user_attrs.get(records.IDENTITY) or {}).get("optimizer_settings") or {}
         row["best"] = None if top is None else top["value"]
         for p in _BEST_PARAMS:  # a fixed value (not swept) comes from the study's identity
             swept = None if top is None else top.get(p)
@@ -91,7 +92,7 @@ def show_text(st, url: str, name: str) -> str:
         raise SweepError(_unknown_study(name, [s.study_name for s in every], url))
     s = known[0]
     table = trial_table(st, known)
-    identity = s.user_attrs.get(IDENTITY_ATTR) or {}
+    identity = s.user_attrs.get(records.IDENTITY) or {}
     metric = identity.get("optimized_metric") or "the value"
     direction = s.directions[0].name.lower() if len(s.directions) == 1 else "multi-objective"
     shown = table.drop(columns=["family", "study", "mlflow_run_id", "source_trial", "error",

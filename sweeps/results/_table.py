@@ -15,8 +15,8 @@ from optuna.trial import FrozenTrial
 
 from ..analysis.load import short_name
 from ..errors import SweepError
-from ..storages.rdb import _redact, open_storage
-from ..study import IDENTITY_ATTR, trial_outcome
+from ..storages.rdb import _redact
+from sweeps import records
 
 OUTCOMES = ("trained", "diverged", "collapsed")
 # Columns in this order; the params go after ``value`` and the final metrics after them.
@@ -36,30 +36,14 @@ def storage_url(output_dir: str | os.PathLike | None = None, storage: str | None
     return f"sqlite:///{Path(base) / 'optuna.db'}"
 
 
-def open_existing(url: str) -> BaseStorage:
-    """Open a storage to read; a missing SQLite file is an error, never a new empty database."""
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.is_file():
-            raise SweepError(
-                f"There is no Optuna storage at {str(path)!r} ({url}): the file does not exist. "
-                "Run a sweep first (python sweep.py -m), or point at the one it wrote with "
-                "--output-dir DIR (the sweep's output_dir, holding optuna.db) or --storage URL "
-                "(hydra.sweeper.storage)."
-            )
-    elif url.startswith("sqlite:"):
-        raise SweepError(f"Cannot read the Optuna storage {url!r}: a SQLite URL is sqlite:///path/to/optuna.db.")
-    return open_storage(url)
-
-
 def studies(storage: BaseStorage, url: str, family: str | None = None) -> list[optuna.study.FrozenStudy]:
     """The storage's studies, sorted by name; of one family if given (unknown family: error)."""
     found = sorted(storage.get_all_studies(), key=lambda s: s.study_name)
     if family is None:
         return found
-    mine = [s for s in found if family_of(s.study_name) == family]
+    mine = [s for s in found if records.family_of(s.study_name) == family]
     if not mine:
-        names = sorted({family_of(s.study_name) for s in found})
+        names = sorted({records.family_of(s.study_name) for s in found})
         raise SweepError(
             f"No study family {family!r} in the Optuna storage {_redact(url)}; families found: "
             f"{', '.join(names) or 'none (the storage has no study yet)'}. The family is the first "
@@ -68,32 +52,18 @@ def studies(storage: BaseStorage, url: str, family: str | None = None) -> list[o
     return mine
 
 
-def family_of(study_name: str) -> str:
-    return study_name.split(".", 1)[0]
-
-
 def trial_row(t: FrozenTrial, study: optuna.study.FrozenStudy) -> dict[str, Any]:
-    ua = t.user_attrs
-    identity = study.user_attrs.get(IDENTITY_ATTR) or {}
     params = {short_name(k): v for k, v in t.params.items()}
+    record = records.trial_record(t)
     # the seed the trial trained with: its own record, its param, else the study's fixed one
-    seed = ua.get("seed", params.pop("seed", None))
+    param_seed, seed = params.pop("seed", None), record.pop("seed")
     if seed is None:
-        seed = (identity.get("train") or {}).get("seed")
-    start, end = t.datetime_start, t.datetime_complete
-    row = {
-        "family": family_of(study.study_name), "study": study.study_name, "number": t.number,
-        "state": t.state.name, "outcome": trial_outcome(t), "value": t.value,
-    }
+        seed = param_seed
+    if seed is None:
+        seed = (records.identity(study).get("train") or {}).get("seed")
+    row = {"family": records.family_of(study.study_name), "study": study.study_name}
     row |= {f"param:{k}": v for k, v in params.items()}
-    row |= {f"final_{k}": v for k, v in (ua.get("final") or {}).items()}
-    row |= {
-        "seed": seed, "mlflow_run_id": ua.get("mlflow_run_id"), "source_trial": ua.get("source_trial"),
-        "error": ua.get("error"), "diverged_step": ua.get("diverged_step"),
-        "train_seconds": ua.get("train_seconds"), "datetime_start": start, "datetime_complete": end,
-        "duration_s": (end - start).total_seconds() if start and end else None,
-    }
-    return row
+    return row | record | {"seed": seed}
 
 
 def trial_table(storage: BaseStorage, chosen: list[optuna.study.FrozenStudy]) -> pd.DataFrame:

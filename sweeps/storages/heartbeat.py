@@ -25,13 +25,12 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 from . import writes
+from sweeps import records
 
-OWNER_ATTR = "gammasweep.owner"   # trial system attr: [host, pid, process start time]
-# trial system attr, set to the trial's own number before a dead worker's trial is failed: its
-# retry is owed. Failing and re-queueing are two writes; a worker killed, or a database restarting,
+# records.DEAD is set to the trial's own number before a dead worker's trial is failed: its retry
+# is owed. Failing and re-queueing are two writes; a worker killed, or a database restarting,
 # between them must not lose the retry, so every ``fail_stale`` also re-queues the owed retries that
 # no trial answers yet. (A retry inherits its trial's system attrs: the number tells them apart.)
-DEAD_ATTR = "gammasweep.dead"
 
 
 @contextlib.contextmanager
@@ -62,7 +61,7 @@ def first_beat(study: optuna.Study, trials: list[optuna.Trial], interval: int | 
     """Beat once for freshly asked trials, so that they can go stale even if we die right now,
     and record this process as their owner."""
     if interval and trials:
-        writes.first_beat(study, [t._trial_id for t in trials], {OWNER_ATTR: list(owner())})
+        writes.first_beat(study, [t._trial_id for t in trials], {records.OWNER: list(owner())})
 
 
 @functools.cache
@@ -109,7 +108,7 @@ def _gone(host: str, pid: int, started: str | None) -> bool:
 def _dead_owners(study: optuna.Study) -> dict[int, str]:
     dead = {}
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        found = t.system_attrs.get(OWNER_ATTR)
+        found = t.system_attrs.get(records.OWNER)
         if found and _gone(*found):
             dead[t._trial_id] = (f"its worker (PID {found[1]} on this host) is gone; failed at once by "
                                  f"PID {os.getpid()}")
@@ -143,8 +142,8 @@ def fail_dead(study: optuna.Study, why: dict[int, str]) -> list[FrozenTrial]:
     failed = set()
     for trial_id, reason in why.items():
         try:
-            storage.set_trial_user_attr(trial_id, "error", reason)
-            storage.set_trial_system_attr(trial_id, DEAD_ATTR, storage.get_trial_number_from_id(trial_id))
+            storage.set_trial_user_attr(trial_id, records.ERROR, reason)
+            storage.set_trial_system_attr(trial_id, records.DEAD, storage.get_trial_number_from_id(trial_id))
             if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
                 failed.add(trial_id)
         except UpdateFinishedTrialError:   # its owner finished it, or another worker failed it
@@ -162,10 +161,10 @@ def unretried(study: optuna.Study) -> list[FrozenTrial]:
     """Failed trials of dead workers that no trial retries (Optuna's retries carry their chain in
     system attr ``retry_history``)."""
     dead = [t for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
-            if t.system_attrs.get(DEAD_ATTR) == t.number]
+            if t.system_attrs.get(records.DEAD) == t.number]
     if not dead:
         return []
-    retried = {n for t in study.get_trials(deepcopy=False) for n in t.system_attrs.get("retry_history", ())}
+    retried = {n for t in study.get_trials(deepcopy=False) for n in t.system_attrs.get(records.RETRY_HISTORY, ())}
     return [t for t in dead if t.number not in retried]
 
 

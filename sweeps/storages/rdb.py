@@ -12,11 +12,12 @@ from typing import Callable, Iterator, TypeVar
 
 import optuna
 import sqlalchemy.exc
-from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.storages import BaseStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
 from . import sqlite_wal
 from ..errors import SweepError, redact
+from sweeps import records
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,10 +44,10 @@ class StaleTrials:
 
     def owes(self, trial: FrozenTrial) -> bool:
         """Is a retry of this failed trial allowed (retries on, its chain shorter than max_retry)?"""
-        return self.retry is not None and len(trial.system_attrs.get("retry_history", ())) < self.max_retry
+        return self.retry is not None and len(trial.system_attrs.get(records.RETRY_HISTORY, ())) < self.max_retry
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        why = trial.user_attrs.get("error", "no heartbeat for the grace period")
+        why = trial.user_attrs.get(records.ERROR, "no heartbeat for the grace period")
         log.warning("Trial %d of %s: %s. Failed it%s.",
                     trial.number, study.study_name, why, ", and re-queued it" if self.retry else "")
         if self.retry is not None:
@@ -170,3 +171,19 @@ def _first_line(e: BaseException) -> str:
 
 
 _redact = redact   # the name sweeps.report and older callers import
+
+
+def open_existing(url: str) -> BaseStorage:
+    """Open a storage to read; a missing SQLite file is an error, never a new empty database."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise SweepError(
+                f"There is no Optuna storage at {str(path)!r} ({url}): the file does not exist. "
+                "Run a sweep first (python sweep.py -m), or point at the one it wrote with "
+                "--output-dir DIR (the sweep's output_dir, holding optuna.db) or --storage URL "
+                "(hydra.sweeper.storage)."
+            )
+    elif url.startswith("sqlite:"):
+        raise SweepError(f"Cannot read the Optuna storage {url!r}: a SQLite URL is sqlite:///path/to/optuna.db.")
+    return open_storage(url)

@@ -23,6 +23,7 @@ from optuna.trial import FrozenTrial
 from .heartbeat import fail_stale, first_beat, running_elsewhere
 from ..samplers import EnumeratedGridSampler
 from .lock import storage_lock
+from sweeps import records
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Batch:
 
 # Trials that started after this process did were drawn by a worker running now.
 _STARTED = datetime.datetime.now()
-WORKER = f"{socket.gethostname()}:{os.getpid()}"   # each trial's user attr "worker"
+WORKER = f"{socket.gethostname()}:{os.getpid()}"   # each trial's user attr records.WORKER
 _WAIT_POLL = 1.0   # seconds between looks at other workers' trials while waiting for them
 
 
@@ -78,7 +79,7 @@ class SharedStudy:
                 n = min(n_jobs, left, grid_left + queued if grid else left)
                 if grid:   # re-queued trials first (Optuna's ask pops them), then the next points
                     trials = [self._ask(space) for _ in range(min(n, queued))]
-                    trials += [sampler.create(study, i, space, {"worker": WORKER})
+                    trials += [sampler.create(study, i, space, {records.WORKER: WORKER})
                                for i in sampler.take(study, n - len(trials))]
                 else:
                     if self._others_drew(study.get_trials(deepcopy=False)):
@@ -86,8 +87,8 @@ class SharedStudy:
                     trials = [self._ask(space) for _ in range(n)]
                 first_beat(study, trials, self.interval)
                 for t in trials:
-                    if t.user_attrs.get("worker") != WORKER:
-                        t.set_user_attr("worker", WORKER)
+                    if t.user_attrs.get(records.WORKER) != WORKER:
+                        t.set_user_attr(records.WORKER, WORKER)
                 self.mine |= {t.number for t in trials}
                 self.known = len(study.get_trials(deepcopy=False))
                 self.waiting = False

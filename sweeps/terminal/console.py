@@ -17,9 +17,9 @@ from . import progress
 # The loggers of Hydra's per-job launch lines (basic and joblib launchers), and our own copy of
 # that line, which each job writes into its log file (Hydra logs it before the job's file exists).
 LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher", "hydra_plugins.hydra_joblib_launcher",
-             "sweeps.job")
+             "sweeps.launch.job")
 # One line per finished trial: replaced by the bar on a terminal.
-PER_TRIAL = ("sweeps.member",)
+PER_TRIAL = ("sweeps.jobs.member",)
 
 
 def shown(record: logging.LogRecord, bar_active: bool, verbose: bool = False) -> bool:
@@ -33,7 +33,7 @@ def shown(record: logging.LogRecord, bar_active: bool, verbose: bool = False) ->
 
 def log_job(overrides: list[str]) -> None:
     """The job's launch line, for its log file only (the console drops it)."""
-    logging.getLogger("sweeps.job").info("Launched with: %s", " ".join(overrides))
+    logging.getLogger("sweeps.launch.job").info("Launched with: %s", " ".join(overrides))
 
 
 class ConsoleHandler(logging.StreamHandler):

@@ -13,7 +13,7 @@ from typing import Any, Mapping, TextIO
 
 from tqdm import tqdm
 
-from ..run_labels import number
+from sweeps.tracking.run_labels import number
 
 _ACTIVE: Progress | None = None
 

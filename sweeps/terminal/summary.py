@@ -9,8 +9,8 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from ..run_labels import log_axes, number, run_name
-from ..study import trial_outcome
+from sweeps.tracking.run_labels import log_axes, number, run_name
+from sweeps import records
 
 OUTCOMES = ("trained", "diverged", "collapsed", "pruned", "failed", "running")
 
@@ -31,7 +31,7 @@ class StudySummary:
 
 def outcome(t: optuna.trial.FrozenTrial) -> str:
     if t.state == TrialState.COMPLETE:
-        return trial_outcome(t)
+        return records.outcome(t)
     return {TrialState.PRUNED: "pruned", TrialState.FAIL: "failed"}.get(t.state, "running")
 
 
@@ -77,7 +77,7 @@ def parent_values(s: StudySummary) -> tuple[dict[str, float], dict[str, Any]]:
                    if isinstance(v, (int, float)) and not isinstance(v, bool)}
         axes = log_axes(s.best_params)
         metrics |= {f"best_{k}": float(v) for k, v in (numeric | axes).items()}
-        params = {"best_trial": s.best_number} | s.best_params | axes
+        params = {records.BEST_TRIAL_TAG: s.best_number} | s.best_params | axes
     return metrics, params
 
 

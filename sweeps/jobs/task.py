@@ -10,10 +10,10 @@ from omegaconf import DictConfig
 
 from models.train import train
 
-from .builders import build_data, build_model, build_optimizer, check_pairing
-from .checks import check_training
-from .member import Member
-from .trial_link import Pruned, attach
+from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing
+from sweeps.checks import check_training
+from sweeps.jobs.member import Member
+from sweeps.jobs.trial_link import Pruned, attach
 
 
 @functools.lru_cache(maxsize=None)

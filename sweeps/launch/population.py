@@ -27,8 +27,8 @@ from optuna.trial import TrialState
 
 from models.population import population_supported
 
-from .builders import build_model
-from .errors import SweepError
+from sweeps.jobs.builders import build_model
+from sweeps.errors import SweepError
 
 NON_ADAPTIVE = ("grid", "random", "qmc")
 # their first n_startup_trials are independent random draws; Optuna's defaults for the count

@@ -12,8 +12,9 @@ import socket
 
 import optuna
 
-from .samplers import make_pruner
-from .storages.rdb import open_storage, riding_out
+from sweeps.samplers import make_pruner
+from sweeps.storages.rdb import open_storage, riding_out
+from sweeps import records
 
 
 _studies: dict[tuple[str, str], optuna.Study] = {}
@@ -47,9 +48,9 @@ def _attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
     study = _studies[key]
     trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
     trial = optuna.Trial(study, trial_id)
-    if key not in _own:   # which process (a SLURM node's, say) ran it: beside the sweeper's "worker"
+    if key not in _own:   # which process (a SLURM node's, say) ran it: beside the sweeper's records.WORKER
         job = f"{socket.gethostname()}:{os.getpid()}"
-        riding_out(lambda: trial.set_user_attr("job_process", job), "recording the job's process")
+        riding_out(lambda: trial.set_user_attr(records.JOB_PROCESS, job), "recording the job's process")
     return trial
 
 

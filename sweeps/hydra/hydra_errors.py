@@ -15,7 +15,7 @@ from typing import Iterator
 
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 
-from .errors import EXIT_BAD_INPUT
+from sweeps.errors import EXIT_BAD_INPUT
 
 CONFIG_ERRORS = (ConfigCompositionException, OverrideParseException)
 

@@ -16,11 +16,13 @@ from omegaconf import DictConfig
 
 from models import outcome as outcomes
 
-from . import curve_worker, run_labels, tracking
-from .errors import SweepError
-from .storages import writes
-from .storages.rdb import riding_out
-from .trial_link import Pruned, Reporter
+from sweeps.tracking import curve_worker, run_labels
+from sweeps import tracking
+from sweeps.errors import SweepError
+from sweeps.storages import writes
+from sweeps.storages.rdb import riding_out
+from sweeps.jobs.trial_link import Pruned, Reporter
+from sweeps import records
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ class Member:
         tags = {"gammasweep.optuna_study": cfg.trial.study, "gammasweep.trial": trial.number} if trial else {}
         self.run_id = tracking.start_child(self.uri, experiment_id, cfg.trial.parent_run_id, self.name, tags)
         if trial is not None:  # first thing: a worker killed from here on leaves a findable run
-            _set(trial, "mlflow_run_id", self.run_id)
+            _set(trial, records.MLFLOW_RUN_ID, self.run_id)
         self.axes = run_labels.log_axes(hyperparameters)   # params and metrics: readable plot axes
         self.params = run_params(cfg, hyperparameters, fingerprint) | self.axes
         self.reporter = Reporter(cfg.optimized_metric, trial)
@@ -56,21 +58,22 @@ class Member:
         final |= {"objective": value, "diverged": float(result.diverged),
                   "collapsed": float(result.outcome == outcomes.COLLAPSED),
                   "train_seconds": result.seconds, "steps_done": result.steps_done}
-        tags = {"state": result.outcome.upper(), "outcome": result.outcome, "diverged": result.diverged}
+        tags = {records.STATE_TAG: result.outcome.upper(), records.OUTCOME_TAG: result.outcome,
+                records.DIVERGED: result.diverged}
         label = run_labels.labelled(self.name, result.outcome)
         if label != self.name:   # renaming costs MLflow a second transaction
-            tags["mlflow.runName"] = label
+            tags[records.RUN_NAME_TAG] = label
         tracking.log_all(self.uri, self.run_id, self.params, self.history(), final, tags)
         if self.cfg.mlflow.log_curve_png:
             curve_worker.submit(result, self.name, self.uri, self.run_id)
         tracking.finish(self.uri, self.run_id)
         if self.trial is not None:
-            attrs = {"outcome": result.outcome, "diverged": result.diverged,
-                     "diverged_step": result.diverged_step, "train_seconds": result.seconds,
-                     "seed": int(self.cfg.train.seed), "final": dict(result.final),
-                     "initial": dict(result.initial), "baseline": dict(result.baseline), **best}
+            attrs = {records.OUTCOME: result.outcome, records.DIVERGED: result.diverged,
+                     records.DIVERGED_STEP: result.diverged_step, records.TRAIN_SECONDS: result.seconds,
+                     records.SEED: int(self.cfg.train.seed), records.FINAL: dict(result.final),
+                     records.INITIAL: dict(result.initial), records.BASELINE: dict(result.baseline), **best}
             if result.trajectory is not None:  # the 2-D path, for the report's contour figures
-                attrs["trajectory"] = thin(result.trajectory).tolist()
+                attrs[records.TRAJECTORY] = thin(result.trajectory).tolist()
             self._record(attrs)
         log.info("%s: %s = %.6g (%s, %.2f s)", self.name, metric, value, result.outcome, result.seconds)
         return value
@@ -80,8 +83,8 @@ class Member:
         return sorted(self.reporter.history, key=lambda m: m[0] != self.cfg.optimized_metric)
 
     def pruned(self, message: str = "") -> Pruned:
-        tags = {"state": "PRUNED", "pruned": True, "outcome": "pruned",
-                "mlflow.runName": run_labels.labelled(self.name, "pruned")}
+        tags = {records.STATE_TAG: "PRUNED", records.PRUNED_TAG: True, records.OUTCOME_TAG: "pruned",
+                records.RUN_NAME_TAG: run_labels.labelled(self.name, "pruned")}
         if self.trial is not None and self.reporter.unwritten:   # its step-0 value, kept for its curve
             self._record({})
         tracking.log_all(self.uri, self.run_id, self.params, self.history(), tags=tags)
@@ -98,7 +101,8 @@ class Member:
             with contextlib.suppress(Exception):
                 self._record({})
         tracking.log_all(self.uri, self.run_id, self.params, self.history(), tags={
-            "state": "FAILED", "outcome": "failed", "mlflow.runName": run_labels.labelled(self.name, "failed")})
+            records.STATE_TAG: "FAILED", records.OUTCOME_TAG: "failed",
+            records.RUN_NAME_TAG: run_labels.labelled(self.name, "failed")})
         tracking.finish(self.uri, self.run_id, "FAILED")
 
 
@@ -141,7 +145,7 @@ def best_along(history: dict) -> dict[str, float]:
     if not losses:
         return {}
     i = min(range(len(losses)), key=losses.__getitem__)
-    return {"best_val_loss": float(losses[i]), "best_val_step": int(history["step"][i])}
+    return {records.BEST_VAL_LOSS: float(losses[i]), records.BEST_VAL_STEP: int(history["step"][i])}
 
 
 def thin(path: np.ndarray, points: int = 201) -> np.ndarray:

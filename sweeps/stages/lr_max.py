@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import optuna
 from optuna.trial import TrialState
+from sweeps import records
 
-from .study import trial_outcome
 
 LR = "optimizer.lr"
 
@@ -49,12 +49,52 @@ def brackets(trials: list[optuna.trial.FrozenTrial], per: list[str], direction: 
     sign = 1 if direction == "minimize" else -1
     out = []
     for key, ts in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
-        trained = [t for t in ts if trial_outcome(t) == "trained"]
+        trained = [t for t in ts if records.outcome(t) == "trained"]
         anchor = min(trained or ts, key=lambda t: sign * t.value)
         rest = {k: v for k, v in anchor.params.items() if k != LR}
         same = [t for t in ts if {k: v for k, v in t.params.items() if k != LR} == rest]
-        ok = [t.params[LR] for t in same if trial_outcome(t) == "trained"]
+        ok = [t.params[LR] for t in same if records.outcome(t) == "trained"]
         lo = max(ok) if ok else None
-        bad = [t.params[LR] for t in same if trial_outcome(t) != "trained" and (lo is None or t.params[LR] > lo)]
+        bad = [t.params[LR] for t in same if records.outcome(t) != "trained" and (lo is None or t.params[LR] > lo)]
         out.append(Bracket(key, rest, lo, min(bad) if bad else None))
     return out
+
+
+def run(loop, tuned, plan, k) -> int:
+    """The stage: bisect lr_max(γ) between the tuning grid's last trained and first failed lr,
+    one round at a time, into ``<study>.lr_max``; returns the trials run."""
+    import time
+
+    import optuna
+    from optuna.trial import TrialState
+
+    from sweeps.stages.summaries import summarize
+    from sweeps.storages import shared_study
+    from sweeps.storages.lock import storage_lock
+    from sweeps.study import planned_params
+
+    o, lm = loop.options, loop.options.lr_max
+    study = loop.open(f"{plan.name}.lr_max", plan.identity | {records.LR_MAX_OF: plan.name})
+    study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()
+    per = [key for key in lm.per if key in plan.distributions]
+    loop.progress.start(study.study_name)
+    started, total = time.monotonic(), 0
+    for _ in range(int(lm.rounds)):
+        with storage_lock(study, shared_study.lock_name(study.study_name)):  # workers agree
+            busy = {tuple(planned_params(t).get(key) for key in per) for t in study.get_trials(
+                deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))}
+            todo = 0
+            trials = tuned.get_trials(deepcopy=False) + study.get_trials(deepcopy=False)
+            for b in brackets(trials, per, o.direction):
+                lr = b.next_lr(float(lm.resolution))
+                if lr is not None and b.key not in busy:
+                    study.enqueue_trial(b.params | {LR: lr})
+                    todo += 1
+        if not todo:
+            break
+        loop.progress.plan(todo)
+        launched = loop.optimize(study, plan, plan.distributions, budget=todo, population=k)
+        loop.progress.plan(launched - todo)
+        summarize(loop, study, plan, launched, time.monotonic() - started)
+        total += launched
+    return total

@@ -16,10 +16,10 @@ from omegaconf import DictConfig, OmegaConf
 import optimizers
 from models.population import train_population
 
-from . import task
-from .builders import build_data, build_model, build_optimizer, check_pairing, optimizer_hyperparameters
-from .member import Member
-from .trial_link import Pruned, attach
+from sweeps.jobs import task
+from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing, optimizer_hyperparameters
+from sweeps.jobs.member import Member
+from sweeps.jobs.trial_link import Pruned, attach
 
 
 def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:

@@ -24,7 +24,7 @@ import re
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from .errors import SweepError
+from sweeps.errors import SweepError
 
 log = logging.getLogger(__name__)
 _SWEEP = re.compile(r"^\s*(choice|interval|range|tag|glob)\(")
@@ -69,9 +69,9 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
     """Every study of a sweep (each part's space with the command line's ``arguments``), a study
     two parts make once, and each study's part options (name -> options): the sweeper's plan,
     and the projection's (benchmarks/projection.py)."""
-    from .checks import check_sweeper
-    from .plan import make_plans
-    from .search_space import parse
+    from sweeps.checks import check_sweeper
+    from sweeps.hydra.plan import make_plans
+    from sweeps.hydra.search_space import parse
 
     plans, options = [], {}
     parts = expand(o)

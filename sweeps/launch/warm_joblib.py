@@ -112,8 +112,8 @@ def _imports() -> None:
     time.sleep(0.2)   # hold this worker so that the other takes the next warm-up
     import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
 
-    import sweeps.curves  # noqa: F401
-    import sweeps.task  # noqa: F401
+    import sweeps.tracking.curves  # noqa: F401
+    import sweeps.jobs.task  # noqa: F401
 
     gc.collect()
     gc.freeze()   # loky collects garbage after every job (without psutil): ~160 ms a job over

@@ -18,22 +18,21 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from . import mlflow_template
-from .storages import sqlite_wal
-from .errors import SweepError, redact
+from sweeps.tracking import template as mlflow_template
+from sweeps.storages import sqlite_wal
+from sweeps.errors import SweepError, redact
+from sweeps import records
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
 
 log = logging.getLogger(__name__)
 
-STUDY_TAG = "gammasweep.study"
 # Marks the experiment as model training (MLflow 3 otherwise offers GenAI views first).
-KIND_TAG, KIND = "mlflow.experimentKind", "custom_model_development"
+KIND = "custom_model_development"
 # The runs table (not the GenAI traces view, MLflow 3's default landing page).
 _VIEW = "#/experiments/{id}?workflowType=machine_learning"
 UI_PORT = 5000
-PARENT_ATTR = "mlflow_parent_run_id"
 # MLflow's limits for one log_batch call.
 _MAX_METRICS, _MAX_PARAMS, _MAX_TAGS = 1000, 100, 100
 
@@ -42,7 +41,7 @@ _MAX_METRICS, _MAX_PARAMS, _MAX_TAGS = 1000, 100, 100
 def client(tracking_uri: str) -> MlflowClient:
     """One client per URI and process (its store and connection pool are reused)."""
     if tracking_uri.startswith("sqlite:///"):
-        from .checks import check_sqlite
+        from sweeps.checks import check_sqlite
 
         check_sqlite(tracking_uri, "mlflow.tracking_uri")   # not a database: refused, not retried
         db = Path(tracking_uri.removeprefix("sqlite:///"))
@@ -60,11 +59,11 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | Non
         c = client(tracking_uri)
         found = c.get_experiment_by_name(name)
         if found is not None:
-            if found.tags.get(KIND_TAG) != KIND:
-                c.set_experiment_tag(found.experiment_id, KIND_TAG, KIND)
+            if found.tags.get(records.EXPERIMENT_KIND_TAG) != KIND:
+                c.set_experiment_tag(found.experiment_id, records.EXPERIMENT_KIND_TAG, KIND)
             return found.experiment_id
         return c.create_experiment(name, artifact_location=_artifact_uri(tracking_uri, artifact_location, name),
-                                   tags={KIND_TAG: KIND})
+                                   tags={records.EXPERIMENT_KIND_TAG: KIND})
     except Exception as e:  # the store's errors differ per backend; all mean "unusable"
         raise SweepError(
             f"Cannot use the MLflow tracking store {redact(tracking_uri)!r} (mlflow.tracking_uri) for "
@@ -111,17 +110,17 @@ def parent_run(tracking_uri: str, experiment_id: str, study: Any) -> str:
     the oldest parent run of the study is the parent, and each other creator deletes its own.
     """
     c = client(tracking_uri)
-    run_id = study.user_attrs.get(PARENT_ATTR)
+    run_id = study.user_attrs.get(records.PARENT_RUN)
     if run_id is None:
         run_id = _oldest_parent(c, experiment_id, study.study_name)
         if run_id is None:
             mine = c.create_run(
-                experiment_id, run_name=study.study_name, tags={STUDY_TAG: study.study_name}
+                experiment_id, run_name=study.study_name, tags={records.STUDY_TAG: study.study_name}
             ).info.run_id
             run_id = _oldest_parent(c, experiment_id, study.study_name) or mine
             if run_id != mine:
                 c.delete_run(mine)
-        study.set_user_attr(PARENT_ATTR, run_id)
+        study.set_user_attr(records.PARENT_RUN, run_id)
     return run_id
 
 
@@ -149,7 +148,7 @@ def log_best(tracking_uri: str, run_id: str, params: dict[str, Any]) -> None:
 
 def _oldest_parent(c: MlflowClient, experiment_id: str, study_name: str) -> str | None:
     found = c.search_runs(
-        [experiment_id], filter_string=f"tags.`{STUDY_TAG}` = {filter_literal(study_name)}", max_results=100,
+        [experiment_id], filter_string=f"tags.`{records.STUDY_TAG}` = {filter_literal(study_name)}", max_results=100,
         order_by=["attributes.start_time ASC"],
     )
     return min(found, key=lambda r: (r.info.start_time, r.info.run_id)).info.run_id if found else None
@@ -170,7 +169,7 @@ def start_child(
 ) -> str:
     tags = {k: str(v) for k, v in tags.items()}   # a tracking server takes strings only (trial numbers)
     if parent_run_id:
-        tags["mlflow.parentRunId"] = parent_run_id
+        tags[records.PARENT_TAG] = parent_run_id
     tags.setdefault("mlflow.source.git.commit", code_version())
     return client(tracking_uri).create_run(experiment_id, run_name=name, tags=tags).info.run_id
 
@@ -282,12 +281,12 @@ def close_killed_run(
             filter_string=f"tags.`gammasweep.optuna_study` = {filter_literal(study_name)} and "
                           f"tags.`gammasweep.trial` = '{trial.number}' and attributes.status = 'RUNNING'",
         )}
-        if trial.user_attrs.get("mlflow_run_id"):
-            ids.add(trial.user_attrs["mlflow_run_id"])
+        if trial.user_attrs.get(records.MLFLOW_RUN_ID):
+            ids.add(trial.user_attrs[records.MLFLOW_RUN_ID])
         for run_id in sorted(ids):
             if c.get_run(run_id).info.status != "RUNNING":
                 continue
-            c.set_tag(run_id, "state", "KILLED")
+            c.set_tag(run_id, records.STATE_TAG, "KILLED")
             c.set_tag(run_id, "gammasweep.killed", why)
             c.set_terminated(run_id, status="KILLED")
             closed.append(run_id)

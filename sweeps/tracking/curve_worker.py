@@ -24,7 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
-from . import tracking
+from sweeps import tracking
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def close() -> None:
 
 
 def draw_and_log(history, trajectory, diverged, title, tracking_uri, run_id) -> None:
-    from .curves import plot_run   # matplotlib: imported only where figures are drawn (~0.4 s)
+    from sweeps.tracking.curves import plot_run   # matplotlib: imported only where figures are drawn (~0.4 s)
 
     result = SimpleNamespace(history=history, trajectory=trajectory, diverged=diverged)
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,7 +120,7 @@ def _imports() -> None:
     """What the first figure would import: matplotlib, and MLflow's SQL store (~0.8 s)."""
     import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
 
-    from . import curves  # noqa: F401
+    from sweeps.tracking import curves  # noqa: F401
 
 
 def _give_up() -> None:

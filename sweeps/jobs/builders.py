@@ -12,7 +12,7 @@ import models
 import optimizers
 from models.data import DataError, Dataset, load
 
-from .errors import SweepError
+from sweeps.errors import SweepError
 
 DTYPES = ("float32", "float64")
 

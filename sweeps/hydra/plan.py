@@ -8,11 +8,11 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 
-from .builders import build_data, build_model, build_optimizer, check_pairing, model_options
-from .checks import check_metric, check_training
-from .errors import SweepError
-from .search_space import SearchSpace, to_json
-from .study import study_name
+from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing, model_options
+from sweeps.checks import check_metric, check_training
+from sweeps.errors import SweepError
+from sweeps.hydra.search_space import SearchSpace, to_json
+from sweeps.study import study_name
 
 _ABSENT = object()
 # Settings that change what a trial measures; a study refuses to mix trials that differ in them.

@@ -25,7 +25,7 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from .errors import SweepError
+from sweeps.errors import SweepError
 
 
 @dataclass(frozen=True)

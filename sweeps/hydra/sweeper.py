@@ -1,0 +1,152 @@
+"""gammasweep's Hydra Sweeper on Optuna >= 5: plan the studies, run each through its stages, report.
+
+Registered with Hydra by ``hydra_plugins.gammasweep_sweeper``; configured in
+``conf/hydra/sweeper/gammasweep.yaml``. Each (model, data, optimizer) gets a study of its own
+(``plan``); a preset in parts sweeps several spaces into one family (``parts``). A study goes
+through the stages of ``sweeps.stages`` — tuning, then the lr_max bisection and the confirmation
+runs when asked for — each a loop that asks Optuna for a batch, launches it through the launch
+backend (``sweeps.launch``) and tells the outcomes. Studies live in an RDB storage, so running the
+same command again resumes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import optuna
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.plugins import Plugins
+from hydra.plugins.sweeper import Sweeper
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf
+
+from sweeps import checks, tracking
+from sweeps.errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED
+from sweeps.hydra import parts
+from sweeps.hydra.job_configs import JobConfigs
+from sweeps.hydra.plan import StudyPlan
+from sweeps.jobs.builders import USER_ERRORS
+from sweeps.launch.backends import backend_for
+from sweeps.stages import confirmation, lr_max, tuning
+from sweeps.stages.trials import TooManyFailures, TrialLoop
+from sweeps.terminal import progress, summary
+from sweeps.tracking import curve_worker
+
+log = logging.getLogger(__name__)
+
+
+class OptunaSweeper(Sweeper):
+    def __init__(self, **options: Any) -> None:
+        self.options = OmegaConf.create(options)
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        # job configs copied from the first of their shape instead of composed anew (job_configs.py)
+        hydra_context = HydraContext(config_loader=JobConfigs(hydra_context.config_loader),
+                                     callbacks=hydra_context.callbacks)
+        self.config, self.hydra_context = config, hydra_context
+        # A launcher's own settings may refer to ${hydra:...} (submitit's folder is under
+        # hydra.sweep.dir, which names the study): Hydra resolves them before any job sets it.
+        HydraConfig.instance().set_config(config)
+        self.launcher = Plugins.instance().instantiate_launcher(
+            config=config, hydra_context=hydra_context, task_function=task_function
+        )
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
+        backend = backend_for(self.launcher)
+        if backend.runs_here:   # jobs run here: figures are drawn off their path
+            curve_worker.use_helper()                   # (worker processes draw their own)
+        self.loop = TrialLoop(self.options, backend, progress.Progress(progress.wanted()))
+        self.report_path: str | None = None
+        status, summaries = "FAILED", []
+        try:
+            summaries = self._sweep(arguments)
+            status = "FINISHED"
+        except USER_ERRORS as e:
+            _die(f"gammasweep: error: {e}", EXIT_BAD_INPUT)
+        except TooManyFailures as e:
+            _die(f"gammasweep: sweep stopped: {e}", EXIT_FAILED)
+        except KeyboardInterrupt:
+            status = "KILLED"
+            _die("gammasweep: interrupted. Finished trials are kept; the trials in flight were "
+                 "re-queued: run the same command again to resume.", EXIT_INTERRUPTED)
+        finally:
+            curve_worker.close()
+            self.loop.progress.close()
+            _end_parents(self.loop.parents, status)
+        if self.loop.tables:
+            print(_closing(self.loop.tables, self.report_path, self.loop.links), flush=True)
+        if summaries and all(s["added"] == 0 for s in summaries):
+            log.info("Every study had already reached hydra.sweeper.max_trials: nothing to add.")
+            sys.exit(EXIT_BUDGET_EXHAUSTED)
+        return summaries
+
+    def _sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
+        o = self.options
+        checks.check_sweep(o, self.config)   # bad input: refused before any study exists
+        loader = self.hydra_context.config_loader
+        plans, options = parts.plan_all(o, arguments, loader, self._compose)   # a preset in parts: one space each
+        log.info("%d stud%s: %s", len(plans), "y" if len(plans) == 1 else "ies", ", ".join(p.name for p in plans))
+        self.loop.progress.plan(sum(options[p.name].n_trials for p in plans))
+        summaries = []
+        for plan in plans:
+            self.loop.options = options[plan.name]   # the part's options for its studies
+            summaries.append(self._run_study(plan))
+        self.loop.options = o
+        if o.report and any(s["added"] for s in summaries):
+            self.report_path = _report(o, plans[0].cfg)
+        return summaries
+
+    def _compose(self, overrides: list[str]) -> DictConfig:
+        """The job config for these overrides, resolvable here as it will be in the job."""
+        cfg = self.hydra_context.config_loader.load_sweep_config(self.config, overrides)
+        HydraConfig.instance().set_config(cfg)   # for ${hydra:...} interpolations
+        return cfg
+
+    def _run_study(self, plan: StudyPlan) -> dict[str, Any]:
+        """The study's stages; work after tuning counts as added (the report is regenerated)."""
+        o = self.loop.options
+        study, k, result = tuning.run(self.loop, plan)
+        if o.lr_max.rounds:
+            result["added"] += lr_max.run(self.loop, study, plan, k)
+        if o.seeds.n:
+            result["added"] += confirmation.run(self.loop, study, plan)
+        return result
+
+
+def _report(o: DictConfig, cfg: DictConfig) -> str:
+    """Regenerate the study family's report (the analysis lives in sweeps.report)."""
+    from sweeps.report import write_report
+
+    path = write_report(
+        storage=o.storage, family=o.study_name, out_dir=f"{cfg.output_dir}/reports/{o.study_name}",
+        tracking_uri=cfg.mlflow.tracking_uri, experiment_name=cfg.mlflow.experiment_name,
+    )
+    log.info("Report: %s", path)
+    return str(path)
+
+
+def _end_parents(parents: dict[str, str], status: str) -> None:
+    """Every parent run this invocation touched ends with it: FINISHED, FAILED or KILLED."""
+    for run_id, uri in parents.items():
+        try:
+            tracking.finish(uri, run_id, status)
+        except Exception as e:  # the trials are recorded; a run's status must not hide the real error
+            log.warning("Could not end MLflow parent run %s: %s: %s", run_id, type(e).__name__, e)
+
+
+def _closing(tables: list[summary.StudySummary], report: str | None, links: dict) -> str:
+    """The table printed when the sweep ends, then where to read more."""
+    lines = ["", summary.table(tables), ""]
+    if report:
+        lines.append(f"Report: {report}")
+    lines += [f"MLflow: {hint}" for hint in dict.fromkeys(links.values())]
+    return "\n".join(lines)
+
+
+def _die(message: str, code: int) -> None:
+    log.debug(message)   # into the sweep's log file; the console gets it once, on stderr
+    print(message, file=sys.stderr)
+    sys.exit(code)

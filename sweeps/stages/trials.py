@@ -1,0 +1,223 @@
+"""The trial loop every stage runs: ask a batch, launch it, tell the outcomes, until the budget is spent.
+
+Any number of workers may share a study (``storages.shared_study``): they count and ask under the
+storage's lock, fail and retry the trials of dead workers, and make one MLflow parent run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import optuna
+from omegaconf import DictConfig
+from optuna.trial import TrialState
+
+from sweeps import tracking
+from sweeps.hydra.plan import StudyPlan
+from sweeps.jobs.trial_link import Pruned, register
+from sweeps.launch.backends import HydraLauncher, died
+from sweeps.launch.population import Population, next_batch
+from sweeps.storages import shared_study
+from sweeps.storages.heartbeat import beating, fail_dead, finished_elsewhere
+from sweeps.storages.lock import storage_lock
+from sweeps.storages.rdb import open_storage, riding_out, storage_errors
+from sweeps.study import open_study, remaining_budget
+from sweeps.terminal.progress import Progress
+from sweeps import records
+
+log = logging.getLogger(__name__)
+
+
+class TooManyFailures(Exception):
+    """More trials crashed than ``max_failure_rate`` allows."""
+
+
+@dataclass
+class TrialLoop:
+    """What the stages of one invocation share: the launch backend, the progress bar, and the MLflow
+    parent runs and links this invocation touched. ``options`` are the current part's."""
+
+    options: DictConfig
+    backend: HydraLauncher
+    progress: Progress
+    parents: dict[str, str] = field(default_factory=dict)          # parent run id -> tracking URI
+    links: dict[tuple[str, str], str] = field(default_factory=dict)  # (uri, experiment id) -> how to open it
+    tables: list = field(default_factory=list)                      # each study's closing summary
+
+    def open(self, name: str, identity: dict[str, Any]) -> optuna.Study:
+        o = self.options
+        storage = open_storage(o.storage, o.heartbeat_interval, o.grace_period, o.retry_failed_trials)
+        study = open_study(name, storage, o.direction, identity)
+        register(o.storage, study)
+        return study
+
+    def optimize(self, study: optuna.Study, plan: StudyPlan, space, budget: int | None = None,
+                 population: Population = Population(1)) -> int:
+        """Ask, launch and tell in batches of ``n_jobs`` until this invocation's budget is spent;
+        returns the trials launched."""
+        o, ml = self.options, plan.cfg.mlflow
+        shared = shared_study.SharedStudy(study, o.heartbeat_interval)
+        experiment_id, parent = self._runs(study, ml)
+        n_trials = o.n_trials if budget is None else budget
+        max_trials = o.max_trials if budget is None else None
+        launched, failed = 0, 0
+        with storage_errors(o.storage):   # a database lost mid-sweep: one paragraph, exit 2
+            while True:
+                budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
+                n, k = next_batch(population, study, dict(o.sampler), o.n_jobs)
+                batch = riding_out(lambda: shared.ask(space, n, budget_left), "asking for trials")
+                self._close_killed(study, experiment_id, ml.tracking_uri, batch.stale)
+                if not batch.trials:
+                    if shared.wait_for_others(batch, n_trials - launched):
+                        continue
+                    break
+                outcomes = self._launch(study, plan, batch.trials, (experiment_id, parent), k)
+                failed += self._record(study, batch.trials, outcomes, experiment_id, ml.tracking_uri)
+                launched += len(batch.trials)
+                if failed > o.max_failure_rate * n_trials:
+                    raise TooManyFailures(
+                        f"{failed} of {launched} trials of study {study.study_name!r} failed, more than "
+                        f"max_failure_rate={o.max_failure_rate} of the {n_trials} planned; "
+                        "each failure's error is in its trial's user attribute 'error' and in the log."
+                    )
+        return launched
+
+    def _runs(self, study: optuna.Study, ml: DictConfig) -> tuple[str, str]:
+        """The study's MLflow experiment and parent run, made once across workers; the parent is
+        RUNNING while this invocation adds trials."""
+        tracking.ensure_reachable(ml.tracking_uri)
+        experiment_id = locked(study, f"mlflow experiment {ml.experiment_name}",
+                               lambda: tracking.ensure_experiment(ml.tracking_uri, ml.experiment_name,
+                                                                  ml.artifact_location))
+        parent = locked(study, shared_study.lock_name(study.study_name),
+                        lambda: tracking.parent_run(ml.tracking_uri, experiment_id, study))
+        tracking.reopen(ml.tracking_uri, parent)
+        self.parents[parent] = ml.tracking_uri
+        self.links[(ml.tracking_uri, experiment_id)] = tracking.ui_hint(ml.tracking_uri, experiment_id)
+        return experiment_id, parent
+
+    def _record(self, study: optuna.Study, trials: list, outcomes: list, experiment_id: str, uri: str) -> int:
+        """Tell every outcome; trials whose job died are failed and re-queued as a dead worker's.
+        Returns how many trials failed."""
+        gone = {t.number: why for t, out in zip(trials, outcomes) if (why := died(out))}
+        if gone:   # as for a dead worker: failed and re-queued, not counted as a crash
+            ids = {t._trial_id: gone[t.number] for t in trials if t.number in gone}
+            dead = locked(study, shared_study.lock_name(study.study_name), lambda: fail_dead(study, ids))
+            self._close_killed(study, experiment_id, uri, dead)
+        failed = 0
+        for t, outcome in zip(trials, outcomes):
+            if t.number in gone:
+                continue
+            if riding_out(lambda: finished_elsewhere(study, t), "checking a trial"):
+                log.warning("Trial %d of %s was failed by another worker (no heartbeat for the "
+                            "grace period): its result is dropped; its retry runs it again.",
+                            t.number, study.study_name)
+                continue
+            bad = riding_out(lambda: tell(study, t, outcome), "recording a result")
+            failed += bad
+            self.progress.told(study, t, *_shown(outcome, bad))
+        return failed
+
+    def _close_killed(self, study: optuna.Study, experiment_id: str, uri: str, trials: list) -> None:
+        for t in trials:
+            runs = tracking.close_killed_run(uri, experiment_id, study.study_name, t,
+                                             retried=bool(self.options.retry_failed_trials))
+            log.warning("Trial %d of %s: its worker died; MLflow run(s) %s set to KILLED.",
+                        t.number, study.study_name, ", ".join(runs) or "(none)")
+
+    def _launch(self, study: optuna.Study, plan: StudyPlan, trials: list, runs: tuple[str, str], k: int) -> list[Any]:
+        """Run the batch through the launch backend; one outcome per trial.
+
+        With a population K > 1, each job trains up to K trials stacked (``jobs.population_task``).
+        Interrupted (Ctrl-C), the batch's trials are failed and re-queued before the interrupt
+        goes on, so the next invocation runs them again and nothing stays RUNNING.
+        """
+        groups = [trials[i:i + k] for i in range(0, len(trials), k)]
+        jobs = [plan.overrides + job_overrides(g, study.study_name, *runs) for g in groups]
+        try:
+            with beating(study, trials, self.options.heartbeat_interval):
+                return self.backend.launch(jobs, groups)
+        except KeyboardInterrupt:
+            requeue(study, trials, "interrupted (Ctrl-C) while running")
+            raise
+
+
+def _shown(outcome: Any, failed: bool) -> tuple:
+    """How the progress display shows a told trial: its state, and its value or note."""
+    if failed:
+        return ("failed",)
+    if isinstance(outcome, Pruned):
+        return ("pruned", None, outcome.message)
+    return ("complete", float(outcome))
+
+
+def locked(study: optuna.Study, name: str, call):
+    """``call()`` under the storage lock ``name``, both ridden out through a database restart."""
+    def attempt():
+        with storage_lock(study, name):
+            return call()
+
+    return riding_out(attempt, f"holding the storage lock {name!r}")
+
+
+def job_overrides(trials: list[optuna.Trial], study_name: str, experiment_id: str, parent_run_id: str) -> list[str]:
+    """One trial: its values on the command line. Several: their numbers (the job reads the rest)."""
+    # the job's folder: its trial number(s), unique in the study (hydra.sweep.subdir)
+    numbers = [t.number for t in trials]
+    job = str(numbers[0]) if len(numbers) == 1 else (
+        f"{numbers[0]}-{numbers[-1]}" if numbers == list(range(numbers[0], numbers[-1] + 1))
+        else "_".join(map(str, numbers)))
+    context = [f"trial.study={_quote(study_name)}", f"trial.experiment_id={_quote(experiment_id)}",
+               f"trial.parent_run_id={_quote(parent_run_id)}", f"trial.job={_quote(job)}"]
+    if len(trials) > 1:
+        return context + [f"trial.numbers=[{','.join(str(t.number) for t in trials)}]"]
+    values = [f"{k}={_hydra_value(v)}" for k, v in trials[0].params.items()]
+    return values + context + [f"trial.number={trials[0].number}"]
+
+
+def requeue(study: optuna.Study, trials: list[optuna.Trial], why: str) -> None:
+    for t in trials:
+        with contextlib.suppress(Exception):   # best effort: we are being interrupted
+            t.set_user_attr(records.ERROR, why)
+            study.tell(t, state=TrialState.FAIL)
+            study.enqueue_trial(t.params, user_attrs={records.RETRY_OF: t.number})
+
+
+def tell(study: optuna.Study, trial: optuna.Trial, outcome: Any) -> bool:
+    """Record one trial's outcome; True if it failed."""
+    try:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        if isinstance(outcome, Pruned):
+            study.tell(trial, state=TrialState.PRUNED)
+            return False
+        value = float(outcome)
+    except Exception as e:  # a crashed trial is recorded and the sweep goes on
+        message = f"{type(e).__name__}: {e}"
+        log.warning("Trial %d of %s failed: %s", trial.number, study.study_name, message)
+        trial.set_user_attr(records.ERROR, message[:2000])
+        study.tell(trial, state=TrialState.FAIL)
+        return True
+    if not math.isfinite(value):
+        trial.set_user_attr(records.ERROR, f"non-finite objective {value}")
+        study.tell(trial, state=TrialState.FAIL)
+        return True
+    study.tell(trial, value)
+    return False
+
+
+def _hydra_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else str(v)
+    return "null" if v is None else str(v)
+
+
+def _quote(s: str) -> str:
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
