@@ -17,7 +17,6 @@ import time
 from typing import Any
 
 import optuna
-from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
@@ -27,6 +26,7 @@ from optuna.distributions import IntDistribution
 from optuna.trial import TrialState
 
 from . import checks, curve_worker, lr_max, parts, submitit_jobs, tracking, trial_link
+from .adapters import hydra_private, optuna_private
 from .terminal import progress, summary
 from .builders import USER_ERRORS
 from .errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED
@@ -242,12 +242,13 @@ class OptunaSweeper(Sweeper):
                         continue
                     break
                 outcomes = self._launch(study, plan, batch.trials, (experiment_id, parent), k)
-                died = {t._trial_id: why for t, out in zip(batch.trials, outcomes) if (why := _died(out))}
+                died = {optuna_private.trial_id(t): why for t, out in zip(batch.trials, outcomes)
+                        if (why := _died(out))}
                 if died:   # as for a dead worker: failed and re-queued, not counted as a crash
                     dead = _locked(study, shared_study.lock_name(study.study_name), lambda: fail_dead(study, died))
                     self._close_killed(study, experiment_id, ml.tracking_uri, dead)
                 for t, outcome in zip(batch.trials, outcomes):
-                    if t._trial_id in died:
+                    if optuna_private.trial_id(t) in died:
                         continue
                     # another worker presumed us dead and retried it
                     if riding_out(lambda: finished_elsewhere(study, t), "checking a trial"):
@@ -328,10 +329,8 @@ def _died(outcome: Any) -> str | None:
 
 
 def _runs_here(launcher: Any) -> bool:
-    """Is it Hydra's basic launcher (jobs in this process)? Compared by name: Hydra's plugin scan
-    re-executes plugin modules, so a class imported before the scan is not the launcher's class."""
-    cls = type(launcher)
-    return (cls.__module__, cls.__qualname__) == (BasicLauncher.__module__, BasicLauncher.__qualname__)
+    """Is it Hydra's basic launcher (jobs in this process)?"""
+    return hydra_private.is_basic_launcher(launcher)
 
 
 def _locked(study: optuna.Study, name: str, call):

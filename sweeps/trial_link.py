@@ -12,6 +12,7 @@ import socket
 
 import optuna
 
+from .adapters import optuna_private
 from .samplers import make_pruner
 from .storages.rdb import open_storage, riding_out
 
@@ -45,8 +46,7 @@ def _attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
             study_name=study_name, storage=storage, pruner=make_pruner(sweeper_cfg.pruner)
         )
     study = _studies[key]
-    trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
-    trial = optuna.Trial(study, trial_id)
+    trial = optuna_private.trial_of_number(study, number)
     if key not in _own:   # which process (a SLURM node's, say) ran it: beside the sweeper's "worker"
         job = f"{socket.gethostname()}:{os.getpid()}"
         riding_out(lambda: trial.set_user_attr("job_process", job), "recording the job's process")
