@@ -18,8 +18,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+START = time.perf_counter()
+sys.path.insert(0, str(ROOT))
+from sweeps.adapters.hydra_private import CONFIG_LOADER_MODULE  # noqa: E402 (needs ROOT on the path)
+
 PHASES = [
-    ("hydra._internal.config_loader_impl", "ConfigLoaderImpl.load_sweep_config"),
+    (CONFIG_LOADER_MODULE, "ConfigLoaderImpl.load_sweep_config"),
     ("hydra.core.utils", "run_job"),
     ("sweeps.stages.trials", "TrialLoop.open"),
     ("sweeps.storages.shared_study", "SharedStudy.ask"),
@@ -41,7 +45,6 @@ PHASES = [
 ]
 TOTALS: dict[str, list] = {}
 FIRST: dict[str, float] = {}   # seconds from start to a phase's first call
-START = time.perf_counter()
 
 
 def timed(module: str, path: str) -> None:
@@ -72,7 +75,6 @@ def timed(module: str, path: str) -> None:
 
 def main() -> None:
     start = START
-    sys.path.insert(0, str(ROOT))
     sys.argv = [str(ROOT / "sweep.py"), *sys.argv[1:]]
     for module, path in PHASES:   # before sweep.py's imports bind the names
         timed(module, path)

@@ -43,9 +43,7 @@ METRIC_DICTS = (FINAL, INITIAL, BASELINE)
 # Optuna trial system attributes
 OWNER = "gammasweep.owner"            # [host, pid, process start time] of the process running it
 DEAD = "gammasweep.dead"              # the trial number whose death was already retried
-GRID_ID = "grid_id"                   # its point of the grid (Optuna's GridSampler's key)
-RETRY_HISTORY = "retry_history"       # Optuna's RetryFailedTrialCallback's key
-FIXED_PARAMS = "fixed_params"         # Optuna's key of an enqueued trial's params
+# (Optuna's own keys — grid_id, retry_history, fixed_params — are read in sweeps/adapters/optuna_private.py)
 
 # MLflow tags (also: mlflow.runName, mlflow.note.content, mlflow.parentRunId, MLflow's own)
 STUDY_TAG = "gammasweep.study"        # a parent run's study

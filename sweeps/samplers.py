@@ -11,9 +11,9 @@ import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from .adapters import optuna_private
 from .errors import SweepError
 from sweeps.hydra.search_space import grid
-from sweeps import records
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")
 PRUNERS = ("median", "hyperband", "none")
@@ -99,58 +99,64 @@ class EnumeratedGridSampler(optuna.samplers.GridSampler):
     ``create`` stores each trial RUNNING with its params in one insert. The caller holds the
     study's storage lock (``shared_study``), so two workers never take the same id, and a re-run
     continues at the counter. A point is used once, as in Optuna: a failed trial's point is not
-    handed out again; its retry (re-queued with its params) is. Grid ids index Optuna's
-    ``_all_grids`` (the product over sorted param names), so trials are interchangeable with
-    Optuna's; the first take on a study (begun by Optuna's sampler, or with another seed) skips
-    the points its trials already hold.
+    handed out again; its retry (re-queued with its params) is. Grid ids index Optuna's own list
+    of the points (``optuna_private.grid_points``: the product over sorted param names, in the
+    seed's shuffled order), and each trial carries the system attributes Optuna's would, so
+    trials are interchangeable with Optuna's; the first take on a study (begun by Optuna's
+    sampler, or with another seed) skips the points its trials already hold.
     The sweeper asks through ``take``/``create``; ``study.ask`` still works (Optuna's path).
     """
 
     def __init__(self, search_space: dict[str, list], seed: int) -> None:
         super().__init__(search_space, seed=seed)   # Optuna shuffles the points with the seed
-        spec = json.dumps([self._search_space, seed], sort_keys=True, default=str)
+        spec = json.dumps([optuna_private.grid_space(self), seed], sort_keys=True, default=str)
         self.key = f"gammasweep:grid:{hashlib.sha1(spec.encode()).hexdigest()[:12]}"
 
     def _state(self, study: optuna.Study) -> dict[str, Any]:
-        state = study._storage.get_study_system_attrs(study._study_id).get(self.key)
+        state = optuna_private.study_system_attrs(study).get(self.key)
         if state is None:   # first take on this study: skip the points its trials hold
-            ids = {point: i for i, point in enumerate(self._all_grids)}
-            used = {ids.get(tuple(t.params.get(k) for k in self._param_names))
-                    for t in study._storage.get_all_trials(study._study_id, deepcopy=False)
-                    if t.state != TrialState.WAITING} - {None}
-            nxt = next((i for i in range(self._n_min_trials) if i not in used), self._n_min_trials)
+            ids = {point: i for i, point in enumerate(optuna_private.grid_points(self))}
+            names = optuna_private.grid_names(self)
+            used = {ids.get(tuple(t.params.get(k) for k in names))
+                    for t in study.get_trials(deepcopy=False) if t.state != TrialState.WAITING} - {None}
+            nxt = next((i for i in range(self.n_points) if i not in used), self.n_points)
             state = {"next": nxt, "skip": sorted(i for i in used if i > nxt)}
         return state
+
+    @property
+    def n_points(self) -> int:
+        """How many points the grid has."""
+        return len(optuna_private.grid_points(self))
 
     def left(self, study: optuna.Study) -> int:
         """Grid points not handed out yet."""
         state = self._state(study)
-        return max(self._n_min_trials - state["next"] - len(state["skip"]), 0)
+        return max(self.n_points - state["next"] - len(state["skip"]), 0)
 
     def take(self, study: optuna.Study, n: int) -> list[int]:
         """The next ``n`` grid ids (fewer at the grid's end); call under the study's lock."""
         state = self._state(study)
         skip, ids, i = set(state["skip"]), [], state["next"]
-        while len(ids) < n and i < self._n_min_trials:
+        while len(ids) < n and i < self.n_points:
             if i not in skip:
                 ids.append(i)
             i += 1
         state = {"next": i, "skip": sorted(j for j in skip if j >= i)}
-        study._storage.set_study_system_attr(study._study_id, self.key, state)
+        optuna_private.set_study_system_attr(study, self.key, state)
         return ids
 
     def create(self, study: optuna.Study, grid_id: int, distributions: dict[str, BaseDistribution],
                user_attrs: dict[str, Any]) -> optuna.Trial:
         """A RUNNING trial at grid point ``grid_id``, params set, in one storage write."""
+        names = optuna_private.grid_names(self)
         template = FrozenTrial(
             number=-1, trial_id=-1, state=TrialState.RUNNING, value=None, values=None,
             datetime_start=datetime.datetime.now(), datetime_complete=None,
-            params=dict(zip(self._param_names, self._all_grids[grid_id])),
-            distributions={k: distributions[k] for k in self._param_names}, user_attrs=user_attrs,
-            system_attrs={records.GRID_ID: grid_id, "search_space": self._search_space}, intermediate_values={},
+            params=dict(zip(names, optuna_private.grid_points(self)[grid_id])),
+            distributions={k: distributions[k] for k in names}, user_attrs=user_attrs,
+            system_attrs=optuna_private.grid_trial_attrs(self, grid_id), intermediate_values={},
         )
-        trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
-        return optuna.Trial(study, trial_id)
+        return optuna_private.add_trial_from(study, template)
 
     def is_exhausted(self, study: optuna.Study) -> bool:
         """Every point handed out (the sweeper still runs re-queued retries)."""

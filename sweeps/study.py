@@ -8,6 +8,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
+from .adapters import optuna_private
 from .errors import SweepError
 from sweeps.tracking.run_labels import number
 from sweeps import records
@@ -148,7 +149,7 @@ def best_trials(study: optuna.Study, per: list[str], top_k: int) -> list[optuna.
 def planned_params(t: optuna.trial.FrozenTrial) -> dict:
     """A trial's parameters, also while it waits in the queue: an enqueued (WAITING) trial has no
     ``params`` until a worker asks for it, only the values ``enqueue_trial`` fixed."""
-    return t.params or t.system_attrs.get(records.FIXED_PARAMS, {})
+    return t.params or optuna_private.enqueued_params(t)
 
 
 def confirmations(study: optuna.Study) -> set[tuple]:

@@ -2,9 +2,9 @@
 override it cannot parse) as gammasweep's: one paragraph on stderr and exit code 2.
 
 ``hydra.main`` prints these itself, over several lines, and exits 1; nothing outside it can see
-the exception. ``report_config_errors`` wraps the function through which ``hydra.main`` runs
-everything (``hydra._internal.utils.run_and_report``, Hydra 1.3) so that these errors, and only
-these, are reported here first; every other error keeps Hydra's handling.
+the exception. ``report_config_errors`` wraps what ``hydra.main`` runs through Hydra's own
+error reporting (``hydra_private.run_and_report_wrapped``) so that these errors, and only these,
+are reported here first; every other error keeps Hydra's handling.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Iterator
 
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 
+from sweeps.adapters import hydra_private
 from sweeps.errors import EXIT_BAD_INPUT
 
 CONFIG_ERRORS = (ConfigCompositionException, OverrideParseException)
@@ -22,11 +23,7 @@ CONFIG_ERRORS = (ConfigCompositionException, OverrideParseException)
 
 @contextlib.contextmanager
 def report_config_errors() -> Iterator[None]:
-    from hydra._internal import utils
-
-    original = utils.run_and_report
-
-    def run_and_report(func):
+    def guard(func):
         def guarded():
             try:
                 return func()
@@ -34,13 +31,10 @@ def report_config_errors() -> Iterator[None]:
                 print(f"gammasweep: error: {paragraph(e)}", file=sys.stderr)
                 sys.exit(EXIT_BAD_INPUT)
 
-        return original(guarded)
+        return guarded
 
-    utils.run_and_report = run_and_report
-    try:
+    with hydra_private.run_and_report_wrapped(guard):
         yield
-    finally:
-        utils.run_and_report = original
 
 
 def paragraph(e: Exception) -> str:

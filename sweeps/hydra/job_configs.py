@@ -16,10 +16,11 @@ import copy
 import logging
 from typing import Any
 
-from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
 from omegaconf import DictConfig, OmegaConf, open_dict
+
+from sweeps.adapters import hydra_private
 
 log = logging.getLogger(__name__)
 _HYDRA = "compose every job with Hydra"
@@ -67,12 +68,12 @@ def _is_value(o: Override) -> bool:
 
 def _with_values(template: DictConfig, parsed: list[Override], master_config: DictConfig) -> DictConfig:
     cfg = copy.deepcopy(template)
-    ConfigLoaderImpl._apply_overrides_to_config([o for o in parsed if _is_value(o)], cfg)
+    hydra_private.apply_values([o for o in parsed if _is_value(o)], cfg)
     task = [o for o in parsed if not o.is_hydra_override()]
     names = cfg.hydra.job.config.override_dirname
     with open_dict(cfg.hydra):
         cfg.hydra.overrides.task = [o.input_line for o in task]
-        cfg.hydra.job.override_dirname = get_overrides_dirname(
-            overrides=task, kv_sep=names.kv_sep, item_sep=names.item_sep, exclude_keys=names.exclude_keys)
+        cfg.hydra.job.override_dirname = hydra_private.overrides_dirname(
+            task, kv_sep=names.kv_sep, item_sep=names.item_sep, exclude_keys=names.exclude_keys)
     OmegaConf.copy_cache(from_config=master_config, to_config=cfg)
     return cfg

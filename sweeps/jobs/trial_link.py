@@ -12,9 +12,10 @@ import socket
 
 import optuna
 
+from sweeps import records
+from sweeps.adapters import optuna_private
 from sweeps.samplers import make_pruner
 from sweeps.storages.rdb import open_storage, riding_out
-from sweeps import records
 
 
 _studies: dict[tuple[str, str], optuna.Study] = {}
@@ -46,8 +47,7 @@ def _attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
             study_name=study_name, storage=storage, pruner=make_pruner(sweeper_cfg.pruner)
         )
     study = _studies[key]
-    trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
-    trial = optuna.Trial(study, trial_id)
+    trial = optuna_private.trial_of_number(study, number)
     if key not in _own:   # which process (a SLURM node's, say) ran it: beside the sweeper's records.WORKER
         job = f"{socket.gethostname()}:{os.getpid()}"
         riding_out(lambda: trial.set_user_attr(records.JOB_PROCESS, job), "recording the job's process")

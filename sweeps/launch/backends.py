@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, Sequence
 
-from hydra._internal.core_plugins.basic_launcher import BasicLauncher
-
+from sweeps.adapters import hydra_private
 from sweeps.launch import submitit
 from sweeps.storages.rdb import lost_storage
 
@@ -68,7 +67,7 @@ def backend_for(launcher: Any) -> HydraLauncher:
     """The backend of Hydra's instantiated ``launcher``."""
     if submitit.is_submitit(launcher):
         return Submitit(launcher)
-    return InProcess(launcher) if _is_basic(launcher) else HydraLauncher(launcher)
+    return InProcess(launcher) if hydra_private.is_basic_launcher(launcher) else HydraLauncher(launcher)
 
 
 def died(outcome: Any) -> str | None:
@@ -90,10 +89,3 @@ def _outcomes(group: Sequence[Any], ret: Any) -> list[Any]:
     except Exception as e:
         return [e] * len(group)
     return list(value) if len(group) > 1 else [value]
-
-
-def _is_basic(launcher: Any) -> bool:
-    """Is it Hydra's basic launcher? Compared by name: Hydra's plugin scan re-executes plugin
-    modules, so a class imported before the scan is not the launcher's class."""
-    cls = type(launcher)
-    return (cls.__module__, cls.__qualname__) == (BasicLauncher.__module__, BasicLauncher.__qualname__)

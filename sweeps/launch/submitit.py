@@ -18,6 +18,8 @@ from hydra.core.singleton import Singleton
 from hydra.core.utils import filter_overrides
 from omegaconf import OmegaConf
 
+from sweeps.adapters import hydra_private
+
 log = logging.getLogger(__name__)
 
 
@@ -38,7 +40,7 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
     from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
     from submitit.core.utils import FailedJobError, UncompletedJobError
 
-    kind, params = launcher._EXECUTOR, launcher.params
+    kind, params = hydra_private.submitit_cluster(launcher), launcher.params
     init = {f"{kind}_max_num_timeout": params["max_num_timeout"]} if "max_num_timeout" in params else {}
     executor = submitit.AutoExecutor(cluster=kind, folder=params["submitit_folder"], **init)
     base = set(OmegaConf.structured(BaseQueueConf).keys())

@@ -36,10 +36,11 @@ import cloudpickle
 from hydra.core.config_store import ConfigStore
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, configure_log, setup_globals
-from hydra_plugins.hydra_joblib_launcher._core import execute_job, process_joblib_cfg
 from hydra_plugins.hydra_joblib_launcher.config import JobLibLauncherConf
 from hydra_plugins.hydra_joblib_launcher.joblib_launcher import JoblibLauncher
 from joblib import Parallel, delayed
+
+from sweeps.adapters import hydra_private, mlflow_private
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class WarmJoblibLauncher(JoblibLauncher):
     def _parallel_cfg(self) -> dict[str, Any]:
         cfg = dict(self.joblib)
         cfg["backend"] = "loky"   # as in hydra-joblib-launcher: threads are unsafe with Hydra
-        process_joblib_cfg(cfg)
+        hydra_private.joblib_process_cfg(cfg)
         return cfg
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
@@ -101,8 +102,8 @@ class WarmJoblibLauncher(JoblibLauncher):
         log.info("Joblib.Parallel(%s) is launching %d jobs", joblib_cfg, len(job_overrides))
         singleton_state = Singleton.get_state()
         return Parallel(**joblib_cfg)(
-            delayed(execute_job)(initial_job_idx + i, overrides, hydra_context, config, task_function,
-                                 singleton_state)
+            delayed(hydra_private.joblib_execute_job)(initial_job_idx + i, overrides, hydra_context, config,
+                                                      task_function, singleton_state)
             for i, overrides in enumerate(job_overrides)
         )
 
@@ -110,7 +111,7 @@ class WarmJoblibLauncher(JoblibLauncher):
 def _imports() -> None:
     """A job's first imports: the task, MLflow's SQL store and matplotlib (curve_worker's)."""
     time.sleep(0.2)   # hold this worker so that the other takes the next warm-up
-    import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
+    mlflow_private.import_sql_store()
 
     import sweeps.tracking.curves  # noqa: F401
     import sweeps.jobs.task  # noqa: F401

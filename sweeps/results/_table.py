@@ -69,7 +69,7 @@ def trial_row(t: FrozenTrial, study: optuna.study.FrozenStudy) -> dict[str, Any]
 def trial_table(storage: BaseStorage, chosen: list[optuna.study.FrozenStudy]) -> pd.DataFrame:
     """One row per trial (every state) of the chosen studies, columns in a fixed order."""
     rows = [trial_row(t, s) for s in chosen for t in
-            storage.get_all_trials(storage.get_study_id_from_name(s.study_name), deepcopy=False)]
+            optuna.load_study(study_name=s.study_name, storage=storage).get_trials(deepcopy=False)]
     frame = pd.DataFrame(rows)
     params = {c for r in rows for c in r if c.startswith("param:")}
     finals = sorted({c for r in rows for c in r if c.startswith("final_")})

@@ -17,7 +17,8 @@ import optuna
 from omegaconf import DictConfig
 from optuna.trial import TrialState
 
-from sweeps import tracking
+from sweeps import records, tracking
+from sweeps.adapters import optuna_private
 from sweeps.hydra.plan import StudyPlan
 from sweeps.jobs.trial_link import Pruned, register
 from sweeps.launch.backends import HydraLauncher, died
@@ -28,7 +29,6 @@ from sweeps.storages.lock import storage_lock
 from sweeps.storages.rdb import open_storage, riding_out, storage_errors
 from sweeps.study import open_study, remaining_budget
 from sweeps.terminal.progress import Progress
-from sweeps import records
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class TrialLoop:
         Returns how many trials failed."""
         gone = {t.number: why for t, out in zip(trials, outcomes) if (why := died(out))}
         if gone:   # as for a dead worker: failed and re-queued, not counted as a crash
-            ids = {t._trial_id: gone[t.number] for t in trials if t.number in gone}
+            ids = {optuna_private.trial_id(t): gone[t.number] for t in trials if t.number in gone}
             dead = locked(study, shared_study.lock_name(study.study_name), lambda: fail_dead(study, ids))
             self._close_killed(study, experiment_id, uri, dead)
         failed = 0

@@ -26,6 +26,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from . import writes
 from sweeps import records
+from .rdb import retried_numbers
+from ..adapters import optuna_private
 
 # records.DEAD is set to the trial's own number before a dead worker's trial is failed: its retry
 # is owed. Failing and re-queueing are two writes; a worker killed, or a database restarting,
@@ -38,13 +40,13 @@ def beating(study: optuna.Study, trials: list[optuna.Trial], interval: int | Non
     if not interval:
         yield
         return
-    storage, stop = study._storage, threading.Event()
+    storage, stop = optuna_private.storage_of(study), threading.Event()
 
     def beat() -> None:
         while True:
             for t in trials:
                 with contextlib.suppress(Exception):   # a missed beat is retried next interval
-                    storage.record_heartbeat(t._trial_id)
+                    storage.record_heartbeat(optuna_private.trial_id(t))
             if stop.wait(interval):
                 return
 
@@ -61,7 +63,7 @@ def first_beat(study: optuna.Study, trials: list[optuna.Trial], interval: int | 
     """Beat once for freshly asked trials, so that they can go stale even if we die right now,
     and record this process as their owner."""
     if interval and trials:
-        writes.first_beat(study, [t._trial_id for t in trials], {records.OWNER: list(owner())})
+        writes.first_beat(study, [optuna_private.trial_id(t) for t in trials], {records.OWNER: list(owner())})
 
 
 @functools.cache
@@ -110,8 +112,8 @@ def _dead_owners(study: optuna.Study) -> dict[int, str]:
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         found = t.system_attrs.get(records.OWNER)
         if found and _gone(*found):
-            dead[t._trial_id] = (f"its worker (PID {found[1]} on this host) is gone; failed at once by "
-                                 f"PID {os.getpid()}")
+            dead[optuna_private.trial_id(t)] = (f"its worker (PID {found[1]} on this host) is gone; failed "
+                                                f"at once by PID {os.getpid()}")
     return dead
 
 
@@ -124,11 +126,9 @@ def fail_stale(study: optuna.Study, interval: int | None) -> list[FrozenTrial]:
     """
     if not interval:
         return []
-    storage = study._storage
     why = _dead_owners(study)
-    rdb = getattr(storage, "_backend", storage)   # Optuna wraps the RDBStorage in a cache
-    grace = rdb.grace_period or 2 * rdb.heartbeat_interval
-    for trial_id in storage._get_stale_trial_ids(study._study_id):   # Optuna's fail_stale_trials
+    grace = optuna_private.grace_period(study)
+    for trial_id in optuna_private.stale_ids(study):   # those Optuna's fail_stale_trials fails
         why.setdefault(trial_id, f"its worker stopped: no heartbeat for the grace period ({grace} s)")
     return fail_dead(study, why)
 
@@ -138,7 +138,7 @@ def fail_dead(study: optuna.Study, why: dict[int, str]) -> list[FrozenTrial]:
     and re-queue them, and any dead trial whose retry was lost, through the storage's stale-trial
     callback; returns those it failed or re-queued. Call it under the study's storage lock, so
     that two workers never re-queue one trial."""
-    storage = study._storage
+    storage = optuna_private.storage_of(study)
     failed = set()
     for trial_id, reason in why.items():
         try:
@@ -152,19 +152,19 @@ def fail_dead(study: optuna.Study, why: dict[int, str]) -> list[FrozenTrial]:
     if callback is None:
         return []
     for trial in unretried(study):   # ours, and any whose retry a killed worker owed
-        if trial._trial_id in failed or callback.owes(trial):
+        if optuna_private.trial_id(trial) in failed or callback.owes(trial):
             callback(study, copy.deepcopy(trial))
     return callback.drain()
 
 
 def unretried(study: optuna.Study) -> list[FrozenTrial]:
-    """Failed trials of dead workers that no trial retries (Optuna's retries carry their chain in
-    system attr ``retry_history``)."""
+    """Failed trials of dead workers that no trial retries (each of Optuna's retries carries the
+    numbers of the trials it retries: ``rdb.retried_numbers``)."""
     dead = [t for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
             if t.system_attrs.get(records.DEAD) == t.number]
     if not dead:
         return []
-    retried = {n for t in study.get_trials(deepcopy=False) for n in t.system_attrs.get(records.RETRY_HISTORY, ())}
+    retried = set(retried_numbers(study.get_trials(deepcopy=False)))
     return [t for t in dead if t.number not in retried]
 
 
@@ -175,4 +175,4 @@ def running_elsewhere(study: optuna.Study) -> int:
 
 def finished_elsewhere(study: optuna.Study, trial: optuna.Trial) -> bool:
     """True if another worker already finished ``trial``: it found it stale, failed and re-queued it."""
-    return study._storage.get_trial(trial._trial_id).state.is_finished()
+    return optuna_private.stored_trial(study, trial).state.is_finished()

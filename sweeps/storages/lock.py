@@ -26,6 +26,7 @@ from typing import Any, Iterator
 
 import sqlalchemy
 
+from ..adapters import optuna_private
 from ..errors import SweepError
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,8 @@ _local = threading.Lock()
 @contextlib.contextmanager
 def storage_lock(study_or_storage: Any, name: str, timeout: float = TIMEOUT) -> Iterator[None]:
     """Hold the lock ``name`` of the study's storage (or of a storage) for the ``with`` block."""
-    storage = getattr(study_or_storage, "_storage", study_or_storage)
-    engine = getattr(getattr(storage, "_backend", storage), "engine", None)   # RDBStorage's
+    storage = optuna_private.backend(study_or_storage)
+    engine = getattr(storage, "engine", None)   # RDBStorage's
     dialect = engine.dialect.name if engine is not None else None
     if dialect == "postgresql":
         lock = _postgres(engine, name, timeout)

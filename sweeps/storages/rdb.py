@@ -44,7 +44,7 @@ class StaleTrials:
 
     def owes(self, trial: FrozenTrial) -> bool:
         """Is a retry of this failed trial allowed (retries on, its chain shorter than max_retry)?"""
-        return self.retry is not None and len(trial.system_attrs.get(records.RETRY_HISTORY, ())) < self.max_retry
+        return self.retry is not None and len(retry_history(trial)) < self.max_retry
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
         why = trial.user_attrs.get(records.ERROR, "no heartbeat for the grace period")
@@ -57,6 +57,19 @@ class StaleTrials:
     def drain(self) -> list[FrozenTrial]:
         failed, self.failed = self.failed, []
         return failed
+
+
+def retry_history(trial: FrozenTrial) -> list[int]:
+    """The numbers of the trials that ``trial`` retries, the first failed one first; empty for a
+    trial that retries none (``RetryHeartbeatStaleTrialCallback.retry_history``)."""
+    return retried_numbers([trial])
+
+
+def retried_numbers(trials: list[FrozenTrial]) -> list[int]:
+    """The numbers of the trials that any of ``trials`` retries (their retry histories, joined)."""
+    with warnings.catch_warnings():   # experimental since Optuna 3.0, and stable in use
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return [n for t in trials for n in RetryHeartbeatStaleTrialCallback.retry_history(t)]
 
 
 # Refused, timed out, DNS, locked; or, on a new database, another worker creating Optuna's tables

@@ -13,11 +13,11 @@ import logging
 import os
 
 from . import progress
+from ..adapters.hydra_private import JOB_LINE_LOGGERS
 
 # The loggers of Hydra's per-job launch lines (basic and joblib launchers), and our own copy of
 # that line, which each job writes into its log file (Hydra logs it before the job's file exists).
-LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher", "hydra_plugins.hydra_joblib_launcher",
-             "sweeps.launch.job")
+LAUNCHERS = (*JOB_LINE_LOGGERS, "sweeps.launch.job")
 # One line per finished trial: replaced by the bar on a terminal.
 PER_TRIAL = ("sweeps.jobs.member",)
 

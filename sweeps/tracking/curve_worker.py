@@ -25,6 +25,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from sweeps import tracking
+from sweeps.adapters import mlflow_private
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def _start() -> ProcessPoolExecutor | None:
 
 def _imports() -> None:
     """What the first figure would import: matplotlib, and MLflow's SQL store (~0.8 s)."""
-    import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
+    mlflow_private.import_sql_store()
 
     from sweeps.tracking import curves  # noqa: F401
 

@@ -19,6 +19,8 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+from sweeps.adapters import mlflow_private
+
 log = logging.getLogger(__name__)
 
 
@@ -32,10 +34,8 @@ def seed(db: Path) -> None:
         os.close(fd)
         try:
             shutil.copyfile(template, tmp)
-            with contextlib.closing(sqlite3.connect(tmp)) as con, con:
-                # where a store made here would put the "Default" experiment's artifacts
-                con.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
-                            (str(Path.cwd() / "mlruns" / "0"),))
+            # where a store made here would put the "Default" experiment's artifacts
+            mlflow_private.set_default_artifact_location(Path(tmp), str(Path.cwd() / "mlruns" / "0"))
             os.link(tmp, db)   # atomic, and refuses to replace a store another worker created
         finally:
             os.unlink(tmp)

@@ -1,0 +1,207 @@
+"""What ``sweeps.adapters.optuna_private`` relies on in Optuna's private API, on real storages.
+
+Each test names the private thing it pins. A failure after an Optuna upgrade means the adapter's
+function must change before pyproject.toml's bound on Optuna may be raised.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+import warnings
+
+import numpy as np
+import optuna
+import pytest
+from optuna.distributions import CategoricalDistribution, FloatDistribution
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.storages import InMemoryStorage, RDBStorage
+from optuna.storages._rdb import models
+from optuna.trial import FrozenTrial, TrialState
+
+from sweeps.adapters import optuna_private
+
+pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning",
+                                        "ignore:Heartbeat of storage")   # we ask, and beat, ourselves
+
+
+def _rdb(tmp_path, **kwargs) -> RDBStorage:
+    return RDBStorage(f"sqlite:///{tmp_path}/optuna.db", **kwargs)
+
+
+def test_a_study_reads_and_writes_through_a_cache_around_the_rdb_storage(tmp_path):
+    """``Study._storage`` (``_CachedStorage``), its ``_backend``, ``_trial_id``."""
+    rdb = _rdb(tmp_path)
+    study = optuna.create_study(study_name="s", storage=rdb)
+    assert optuna_private.storage_of(study) is not rdb   # Optuna's cache around it
+    assert optuna_private.backend(study) is rdb
+    assert optuna_private.backend(optuna_private.storage_of(study)) is rdb
+    memory = InMemoryStorage()
+    assert optuna_private.backend(memory) is memory
+    assert optuna_private.backend(optuna.create_study(storage=memory)) is memory
+
+    other = optuna.create_study(study_name="other", storage=rdb)
+    other.ask()
+    trial = study.ask()
+    frozen = study.get_trials(deepcopy=False)[0]
+    assert optuna_private.trial_id(trial) == optuna_private.trial_id(frozen) != trial.number   # ids span studies
+    assert rdb.get_trial(optuna_private.trial_id(trial)).number == trial.number
+
+
+def test_one_trial_and_study_attributes_through_the_storage(tmp_path):
+    """``get_trial``, ``get_trial_id_from_study_id_trial_number``, ``create_new_trial`` and the
+    study's system attributes, through ``Study._storage`` by ``Study._study_id``."""
+    study = optuna.create_study(study_name="s", storage=_rdb(tmp_path))
+    study.ask()
+    again = optuna_private.trial_of_number(study, 0)
+    assert isinstance(again, optuna.Trial) and again.number == 0
+    again.set_user_attr("k", 1)
+    other_view = optuna.load_study(study_name="s", storage=_rdb(tmp_path))
+    other_view.tell(optuna_private.trial_of_number(other_view, 0), 0.5)
+    assert optuna_private.stored_trial(study, again).state == TrialState.COMPLETE   # not a stale copy
+
+    template = FrozenTrial(
+        number=-1, trial_id=-1, state=TrialState.RUNNING, value=None, values=None,
+        datetime_start=None, datetime_complete=None, params={"x": 2.0},
+        distributions={"x": FloatDistribution(0, 5)}, user_attrs={"u": 1}, system_attrs={"s": 2},
+        intermediate_values={},
+    )
+    added = optuna_private.add_trial_from(study, template)
+    assert isinstance(added, optuna.Trial) and added.number == 1 and added.params == {"x": 2.0}
+    stored = optuna_private.stored_trial(study, added)
+    assert (stored.state, stored.user_attrs, stored.system_attrs) == (TrialState.RUNNING, {"u": 1}, {"s": 2})
+    study.tell(added, 1.0)
+
+    optuna_private.set_study_system_attr(study, "key", {"next": 3, "skip": [5]})
+    assert optuna_private.study_system_attrs(other_view) == {"key": {"next": 3, "skip": [5]}}
+
+
+def test_stale_ids_are_running_trials_whose_heartbeat_is_older_than_the_grace_period(tmp_path):
+    """``_get_stale_trial_ids``: what the public ``fail_stale_trials`` fails, and the grace period
+    it counts (``grace_period``, else twice ``heartbeat_interval``)."""
+    study = optuna.create_study(storage=_rdb(tmp_path, heartbeat_interval=1, grace_period=1))
+    storage = optuna_private.storage_of(study)
+    beat, _never_beat, done, fresh = (study.ask() for _ in range(4))
+    for t in (beat, done, fresh):
+        storage.record_heartbeat(optuna_private.trial_id(t))
+    study.tell(done, 0.0)
+    assert optuna_private.stale_ids(study) == []
+    time.sleep(2.2)   # SQLite's CURRENT_TIMESTAMP counts whole seconds
+    storage.record_heartbeat(optuna_private.trial_id(fresh))
+    stale = optuna_private.stale_ids(study)
+    assert stale == [optuna_private.trial_id(beat)]   # never beat: never stale; finished: not running
+    optuna.storages.fail_stale_trials(study)
+    assert [t.number for t in study.get_trials(states=(TrialState.FAIL,))] == [beat.number]
+
+    assert optuna_private.grace_period(study) == 1
+    unset = optuna.create_study(storage=_rdb(tmp_path, heartbeat_interval=3))
+    assert optuna_private.grace_period(unset) == 6
+
+
+def test_reported_values_are_the_dict_that_report_consults(tmp_path):
+    """``Trial._cached_frozen_trial.intermediate_values``: read by ``Trial.report`` to ignore a
+    step reported twice, updated by it."""
+    study = optuna.create_study(storage=_rdb(tmp_path))
+    trial = study.ask()
+    trial.report(0.5, 1)
+    values = optuna_private.reported_values(trial)
+    assert values == {1: 0.5}
+    values[2] = 0.7   # as if written behind the trial's back
+    with pytest.warns(UserWarning, match="already reported"):
+        trial.report(0.9, 2)
+    assert optuna_private.stored_trial(study, trial).intermediate_values == {1: 0.5}
+
+
+def test_enqueued_params_wait_in_a_system_attribute():
+    """``enqueue_trial`` keeps its params in system attr ``fixed_params``; the trial has none yet."""
+    study = optuna.create_study()
+    study.enqueue_trial({"x": 1.5, "n": 3})
+    waiting = study.get_trials(states=(TrialState.WAITING,))[0]
+    assert waiting.params == {}
+    assert optuna_private.enqueued_params(waiting) == {"x": 1.5, "n": 3}
+
+
+def test_grid_points_are_the_product_over_sorted_names_shuffled_by_the_seed():
+    """``GridSampler._all_grids``, ``_param_names``, ``_search_space``."""
+    space = {"b": [3, 1, 2], "a": [0.2, 0.1]}
+    sampler = optuna.samplers.GridSampler(space, seed=7)
+    expected = list(itertools.product([0.2, 0.1], [3, 1, 2]))
+    np.random.RandomState(7).shuffle(expected)
+    assert optuna_private.grid_points(sampler) == expected
+    assert optuna_private.grid_names(sampler) == ["a", "b"]
+    assert list(optuna_private.grid_space(sampler).items()) == [("a", [0.2, 0.1]), ("b", [3, 1, 2])]
+    assert optuna_private.grid_points(optuna.samplers.GridSampler(space, seed=7)) == expected   # same for every worker
+
+
+def test_grid_trials_carry_the_attributes_optunas_grid_sampler_counts():
+    """The system attrs a grid trial carries (``grid_id``, ``search_space``): Optuna's sampler
+    writes them, and counts a point as visited by a trial that has them."""
+    space = {"x": [0.0, 1.0, 2.0], "y": ["a", "b"]}
+    dists = {"x": CategoricalDistribution([0.0, 1.0, 2.0]), "y": CategoricalDistribution(["a", "b"])}
+    sampler = optuna.samplers.GridSampler(space, seed=3)
+    study = optuna.create_study(sampler=sampler)
+    asked = study.ask(dists)
+    attrs = optuna_private.stored_trial(study, asked).system_attrs
+    grid_id = attrs["grid_id"]
+    assert optuna_private.grid_trial_attrs(sampler, grid_id).items() <= attrs.items()
+    names, points = optuna_private.grid_names(sampler), optuna_private.grid_points(sampler)
+    assert asked.params == dict(zip(names, points[grid_id]))
+    study.tell(asked, 0.0)
+
+    for i in (i for i in range(len(points)) if i != grid_id):   # the rest, added as EnumeratedGridSampler does
+        trial = optuna_private.add_trial_from(study, FrozenTrial(
+            number=-1, trial_id=-1, state=TrialState.RUNNING, value=None, values=None,
+            datetime_start=None, datetime_complete=None, params=dict(zip(names, points[i])),
+            distributions=dists, user_attrs={}, system_attrs=optuna_private.grid_trial_attrs(sampler, i),
+            intermediate_values={}))
+        assert not sampler.is_exhausted(study)
+        # finished in the storage: Optuna's ``after_trial`` would ``study.stop()`` at the last point
+        optuna_private.storage_of(study).set_trial_state_values(optuna_private.trial_id(trial),
+                                                                TrialState.COMPLETE, [0.0])
+    assert sampler.is_exhausted(study)
+
+
+def test_optunas_tables_take_the_rows_in_the_forms_written():
+    """``_rdb.models``: the tables, unique keys and columns the upserts write, and
+    ``TrialIntermediateValueModel.intermediate_value_to_stored_repr`` round-tripping every float."""
+    tables = {m.__tablename__: m.__table__ for m in (models.TrialUserAttributeModel, models.TrialSystemAttributeModel,
+                                                     models.TrialIntermediateValueModel, models.TrialHeartbeatModel)}
+    columns = {name: set(t.columns.keys()) for name, t in tables.items()}
+    assert {"trial_id", "key", "value_json"} <= columns["trial_user_attributes"]
+    assert {"trial_id", "key", "value_json"} <= columns["trial_system_attributes"]
+    assert {"trial_id", "step", "intermediate_value", "intermediate_value_type"} <= columns["trial_intermediate_values"]
+    assert {"trial_id", "heartbeat"} <= columns["trial_heartbeats"]
+    stored = models.TrialIntermediateValueModel.intermediate_value_to_stored_repr
+    back = models.TrialIntermediateValueModel.stored_repr_to_intermediate_value
+    for value in (0.25, -3.0, math.inf, -math.inf, math.nan):
+        got = back(*stored(value))
+        assert got == value or (math.isnan(got) and math.isnan(value))
+
+
+def test_batch_writes_store_what_the_public_calls_store(tmp_path):
+    """``_create_scoped_session``, ``RDBStorage.scoped_session`` and ``engine``, and the upserts:
+    the rows read back as Optuna's own calls would have written them; a finished trial refused."""
+    study = optuna.create_study(storage=_rdb(tmp_path, heartbeat_interval=60))
+    assert optuna_private.batch_writable(InMemoryStorage()) is None
+    rdb = optuna_private.batch_writable(optuna_private.storage_of(study))
+    assert isinstance(rdb, RDBStorage) and rdb.engine.name == "sqlite"
+    trial = study.ask()
+    tid = optuna_private.trial_id(trial)
+    optuna_private.write_trial_record(rdb, tid, {"a": [1, "x"], "b": None}, {0: 0.5, 5: math.inf})
+    optuna_private.write_trial_record(rdb, tid, {"a": 2}, {5: 0.25})   # upserts: the later value wins
+    stored = optuna_private.stored_trial(study, trial)
+    assert stored.user_attrs == {"a": 2, "b": None}
+    assert stored.intermediate_values == {0: 0.5, 5: 0.25}
+
+    optuna_private.write_first_beats(rdb, [tid], {"owner": ["h", 1, "t"]})
+    assert optuna_private.stored_trial(study, trial).system_attrs == {"owner": ["h", 1, "t"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optuna_private.write_first_beats(rdb, [tid], {"owner": ["h", 2, "t"]})   # a second beat updates
+    assert optuna_private.stored_trial(study, trial).system_attrs == {"owner": ["h", 2, "t"]}
+
+    study.tell(trial, 1.0)
+    with pytest.raises(UpdateFinishedTrialError):
+        optuna_private.write_trial_record(rdb, tid, {"late": 1}, {})
+    assert "late" not in optuna_private.stored_trial(study, trial).user_attrs
