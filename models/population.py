@@ -20,7 +20,7 @@ divergence rules and the step-0 penalty, trajectories, a problem's oracle and pr
 
 A member that diverges, or that ``on_eval`` stops, leaves the stack at once: its parameters are
 copied out as they are (frozen) and its rows are removed from the stacked parameters and the
-optimizer state, so the others run faster and are unaffected.
+optimizer state (``Optimizer.keep_trials``), so the others run faster and are unaffected.
 
 ``on_eval(step, metrics)`` gets one dict per member (None for members already stopped, including
 those that diverged at this evaluation) and may return indices of members to stop now (e.g. pruned
@@ -50,7 +50,6 @@ from .eval_split import step0_full, subset_size
 from .mlp import MLP
 from .population_mlp import StackedMLP
 from .population_history import Histories
-from .population_optimizer import keep_members
 from .population_problems import StackedProblem
 from .problems import Problem
 from .outcome import classify
@@ -255,7 +254,7 @@ class _Population:
         if keep.size == self.members.size:
             return keep
         self.params = self.stack.take(self.params, keep)
-        self.optimizer = keep_members(self.optimizer, keep, self.params)
+        self.optimizer = self.optimizer.keep_trials(keep, self.params)
         for name in ("members", "since", "limit_train", "limit_val"):
             setattr(self, name, getattr(self, name)[keep])
         return keep
