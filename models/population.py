@@ -121,11 +121,11 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
             return oracle(pop.params)
 
         def evaluate(_train_losses):
-            f = np.asarray(stack.evaluate(pop.params), dtype=float)
+            f = np.asarray(stack.loss(pop.params), dtype=float)
             return {"train_loss": f, "val_loss": f}
 
         def test():
-            return [{"test_loss": float(f)} for f in stack.evaluate(pop.params)]
+            return [{"test_loss": float(f)} for f in stack.loss(pop.params)]
 
         partial = False
 
@@ -223,7 +223,7 @@ def train_population(model, optimizer, data=None, *, k, steps, batch_size=128, e
             if path is not None:
                 path[step, pop.members] = pop.params[key]
             if tol is not None:
-                tol.observe(step, stack.evaluate(pop.params), pop.members)
+                tol.observe(step, stack.loss(pop.params), pop.members)
             if step % eval_every == 0 or step == steps:
                 t_eval = time.perf_counter()
                 metrics = evaluate(pop.since / count)
