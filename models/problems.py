@@ -4,8 +4,8 @@ The 2-D ones (d = 2) let the training loop record the path through the plane (``
 and start from a fixed point: ``init_params`` ignores the generator, so every seed of a sweep
 starts from the same place. Problems of other dimensions record no path.
 
-The hooks the training loops (``models/train.py``, ``models/population.py``) call, the same in
-both and for every problem:
+The hooks the training loop (``models/evaluator.py`` for ``models/loop.py``) calls, the same for a
+single run and a population and for every problem:
 - ``oracle(rng, batch_size)``: this run's gradient source, called once per step in order (step t
   at θ_{t−1}). A deterministic problem returns its ``loss_and_grads``; a ``stochastic`` one
   (``streamed``: noisy_quadratic, reddi) gets its gradients from ``sampler(rng, batch_size)``,
