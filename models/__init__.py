@@ -10,7 +10,8 @@ Every model has ``needs_data``, ``init_params(rng, dtype) -> dict`` and ``loss_a
 ``(params, x, y)`` for networks (which also have ``evaluate``, ``input_dim``, ``num_classes``),
 ``(params)`` for problems (which also have ``optimum``, ``optimum_loss``, ``loss`` and the
 training loop's hooks, see ``models/problems.py``).
-Datasets live in ``models.data``; the training loop in ``models.train``.
+Datasets live in ``models.data``; the training loop in ``models.loop``, run by ``models.train.train``
+(a single run) and ``models.population.train_population`` (K trials stacked).
 """
 
 from . import networks

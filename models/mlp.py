@@ -16,7 +16,7 @@ import numpy as np
 from . import flat, fused, layers
 from .errors import ModelError
 
-_ACTIVATIONS = {
+ACTIVATIONS = {  # name: (forward, backward from the output, initialiser); the stacked MLP uses them too
     "relu": (layers.relu_forward, layers.relu_backward, layers.he_init),
     "sigmoid": (layers.sigmoid_forward, layers.sigmoid_backward, layers.xavier_init),
 }
@@ -38,9 +38,9 @@ class MLP:
     needs_data = True
 
     def __init__(self, name, sizes, *, activation="relu", head="softmax", eval_chunk=2048):
-        if activation not in _ACTIVATIONS:
+        if activation not in ACTIVATIONS:
             raise ModelError(
-                f"{name}: unknown activation={activation!r}; allowed: {sorted(_ACTIVATIONS)}."
+                f"{name}: unknown activation={activation!r}; allowed: {sorted(ACTIVATIONS)}."
             )
         if head not in _HEADS:
             raise ModelError(f"{name}: unknown head={head!r}; allowed: {sorted(_HEADS)}.")
@@ -52,7 +52,7 @@ class MLP:
         # a binary head has one logit but two classes
         self.num_classes = 2 if head == "binary" else self.sizes[-1]
         self.eval_chunk = int(eval_chunk)
-        self._act, self._act_back, self._init = _ACTIVATIONS[activation]
+        self._act, self._act_back, self._init = ACTIVATIONS[activation]
         self._loss, self._loss_sum = _HEADS[head]
         self._buffers = {}  # (batch, dtype) -> (acts, dacts)
         self._grads = {}  # dtype -> grads dict

@@ -41,7 +41,7 @@ class NoisyQuadratic(Problem):
         """θ_0 ~ N(0, I_d), drawn from ``rng`` (the run's init generator)."""
         return {"theta": rng.standard_normal(self.dim).astype(dtype)}
 
-    def _loss_grad(self, theta):
+    def value_and_grad(self, theta):
         """The exact L(θ) and ∇L = Hθ for θ (..., d)."""
         h = self.h.astype(theta.dtype)
         return 0.5 * np.sum(h * theta * theta, axis=-1), h * theta
@@ -51,7 +51,7 @@ class NoisyQuadratic(Problem):
         sd = np.sqrt(self.h / batch_size)  # (d,)
 
         def sample(theta):
-            loss, grad = self._loss_grad(theta)
+            loss, grad = self.value_and_grad(theta)
             grad += (sd * rng.standard_normal(self.dim)).astype(theta.dtype)  # broadcasts over K
             return loss, grad
 

@@ -4,7 +4,7 @@ Every place that counts, tags or scores runs (Optuna attributes, MLflow tags, re
 sentences, the objective's penalty) reads ``TrainResult.outcome`` and ``objective`` from here.
 
 - **diverged**: the training loop stopped the run: a loss that was not finite or exceeded
-  ``divergence_factor`` × its step-0 value (``models/train.py``).
+  ``divergence_factor`` × its step-0 value (``models/loop.py``).
 - **collapsed**: the run finished but its final validation loss is no better than the baseline's:
   ``val_loss ≥ (1 − COLLAPSE_MARGIN) × baseline``. The baseline of a network is the best
   *constant predictor* — the training split's class frequencies, scored on the validation split

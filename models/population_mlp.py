@@ -15,7 +15,7 @@ import numpy as np
 
 from . import layers
 from .errors import ModelError
-from .mlp import _ACTIVATIONS, MLP
+from .mlp import ACTIVATIONS, MLP
 
 _MAX_CACHED = 8  # per K: acts, dacts, grads, ones of the batch; acts of an eval chunk and remainder
 _EVAL_ELEMENTS = 1 << 21  # K · rows · widest layer per evaluation chunk: 8 MB of float32 per buffer
@@ -25,13 +25,13 @@ class StackedMLP:
     """The population version of ``mlp``: same layers, activation and head, K members at once."""
 
     def __init__(self, mlp: MLP, *, concat_first=True):
-        if mlp.head not in _HEADS or mlp.activation not in _ACTIVATIONS:
+        if mlp.head not in _HEADS or mlp.activation not in ACTIVATIONS:
             raise ModelError(f"{mlp!r}: no stacked version of head {mlp.head!r} / activation "
                              f"{mlp.activation!r}; stacked heads: {sorted(_HEADS)}.")
         self.mlp = mlp
         self.sizes = mlp.sizes
         self.concat_first = concat_first
-        self._act, self._act_back = _ACTIVATIONS[mlp.activation][:2]
+        self._act, self._act_back = ACTIVATIONS[mlp.activation][:2]
         self._loss, self._loss_sum = _HEADS[mlp.head]
         self._cache = {}  # (kind, K, rows, dtype) -> buffers, see _cached
 

@@ -30,7 +30,7 @@ def _linear_regression(problem, theta):
 
 
 def _trailing(problem, theta):
-    return problem._loss_grad(theta)  # written for θ (..., d): (K,), (K, d)
+    return problem.value_and_grad(theta)  # written for θ (..., d): (K,), (K, d)
 
 
 _VECTORISED = {
@@ -88,6 +88,6 @@ class StackedProblem:
 
         return loss_and_grads
 
-    def evaluate(self, params):
-        """The evaluated (exact) losses, float64 (K,)."""
+    def loss(self, params):
+        """The evaluated (exact) losses, float64 (K,), as ``Problem.loss`` per member."""
         return self.loss_and_grads(params)[0]

@@ -4,8 +4,8 @@ The 2-D ones (d = 2) let the training loop record the path through the plane (``
 and start from a fixed point: ``init_params`` ignores the generator, so every seed of a sweep
 starts from the same place. Problems of other dimensions record no path.
 
-The hooks the training loops (``models/train.py``, ``models/population.py``) call, the same in
-both and for every problem:
+The hooks the training loop (``models/evaluator.py`` for ``models/loop.py``) calls, the same for a
+single run and a population and for every problem:
 - ``oracle(rng, batch_size)``: this run's gradient source, called once per step in order (step t
   at θ_{t−1}). A deterministic problem returns its ``loss_and_grads``; a ``stochastic`` one
   (``streamed``: noisy_quadratic, reddi) gets its gradients from ``sampler(rng, batch_size)``,
@@ -44,7 +44,7 @@ def check_real(name, key, value, allowed, ok=lambda v: True):
 
 
 class Problem:
-    """f(θ) with θ ∈ R^dim; subclasses define ``_loss_grad(theta) -> (loss, grad)`` in θ's dtype."""
+    """f(θ) with θ ∈ R^dim; subclasses define ``value_and_grad``, the hooks build on it."""
 
     needs_data = False
     streamed = False  # True: gradients come from ``sampler(rng, batch_size)``, noisy or changing with t
@@ -74,13 +74,21 @@ class Problem:
         """The fixed start point; ``rng`` is accepted for interface symmetry and not used."""
         return {"theta": self.start.astype(dtype)}
 
+    def value_and_grad(self, theta):
+        """(f(θ), ∇f(θ)) for θ an array (d,), in θ's dtype: the formula every hook evaluates.
+
+        Problems written for θ of shape (..., d) (noisy_quadratic, reddi) return f (...) and
+        ∇f (..., d), so a population evaluates its K stacked points in one call.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not define value_and_grad")
+
     def loss_and_grads(self, params):
         """(f(θ) as float, {"theta": ∇f(θ)}) — a new gradient array each call."""
-        loss, grad = self._loss_grad(params["theta"])
+        loss, grad = self.value_and_grad(params["theta"])
         return float(loss), {"theta": grad}
 
     def loss(self, params):
-        return float(self._loss_grad(params["theta"])[0])
+        return float(self.value_and_grad(params["theta"])[0])
 
     def oracle(self, rng: np.random.Generator, batch_size: int):
         """This run's ``params -> (loss, grads)``, one call per step (see the module docstring)."""
@@ -107,7 +115,7 @@ class Quadratic(Problem):
     optimum = np.zeros(2)
     optimum_loss = 0.0
 
-    def _loss_grad(self, theta):
+    def value_and_grad(self, theta):
         x, y = theta
         loss = x * x / 20 + y * y
         return loss, np.array([x / 10, 2 * y], dtype=theta.dtype)
@@ -154,7 +162,7 @@ class RotatedQuadratic(Problem):
     def __repr__(self):
         return f"RotatedQuadratic(angle={self.angle}, start={self.start.tolist()})"
 
-    def _loss_grad(self, theta):
+    def value_and_grad(self, theta):
         return rotated_loss_grad(theta, self.c, self.s)
 
 
@@ -190,7 +198,7 @@ class LinearRegression(Problem):
             self._by_dtype[key] = (self.X.astype(key), self.y.astype(key))
         return self._by_dtype[key]
 
-    def _loss_grad(self, theta):
+    def value_and_grad(self, theta):
         X, y = self._data(theta.dtype)
         r = X @ theta - y  # (n,) residuals
         return np.mean(r * r), (2.0 / len(y)) * (X.T @ r)

@@ -61,7 +61,7 @@ class Reddi(Problem):
         kind = f"stochastic=True, delta={self.delta}" if self.stochastic else "online"
         return f"Reddi(C={self.C}, {kind}, start={self.start.tolist()})"
 
-    def _loss_grad(self, theta):
+    def value_and_grad(self, theta):
         """The evaluated (expected, shifted) loss slope·(x + 1) and its gradient, θ (..., 1)."""
         x = theta[..., 0]
         return self.slope * (x + 1), np.full_like(theta, self.slope)
@@ -75,7 +75,7 @@ class Reddi(Problem):
             nonlocal t
             t += 1
             big = rng.random() < p if self.stochastic else t % 3 == 1
-            return self._loss_grad(theta)[0], np.full_like(theta, self.C if big else -1.0)
+            return self.value_and_grad(theta)[0], np.full_like(theta, self.C if big else -1.0)
 
         return sample
 

@@ -12,6 +12,7 @@ the interface of "Deep Learning from Scratch" (common/optimizer.py): ``update(pa
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -42,7 +43,8 @@ class Optimizer:
     Populations: a hyperparameter given as an array of shape (K,) or (K, 1, ..., 1) holds one value
     per trial. Every parameter then has the K trials on its leading axis, and the array is reshaped
     to (K, 1, ..., 1) with that parameter's number of axes, e.g. (K, 1, 1) for W of shape (K, m, n)
-    and (K, 1) for b of shape (K, n).
+    and (K, 1) for b of shape (K, n). ``keep_trials`` gives the optimizer of some of the trials
+    (members of a population leave as they stop).
     """
 
     def __init__(self, spec: Spec, hyperparameters: dict[str, Any]):
@@ -84,9 +86,38 @@ class Optimizer:
             self.state[key] = self._spec.step(param, grad, state, **self._key_hp[key])
         self.step_count += 1
 
+    def keep_trials(self, rows: Any, params: dict[str, np.ndarray]) -> Optimizer:
+        """A copy that updates only the trials ``rows`` of a population (old indices, in order).
+
+        Per-trial hyperparameters and state buffers keep those rows; counters and shared
+        hyperparameters are copied as they are. ``params`` are the new stacked parameters: a state
+        buffer shaped like one takes that parameter's memory layout, so the in-place updates keep
+        running over matching strides. A trial's update reads only its own rows, so the trials kept
+        continue exactly as they would have. This optimizer is not modified.
+        """
+        rows = np.asarray(rows, dtype=np.intp)
+        new = copy.copy(self)
+        new._hp = {name: _take(v, rows) for name, v in self._hp.items()}
+        new._key_hp = {key: {name: _take(v, rows) for name, v in hp.items()}
+                       for key, hp in self._key_hp.items()}
+        new.state = {key: type(state)(*(_take(v, rows, like=params[key]) for v in state))
+                     for key, state in self.state.items()}
+        return new
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
         return f"Optimizer({self.name!r}, {args})"
+
+
+def _take(value: Any, rows: np.ndarray, like: np.ndarray | None = None) -> Any:
+    """value[rows] for per-trial arrays; counters and shared scalars unchanged."""
+    if not isinstance(value, np.ndarray) or value.ndim == 0:
+        return value
+    if like is not None and value.shape[1:] == like.shape[1:]:
+        out = np.empty_like(like)  # like's strides, e.g. the (d0, K, d1) layout of a stacked W1
+        out[...] = value[rows]
+        return out
+    return value[rows]
 
 
 def _check_param(opt: str, key: str, param: Any) -> None:

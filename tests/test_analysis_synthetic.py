@@ -3,7 +3,7 @@ tests that ``load_family`` / ``load_studies`` read them back. Other analysis tes
 builders from here (pytest puts tests/ on sys.path).
 
 A synthetic trial's "training" is a closed-form objective of its params: final test loss, whether
-it diverged (then its value is the step-0 penalty, as in models/train.py), and a loss curve
+it diverged (then its value is the step-0 penalty, as in models/loop.py), and a loss curve
 reported at steps 0, 50, ..., 300 like the sweeper's intermediate values.
 """
 

@@ -156,6 +156,31 @@ def test_population_every_optimizer(name):
             np.testing.assert_allclose(stacked[key][i], single[key], rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_keep_trials_continues_the_trials_kept_exactly(name):
+    """K = 3 trials for 5 updates, then trials 2 and 0 alone: bit for bit the full run's rows."""
+    rng = np.random.default_rng(9)
+    real = {h: v for h, v in optimizers.defaults(name).items() if isinstance(v, float) and h != "gamma"}
+    per_trial = {h: np.array([v, 0.5 * v, 0.25 * v]) for h, v in real.items()}
+    start = {key: rng.standard_normal((3, *s)) for key, s in SHAPES.items()}
+    grads = [{key: rng.standard_normal((3, *s)) for key, s in SHAPES.items()} for _ in range(10)]
+    full, part = {key: v.copy() for key, v in start.items()}, {key: v.copy() for key, v in start.items()}
+    opt_full, opt_part = optimizers.create(name, **per_trial), optimizers.create(name, **per_trial)
+    for g in grads[:5]:
+        opt_full.update(full, g)
+        opt_part.update(part, g)
+    rows = [2, 0]
+    part = {key: v[rows] for key, v in part.items()}
+    kept = opt_part.keep_trials(rows, part)
+    for g in grads[5:]:
+        opt_full.update(full, g)
+        kept.update(part, {key: v[rows] for key, v in g.items()})
+    for key in part:
+        np.testing.assert_array_equal(part[key], full[key][rows], err_msg=key)
+    assert opt_part.hyperparameters["lr"].shape == (3,) and kept.hyperparameters["lr"].shape == (2,)
+    assert kept.step_count == 10 and opt_part.step_count == 5  # the original is left as it was
+
+
 def test_population_size_must_match_leading_axis():
     opt = optimizers.create("rmsprop", lr=np.array([0.1, 0.2]))
     with pytest.raises(ValueError, match=r"2 trials on its leading axis, but it has shape \(3, 4\)"):

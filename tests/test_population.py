@@ -208,8 +208,8 @@ def test_supported_models_and_argument_errors():
 
 def test_other_problems_fall_back_to_one_call_per_member():
     class Steeper(models.problems.Quadratic):  # no vectorised formula for a subclass
-        def _loss_grad(self, theta):
-            loss, grad = super()._loss_grad(theta)
+        def value_and_grad(self, theta):
+            loss, grad = super().value_and_grad(theta)
             return 3 * loss, 3 * grad
 
     compare(Steeper(), "adam", hps=dict(lr=np.array([0.01, 0.1, 0.5])), steps=40, eval_every=9)

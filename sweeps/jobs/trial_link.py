@@ -54,7 +54,7 @@ def _attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
     return trial
 
 
-UNTRAINED_STEP = 0   # the evaluation before the first update (models/train.py)
+UNTRAINED_STEP = 0   # the evaluation before the first update (models/loop.py)
 
 
 class Pruned:

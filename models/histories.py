@@ -1,4 +1,5 @@
-"""The members' metric histories of a population run, one array per evaluation.
+"""The metric histories of the training loop's members (K = 1 for a single run), one array per
+evaluation.
 
 Appending every member's metrics to its own lists costs K Python dicts per evaluation, which on a
 2-D problem with K = 256 costs more than the evaluation itself. Kept instead: per evaluation its
@@ -17,19 +18,23 @@ class Histories:
         self.steps: list[int] = []
         self.kept: list[np.ndarray] = []            # per evaluation: which members it recorded
         self.values: dict[str, list[np.ndarray]] = {}
+        self._nan = np.full(k, np.nan)  # a metric's row before its values go in
 
-    def add(self, step: int, members: np.ndarray, metrics: dict[str, np.ndarray], ok: np.ndarray) -> None:
-        """Record ``metrics`` (name -> one value per stack row) of the rows ``ok``; ``members``
-        maps stack rows to member indices."""
-        rows = members[ok]
+    def add(self, step: int, members: np.ndarray, metrics: dict[str, np.ndarray],
+            ok: np.ndarray | None = None) -> np.ndarray:
+        """Record ``metrics`` (name -> one value per stack row) of the rows ``ok`` (None: all);
+        ``members`` maps stack rows to member indices. Return the member indices recorded."""
+        rows = members if ok is None else members[ok]
         kept = np.zeros(self.k, bool)
         kept[rows] = True
         self.steps.append(int(step))
         self.kept.append(kept)
         for name, v in metrics.items():
-            full = np.full(self.k, np.nan)
-            full[rows] = np.asarray(v, dtype=float)[ok]
+            v = np.asarray(v, dtype=float)
+            full = self._nan.copy()
+            full[rows] = v if ok is None else v[ok]
             self.values.setdefault(name, []).append(full)
+        return rows
 
     def of(self, members) -> dict[int, dict[str, list]]:
         """Member index -> its history {"step": [...], metric: [...]}, as Python numbers."""
