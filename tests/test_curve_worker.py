@@ -62,7 +62,7 @@ def test_figures_of_a_dead_helper_are_drawn_in_place(runs):
 def test_the_helper_leaves_when_the_sweeper_is_killed(tmp_path):
     script = (
         "import os, signal, sys\n"
-        "from sweeps import curve_worker\n"
+        "from sweeps.tracking import curve_worker\n"
         "curve_worker.use_helper(); curve_worker.warm_up(); curve_worker.drain()\n"
         "print(*curve_worker._helper._processes, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
