@@ -11,6 +11,7 @@ import sys
 import uuid
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
 from support import wait_until
@@ -22,6 +23,7 @@ NAME = "chaos.quadratic.rmsprop"
 BUDGET = 12
 
 
+@pytest.mark.postgres
 def test_chaos_three_workers_restarts_and_kills(postgres, mlflow_server, tmp_path):
     storage = postgres.database("chaos")
     mark = uuid.uuid4().hex

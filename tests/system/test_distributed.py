@@ -28,6 +28,7 @@ def added(log: str) -> int:
     return sum(int(n) for n in re.findall(r": \+(\d+) trials, \{", log))
 
 
+@pytest.mark.postgres
 def test_three_workers_share_one_study_with_an_exact_budget(postgres, mlflow_server, tmp_path):
     storage = postgres.database("three_workers")
     args = [
@@ -93,6 +94,7 @@ def test_sigkilled_worker_on_sqlite_resumes_without_losing_finished_trials(tmp_p
     check_recovered(second.stdout + second.stderr, storage, tracking_uri, victim, done_before)
 
 
+@pytest.mark.postgres
 def test_sigkilled_worker_trial_is_retried_by_the_other_worker(postgres, mlflow_server, tmp_path):
     """Two workers on PostgreSQL; one is killed mid-trial; the other fails, retries and finishes it."""
     storage = postgres.database("killed_worker")
@@ -159,7 +161,7 @@ def test_full_artifact_disk_keeps_the_runs_metrics_and_says_so(full_disk, tmp_pa
     assert "Could not store the artifact 'loss_curve.png'" in caplog.text
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_storage_lock_excludes_other_workers_and_gives_up_clearly(backend, request, tmp_path):
     from optuna.storages import RDBStorage
 

@@ -4,6 +4,7 @@ retries with backoff around its reports, heartbeats and tell), finishes the tria
 from __future__ import annotations
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
 from support import wait_until
@@ -12,6 +13,7 @@ from support.workers import FINISHED, KILL_ARGS, start_sweep, trials_of
 NAME = "resume.quadratic.rmsprop"
 
 
+@pytest.mark.postgres
 def test_worker_rides_out_a_postgres_restart_mid_trial(postgres, tmp_path):
     storage = postgres.database("restart")
     args = [f"hydra.sweeper.storage={storage}", *KILL_ARGS]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from support.sweep_runner import ROOT, run_sweep
 from sweeps.errors import EXIT_BAD_INPUT
 from sweeps.results import trials
@@ -18,6 +20,7 @@ STUDY = "pg.quadratic.rmsprop"
 SECRET = "s3cret-pw"
 
 
+@pytest.mark.postgres
 def test_results_read_a_postgres_storage(postgres, tmp_path, capsys):
     storage = postgres.database("results").replace("gammasweep@", f"gammasweep:{SECRET}@")
     run_sweep(tmp_path, "model=quadratic", "optimizer=rmsprop", "hydra.sweeper.study_name=pg",

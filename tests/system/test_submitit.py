@@ -41,7 +41,7 @@ ARGS = [
 ]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_submitit_jobs_run_a_study_end_to_end(backend, request, tmp_path):
     if backend == "sqlite":
         storage, tracking_uri, servers = f"sqlite:///{tmp_path}/optuna.db", f"sqlite:///{tmp_path}/mlflow.db", []

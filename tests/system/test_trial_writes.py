@@ -27,7 +27,7 @@ def _storage(kind: str, request, tmp_path):
     return None   # Optuna's in-memory storage: the public calls
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql", "memory"])
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres), "memory"])
 def test_one_transaction_writes_what_the_public_calls_write(kind, request, tmp_path):
     study = optuna.create_study(storage=_storage(kind, request, tmp_path))
     ours, theirs = study.ask(), study.ask()
@@ -53,7 +53,7 @@ def test_one_transaction_writes_what_the_public_calls_write(kind, request, tmp_p
     assert "late" not in after.user_attrs and 300 not in after.intermediate_values
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_first_beats_of_a_batch_go_stale_and_revive_as_optunas_do(kind, request, tmp_path):
     url = f"sqlite:///{tmp_path}/optuna.db" if kind == "sqlite" else request.getfixturevalue("postgres").database("beats")
     storage = open_storage(url, 1, 1)   # heartbeat every second, stale after one
