@@ -21,6 +21,8 @@ import pytest
 from support.servers import free_port
 from support.sweep_runner import ROOT, tiny
 
+pytestmark = pytest.mark.slow   # ~50 Python start-ups in the module fixture, four at a time
+
 BASE = ["model=quadratic", "optimizer=sgd", "hydra.sweeper.n_trials=1"]
 
 

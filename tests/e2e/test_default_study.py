@@ -10,6 +10,8 @@ from optuna.trial import TrialState
 
 from support.sweep_runner import load, run_sweep
 
+pytestmark = pytest.mark.slow   # the default study twice (module fixture): minutes on two cores
+
 SHORT = ["study=default", "train.steps=100", "train.eval_every=20"]
 OPTIMIZERS = ("adagrad", "adam", "momentum", "nesterov", "rmsprop", "rmsprop_graves", "sgd")
 TASKS = ("binary_mlp.binary_teacher", "mnist_mlp.mnist_5k")

@@ -9,6 +9,7 @@ from support.sweep_runner import load, run_sweep
 FASHION = Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FASHION.is_file(), reason="Fashion-MNIST (Debian dataset-fashion-mnist) not installed")
 def test_smoke_runs_every_part_and_reports_the_cross_study_answers(tmp_path):
     proc = run_sweep(tmp_path, "study=gamma_rigorous_smoke", "hydra.sweeper.report=true",

@@ -34,6 +34,7 @@ def test_the_bracket_is_the_last_trained_and_the_first_failed_lr_of_the_best_set
     assert Bracket((), {}, 1e-2, None).next_lr(0.05) is None                    # censored above
 
 
+@pytest.mark.slow
 def test_a_real_sweep_bisects_sgds_stability_edge_on_the_quadratic(tmp_path):
     """SGD on x²/20 + y² from (−7, 2): y is multiplied by |1 − 2·lr| a step, so after k steps
     f ≥ 4·(2·lr − 1)^(2k) for lr > 1; the run diverges once f passes 100 × f(θ₀) = 645, which

@@ -21,6 +21,7 @@ DASHBOARD = shutil.which("optuna-dashboard")
 pytestmark = pytest.mark.skipif(DASHBOARD is None, reason="pip install -e '.[test]' installs optuna-dashboard")
 
 
+@pytest.mark.slow
 def test_optuna_dashboard_lists_the_studies_of_our_storage(tmp_path):
     run_sweep(tmp_path, "model=quadratic", "optimizer=choice(sgd,rmsprop)", "hydra.sweeper.n_trials=2")
     port = free_port()

@@ -1,5 +1,7 @@
 """A preset in parts (hydra.sweeper.parts): several search spaces, one command, one family."""
 
+import pytest
+
 from support.sweep_runner import load, run_sweep
 
 PARTS = ("hydra.sweeper.parts=["
@@ -8,6 +10,7 @@ PARTS = ("hydra.sweeper.parts=["
          " optimizer.eps: null}, grid_points: 2}]")
 
 
+@pytest.mark.slow
 def test_each_part_makes_its_studies_with_its_own_options(tmp_path):
     run_sweep(tmp_path, "hydra.sweeper.sampler.name=grid", "hydra.sweeper.n_trials=100",
               "hydra.sweeper.params={optimizer: rmsprop, optimizer.lr: 'tag(log, interval(1e-2, 1e-1))',"

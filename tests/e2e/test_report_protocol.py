@@ -117,6 +117,7 @@ def test_a_reviewer_re_deriving_the_differences_gets_the_same_answer(confirmed):
         assert t.loc[g, "p_diff_holm"] == pytest.approx(ph, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_a_tuning_only_study_states_no_verdict(tmp_path):
     """The default's TPE part alone: 8 trials, no confirmation runs — the report cannot decide."""
     run_sweep(tmp_path, "model=binary_mlp", "optimizer=rmsprop", "hydra.sweeper.n_trials=8",

@@ -6,6 +6,7 @@ from optuna.trial import TrialState
 from support.sweep_runner import artifact_names, load, mlflow_runs, run_sweep
 
 
+@pytest.mark.slow
 def test_sweep_resumes_without_losing_or_repeating_trials(tmp_path):
     args = ["model=quadratic", "optimizer=rmsprop", "hydra.sweeper.n_trials=3", "mlflow.log_curve_png=true"]
     run_sweep(tmp_path, *args)
@@ -51,6 +52,7 @@ def test_group_sweep_makes_one_study_per_optimizer_and_drops_absent_params(tmp_p
     assert identity["model"] == "binary_mlp"
 
 
+@pytest.mark.slow
 def test_max_trials_caps_the_study_and_the_exit_code_says_so(tmp_path):
     args = ["model=quadratic", "optimizer=sgd", "hydra.sweeper.n_trials=3", "hydra.sweeper.max_trials=4"]
     run_sweep(tmp_path, *args)
@@ -61,6 +63,7 @@ def test_max_trials_caps_the_study_and_the_exit_code_says_so(tmp_path):
     assert len(load(tmp_path, "default.quadratic.sgd").trials) == 4
 
 
+@pytest.mark.slow
 def test_joblib_launcher_runs_trials_in_parallel_processes(tmp_path):
     run_sweep(
         tmp_path, "model=rotated_quadratic", "optimizer=adam", "hydra/launcher=joblib",
@@ -114,6 +117,7 @@ def test_single_run_logs_one_mlflow_run(tmp_path):
     assert "val_loss" in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_crashed_trial_is_recorded_and_the_sweep_goes_on_up_to_max_failure_rate(tmp_path):
     crash = ["model=quadratic", "optimizer=sgd", "optimizer.lr=0.1", "train.batch_size=choice(0,8)",
              "hydra.sweeper.sampler.name=grid", "hydra.sweeper.n_trials=2"]
@@ -130,6 +134,7 @@ def test_crashed_trial_is_recorded_and_the_sweep_goes_on_up_to_max_failure_rate(
     assert "max_failure_rate=0.0" in strict.stderr
 
 
+@pytest.mark.slow
 def test_population_jobs_match_one_trial_per_job(tmp_path):
     grid = ["model=binary_mlp", "optimizer=rmsprop", "hydra.sweeper.sampler.name=grid",
             "optimizer.gamma=choice(0.9,0.999)", "optimizer.lr=tag(log,interval(1e-3,1e-1))",
@@ -155,6 +160,7 @@ def test_population_jobs_match_one_trial_per_job(tmp_path):
     assert {float(c.data.params["gamma"]) for c in children} == {0.9, 0.999}
 
 
+@pytest.mark.slow
 def test_ctrl_c_requeues_the_trial_in_flight_and_the_same_command_finishes_it(tmp_path):
     import signal
     import subprocess
@@ -191,6 +197,7 @@ def test_ctrl_c_requeues_the_trial_in_flight_and_the_same_command_finishes_it(tm
     assert retried.params == study.trials[0].params
 
 
+@pytest.mark.slow
 def test_tpe_stacks_only_its_random_startup_trials_and_draws_the_same_points(tmp_path):
     args = ["model=binary_mlp", "optimizer=rmsprop", "hydra.sweeper.sampler.name=tpe",
             "hydra.sweeper.sampler.n_startup_trials=4", "hydra.sweeper.n_trials=6",

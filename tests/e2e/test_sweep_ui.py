@@ -87,6 +87,7 @@ def test_console_filter_and_progress_decision():
     assert progress.wanted(Stream(False), {"GAMMASWEEP_PROGRESS": "on"})
 
 
+@pytest.mark.slow
 def test_on_a_terminal_one_bar_counts_the_trials(tmp_path):
     """Under a pseudo-terminal: the bar (n/total, best, elapsed, time left) and no per-trial lines."""
     import os
@@ -118,6 +119,7 @@ def test_on_a_terminal_one_bar_counts_the_trials(tmp_path):
     assert "default.binary_mlp.binary_teacher.rmsprop" in text   # the closing table
 
 
+@pytest.mark.slow
 def test_job_folders_are_named_by_study_and_trial_and_never_reused(tmp_path):
     args = ["model=quadratic", "optimizer=rmsprop", "hydra.sweeper.n_trials=2", "hydra.sweeper.population=1"]
     run_sweep(tmp_path, *args)
@@ -240,6 +242,7 @@ def _parent(out):
     return parent, [r for r in runs if r is not parent]
 
 
+@pytest.mark.slow
 def test_a_failed_sweep_ends_its_parent_run_failed_and_a_resume_finishes_it(tmp_path):
     crash = ["model=quadratic", "optimizer=sgd", "optimizer.lr=0.1", "train.batch_size=choice(0,8)",
              "hydra.sweeper.sampler.name=grid", "hydra.sweeper.n_trials=2"]

@@ -3,6 +3,7 @@
 import os
 import pickle
 
+import pytest
 from optuna.trial import TrialState
 
 from support.sweep_runner import load, mlflow_runs, run_sweep
@@ -16,6 +17,7 @@ def test_a_shipped_object_is_unpickled_once_per_process():
     assert pickle.loads(pickle.dumps(Shipped({"loader": []}))) == {"loader": []}   # a new token
 
 
+@pytest.mark.slow
 def test_two_workers_run_every_grid_point_once_with_one_parent_run_and_resume(tmp_path):
     grid = ["model=quadratic", "optimizer=rmsprop", "workers=both", "hydra.sweeper.population=1",
             "hydra.sweeper.sampler.name=grid", "optimizer.gamma=choice(0.9,1.0)",

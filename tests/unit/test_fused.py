@@ -117,6 +117,7 @@ def test_a_label_out_of_range_is_an_error_not_a_bad_read(monkeypatch):
         net.loss_and_grads(params, np.ones((4, 784), np.float32), y)
 
 
+@pytest.mark.slow
 def test_training_follows_the_numpy_path(kernels):
     """100 steps of a trained network in float64: the fused engine stays on the numpy path's run."""
     data = load("mnist_5k", dtype="float64")
