@@ -5,7 +5,7 @@ small element-wise passes (bias, ReLU, softmax, the loss, ReLU's mask, bias grad
 ufunc call over a (128, 100) array, dominated by call overhead. Here each layer's passes are one
 loop: bias + ReLU forward; softmax, cross-entropy, dlogits and the last bias gradient; ReLU's
 mask and the bias gradient below it. Same formulas as models/layers.py, which stays the
-reference (tests/test_fused.py; exp and log may differ from numpy's in the last bit).
+reference (tests/unit/test_fused.py; exp and log may differ from numpy's in the last bit).
 Switched like the optimizer kernels (optimizers/fused.py: ``GAMMASWEEP_KERNELS=numpy``).
 """
 

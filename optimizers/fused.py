@@ -3,7 +3,7 @@
 numpy spends one pass over memory per ufunc: RMSprop's step is nine passes over the parameters
 (g², ·(1 − γ), γ·s, +, √, + ε, ÷, ·lr, −=), which on the MNIST network cost a third of the matrix
 products. A compiled loop does the same arithmetic, in the same order and the same dtype, in one
-pass (tests/test_fused.py holds it to the numpy path, which stays the reference).
+pass (tests/unit/test_fused.py holds it to the numpy path, which stays the reference).
 
 ``GAMMASWEEP_KERNELS=numpy`` switches the kernels off (read once, at import; tests set ``ENABLED``);
 without numba installed they are off. numba is imported and a kernel compiled on its first call

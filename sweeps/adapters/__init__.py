@@ -15,7 +15,7 @@ release of a library breaks one module and one test, not the service.
   hydra-submitit-launcher's executor name);
 - ``mlflow_private``: MLflow's SQL store module and its ``experiments`` table.
 
-Each has a test (``tests/test_adapters_<library>.py``) that pins the behaviour relied on, and
+Each has a test (``tests/unit/test_adapters_<library>.py``) that pins the behaviour relied on, and
 pyproject.toml bounds each library to the versions those tests passed on: before raising a
 bound, run them against the new release.
 """

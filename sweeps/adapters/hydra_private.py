@@ -8,7 +8,7 @@ small function.
   reads its options;
 - hydra-submitit-launcher: which submitit executor a launcher stands for (``_EXECUTOR``).
 
-The plugins are imported only by the functions that use them. tests/test_adapters_hydra.py pins
+The plugins are imported only by the functions that use them. tests/unit/test_adapters_hydra.py pins
 each behaviour relied on.
 """
 

@@ -6,7 +6,7 @@
   (``mlflow_template``) gets the artifact location of its "Default" experiment by an UPDATE,
   ``MlflowClient`` having no call that changes an experiment's artifact location.
 
-tests/test_adapters_mlflow.py pins each behaviour relied on.
+tests/unit/test_adapters_mlflow.py pins each behaviour relied on.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@
 - multi-row upserts into the RDB storage's tables (``optuna.storages._rdb.models``,
   ``_create_scoped_session``), in Optuna's stored forms.
 
-tests/test_adapters_optuna.py pins each behaviour relied on.
+tests/unit/test_adapters_optuna.py pins each behaviour relied on.
 """
 
 from __future__ import annotations

@@ -1,0 +1,37 @@
+"""PostgreSQL restarts in the middle of a trial: the worker rides it out (pool pre-ping, bounded
+retries with backoff around its reports, heartbeats and tell), finishes the trial and the sweep."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from support import wait_until
+from support.workers import FINISHED, KILL_ARGS, start_sweep, trials_of
+
+NAME = "resume.quadratic.rmsprop"
+
+
+@pytest.mark.postgres
+def test_worker_rides_out_a_postgres_restart_mid_trial(postgres, tmp_path):
+    storage = postgres.database("restart")
+    args = [f"hydra.sweeper.storage={storage}", *KILL_ARGS]
+    worker = start_sweep(tmp_path, *args)
+
+    def in_flight():
+        assert worker.poll() is None, worker.communicate()[0][-3000:]
+        return [t for t in trials_of(storage, NAME)
+                if t.state == TrialState.RUNNING and "mlflow_run_id" in t.user_attrs]
+
+    running = wait_until(in_flight, 120)   # a trial in flight, its MLflow run made: restart under it
+    assert running, worker.communicate()[0][-3000:]
+    postgres.restart(down_for=5)
+    log = worker.communicate(timeout=240)[0]
+    assert worker.returncode == 0, log[-4000:]
+    assert "Traceback" not in log
+    trials = optuna.load_study(study_name=NAME, storage=storage).trials
+    assert all(t.state in FINISHED for t in trials), [(t.number, t.state.name, t.user_attrs.get("error"))
+                                                      for t in trials]
+    assert len(trials) == 6
+    assert trials[running[0].number].state in FINISHED, "the trial in flight finished"

@@ -1,0 +1,39 @@
+"""benchmarks/projection.py plans a preset as the sweeper would (its timing is not tested here)."""
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import projection  # noqa: E402
+
+
+def test_the_gamma_sensitivity_plan_counts_every_stage_of_every_study():
+    stages, options = projection.plan(["study=gamma_sensitivity"])
+    tuning = [s for s in stages if s.stage == "tuning"]
+    assert len(tuning) == 12   # 3 models x 4 conventions
+    assert {s.trials for s in tuning} == {8 * 7 * 3}   # γ x lr points x ε points
+    per_stage = Counter(s.stage for s in stages)
+    assert per_stage == {"tuning": 12, "lr_max (at most)": 12, "confirmation": 12}
+    assert {s.trials for s in stages if s.stage == "confirmation"} == {10 * 8}   # 10 seeds per γ
+    assert {s.trials for s in stages if s.stage.startswith("lr_max")} == {4 * 8}   # 4 rounds per γ
+    assert {s.kind[0]: s.kind[-1] for s in tuning} == {"binary_mlp": 32, "mnist_mlp": 1, "rotated_quadratic": 256}
+    assert all(s.kind[-1] == 1 for s in stages if s.stage == "confirmation")   # one trial per job
+    assert options == {"n_jobs": 1, "launcher": "BasicLauncher"}
+
+
+def test_a_budget_caps_the_grid():
+    stages, _ = projection.plan(["study=gamma_sensitivity", "hydra.sweeper.n_trials=10",
+                                 "hydra.sweeper.seeds.n=0", "hydra.sweeper.lr_max.rounds=0"])
+    assert {s.stage for s in stages} == {"tuning"} and {s.trials for s in stages} == {10}
+
+
+def test_a_preset_in_parts_is_planned_part_by_part():
+    stages, _ = projection.plan(["study=gamma_rigorous"])
+    tuning = [s for s in stages if s.stage == "tuning"]
+    assert len(tuning) == 27 and len({s.study for s in tuning}) == 27   # every part's studies, once
+    kinds = {s.kind[:4] for s in tuning}
+    assert ("mnist_mlp", "fashion_mnist", 3900, 128) in kinds   # a part's own steps
+    assert {("binary_mlp", "binary_teacher", 1000, b) for b in (32, 128, 512)} <= kinds
+    fashion = [s for s in tuning if s.kind[1] == "fashion_mnist"]
+    assert {s.trials for s in fashion} == {8 * 13}   # its 8 γ on its own grid: a part's options apply
