@@ -12,9 +12,10 @@ Command-line arguments apply to every part. With no parts the preset is one part
         lr_max: {rounds: 0}
 
 Two parts that produce a study of the same name must agree on what it measures (the study's
-identity); the study then runs once. A part that pins a key to one value (``optimizer: rmsprop``)
-is left out when the command line sets that key to another (``optimizer=adam``): the user asked
-for another space than the part's.
+identity); the study then runs once. A part that pins a config group to one option
+(``optimizer: rmsprop``) is left out when the command line chooses another (``optimizer=adam``):
+the user asked for another space than the part's. A value the command line sets (``train.steps=60``)
+applies to every part, over the part's own.
 """
 
 from __future__ import annotations
@@ -91,11 +92,11 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
 
 
 def conflicts(params: dict, arguments: list[str]) -> tuple[str, str] | None:
-    """The first ``(part's key=value, argument)`` where the part pins a key the command line sets
-    to another value; None when the part is compatible with every argument."""
+    """The first ``(part's group=option, argument)`` where the part pins a config group (a key
+    without a dot) that the command line sets to another option; None when there is none."""
     for argument in arguments:
         key, _, value = argument.lstrip("+~").partition("=")
-        pinned = params.get(key)
+        pinned = params.get(key) if "." not in key else None
         if pinned is None or _SWEEP.match(str(pinned)):
             continue
         if str(pinned).strip() != value.strip():

@@ -39,6 +39,6 @@ def test_smoke_runs_every_part_and_reports_the_cross_study_answers(tmp_path):
     assert report.startswith("**Smoke run**") and "answer nothing" in report.splitlines()[0]
     assert "Verdict: **" not in report and "γ matters" not in report and "verdict **" not in report
     summary = report.split("## Per task", 1)[1].split("\n## ", 1)[0]
-    deterministic = [x for x in summary.splitlines() if x.startswith("- **rotated_quadratic")
-                     or (x.startswith("- **reddi") and "stochastic=False" in x)]
+    deterministic = [x for x in summary.splitlines() if ": tuning (" in x and (x.startswith("- **rotated_quadratic")
+                     or (x.startswith("- **reddi") and "stochastic=False" in x))]
     assert deterministic and all("not applicable (deterministic" in x for x in deterministic), deterministic

@@ -37,3 +37,14 @@ def test_two_parts_making_one_study_differently_are_refused(tmp_path):
                      "{params: {model: quadratic, train.divergence_factor: 20}}]", check=False)
     assert proc.returncode == 2
     assert "make study 'default.quadratic." in proc.stderr and "with different settings" in proc.stderr
+
+
+def test_a_part_pinning_another_group_option_is_left_out_and_values_apply_to_every_part():
+    from sweeps.hydra.parts import conflicts
+
+    part = {"optimizer": "rmsprop", "convention": "choice(pytorch)", "train.steps": 20, "optimizer.eps": 1e-8}
+    assert conflicts(part, ["optimizer=adam"]) == ("optimizer=rmsprop", "optimizer=adam")
+    assert conflicts(part, ["optimizer=choice(sgd,adam)"]) is not None
+    assert conflicts(part, ["optimizer=rmsprop", "model=binary_mlp"]) is None       # the same option, a narrowing
+    assert conflicts(part, ["convention=tf1"]) is None                             # a swept group: narrowed
+    assert conflicts(part, ["train.steps=60", "optimizer.eps=1e-6"]) is None       # values apply to every part
