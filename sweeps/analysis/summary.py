@@ -79,13 +79,13 @@ def confirmation_clause(r: VariantResult, smoke: bool = False) -> str:
     head = (f"Confirmation on paired seeds, {metric} against γ = {p['reference_gamma']:g} "
             f"(margin ±{p['margin']:g}, Holm α = {p['alpha']:g}): ")
     if smoke:
-        return (head + "; ".join(f"γ {_diff(x)}" for x in t.to_dict("records"))
+        return (head + "; ".join(f"γ {diff(x)}" for x in t.to_dict("records"))
                 + ". Smoke run: these differences exercise the tests and state no verdict.")
     parts = []
     for word in VERDICTS:
         rows = t[t["verdict"] == word]
         if len(rows):
-            parts.append(f"{word} at γ " + ", ".join(_diff(x) for x in rows.to_dict("records")))
+            parts.append(f"{word} at γ " + ", ".join(diff(x) for x in rows.to_dict("records")))
     counts = {w: int((t["verdict"] == w).sum()) for w in VERDICTS}
     if counts["different"]:
         overall = (f"γ matters with lr re-tuned: {counts['different']} of {len(t)} γ values differ "
@@ -102,7 +102,7 @@ def confirmation_clause(r: VariantResult, smoke: bool = False) -> str:
     return head + "; ".join(parts) + f". Verdict: **{overall}**."
 
 
-def _diff(x: dict) -> str:
+def diff(x: dict) -> str:
     """``0.9 (+0.012 [0.004, 0.020], n = 10)``: the mean paired difference and its 95% interval."""
     if not isinstance(x.get("mean_diff"), float) or not math.isfinite(x["mean_diff"]):
         return f"{x['config']:g} (n = {int(x.get('n', 0) or 0)}; {x.get('reason') or 'not tested'})"

@@ -16,12 +16,20 @@ and workers that share the study agree on the next lr.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import optuna
 from optuna.trial import TrialState
-from sweeps import records
 
+from sweeps import records
+from sweeps.hydra.plan import StudyPlan
+from sweeps.launch.population import Population
+from sweeps.stages.summaries import summarize
+from sweeps.stages.trials import TrialLoop
+from sweeps.storages import shared_study
+from sweeps.storages.lock import storage_lock
+from sweeps.study import planned_params
 
 LR = "optimizer.lr"
 
@@ -60,19 +68,9 @@ def brackets(trials: list[optuna.trial.FrozenTrial], per: list[str], direction: 
     return out
 
 
-def run(loop, tuned, plan, k) -> int:
+def run(loop: TrialLoop, tuned: optuna.Study, plan: StudyPlan, k: Population) -> int:
     """The stage: bisect lr_max(γ) between the tuning grid's last trained and first failed lr,
     one round at a time, into ``<study>.lr_max``; returns the trials run."""
-    import time
-
-    import optuna
-    from optuna.trial import TrialState
-
-    from sweeps.stages.summaries import summarize
-    from sweeps.storages import shared_study
-    from sweeps.storages.lock import storage_lock
-    from sweeps.study import planned_params
-
     o, lm = loop.options, loop.options.lr_max
     study = loop.open(f"{plan.name}.lr_max", plan.identity | {records.LR_MAX_OF: plan.name})
     study.sampler, study.pruner = optuna.samplers.RandomSampler(), optuna.pruners.NopPruner()

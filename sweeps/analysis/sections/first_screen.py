@@ -14,7 +14,7 @@ from models.outcome import TRAINED
 from ..confirmation import test_metric
 from ..family import FamilyAnalysis, VariantResult
 from ..figures._names import variant_file
-from ..summary import _diff, swept_range
+from ..summary import diff, swept_range
 
 SMOKE_LINE = ("**Smoke run** (`hydra.sweeper.protocol.scale: smoke`): these numbers exercise the "
               "pipeline end to end and answer nothing; no verdict is stated.")
@@ -61,7 +61,7 @@ def _bullet(r: VariantResult, smoke: bool) -> str:
 
 def _numbers(x: dict) -> str:
     """``(+0.0471 [0.0304, 0.069], n = 5)``, as the tables print it."""
-    text = _diff(x)
+    text = diff(x)
     return text[text.index("("):]
 
 
