@@ -103,11 +103,16 @@ def confirmation_clause(r: VariantResult, smoke: bool = False) -> str:
 
 
 def diff(x: dict) -> str:
-    """``0.9 (+0.012 [0.004, 0.020], n = 10)``: the mean paired difference and its 95% interval."""
+    """``0.9 (+0.012 [0.004, 0.020], n = 10)``: the γ, then its ``diff_numbers``."""
+    return f"{x['config']:g} {diff_numbers(x)}"
+
+
+def diff_numbers(x: dict) -> str:
+    """``(+0.012 [0.004, 0.020], n = 10)``: the mean paired difference and its 95% interval."""
     if not isinstance(x.get("mean_diff"), float) or not math.isfinite(x["mean_diff"]):
-        return f"{x['config']:g} (n = {int(x.get('n', 0) or 0)}; {x.get('reason') or 'not tested'})"
+        return f"(n = {int(x.get('n', 0) or 0)}; {x.get('reason') or 'not tested'})"
     ci = interval(x.get("ci_low"), x.get("ci_high"))
-    return f"{x['config']:g} ({fmt(x['mean_diff'], signed=True)}{' ' + ci if ci else ''}, n = {int(x['n'])})"
+    return f"({fmt(x['mean_diff'], signed=True)}{' ' + ci if ci else ''}, n = {int(x['n'])})"
 
 
 def fmt(x: float, signed: bool = False) -> str:

@@ -14,7 +14,7 @@ from models.outcome import TRAINED
 from ..confirmation import test_metric
 from ..family import FamilyAnalysis, VariantResult
 from ..figures._names import variant_file
-from ..summary import diff, swept_range
+from ..summary import diff_numbers, swept_range
 
 SMOKE_LINE = ("**Smoke run** (`hydra.sweeper.protocol.scale: smoke`): these numbers exercise the "
               "pipeline end to end and answer nothing; no verdict is stated.")
@@ -54,15 +54,9 @@ def _bullet(r: VariantResult, smoke: bool) -> str:
     tested = []
     for x in r.confirmation.to_dict("records"):
         word = "" if smoke else (f"**{x['verdict']}**" if x["verdict"] != "inconclusive" else "inconclusive")
-        tested.append(" ".join(w for w in (f"γ = {x['config']:g}", word, _numbers(x)) if w))
+        tested.append(" ".join(w for w in (f"γ = {x['config']:g}", word, diff_numbers(x)) if w))
     untested = _not_compared(r)
     return f"**{r.variant.name}**: " + "; ".join(tested + untested) + "."
-
-
-def _numbers(x: dict) -> str:
-    """``(+0.0471 [0.0304, 0.069], n = 5)``, as the tables print it."""
-    text = diff(x)
-    return text[text.index("("):]
 
 
 def _not_compared(r: VariantResult) -> list[str]:
@@ -101,7 +95,7 @@ def _others(a: FamilyAnalysis, more: list[VariantResult]) -> str:
 
 
 def _evidence(a: FamilyAnalysis) -> str:
-    """The scale of the evidence: trials, studies, tasks, seeds, steps, wall time."""
+    """The scale of the evidence: trials, studies, tasks, steps, confirmation runs and seeds."""
     t = a.trials
     tasks = sorted({f"{m}/{d}" if isinstance(d, str) and d != "none" else m
                     for m, d in zip(t["model"], t["data"])})
