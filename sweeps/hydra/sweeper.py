@@ -23,11 +23,12 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps import checks, tracking
-from sweeps.errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, EXIT_INTERRUPTED
+from sweeps.errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED
 from sweeps.hydra import parts
 from sweeps.hydra.job_configs import JobConfigs
 from sweeps.hydra.plan import StudyPlan
 from sweeps.jobs.builders import USER_ERRORS
+from sweeps.launch import lifeline, signals
 from sweeps.launch.backends import backend_for
 from sweeps.stages import confirmation, lr_max, tuning
 from sweeps.stages.trials import TooManyFailures, TrialLoop
@@ -43,6 +44,7 @@ class OptunaSweeper(Sweeper):
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         # job configs copied from the first of their shape instead of composed anew (job_configs.py)
+        lifeline.mark()   # before the launcher starts a worker: they all die with this process
         hydra_context = HydraContext(config_loader=JobConfigs(hydra_context.config_loader),
                                      callbacks=hydra_context.callbacks)
         self.config, self.hydra_context = config, hydra_context
@@ -61,21 +63,22 @@ class OptunaSweeper(Sweeper):
         self.loop = TrialLoop(self.options, backend, progress.Progress(progress.wanted()))
         self.report_path: str | None = None
         status, summaries = "FAILED", []
-        try:
-            summaries = self._sweep(arguments)
-            status = "FINISHED"
-        except USER_ERRORS as e:
-            _die(f"gammasweep: error: {e}", EXIT_BAD_INPUT)
-        except TooManyFailures as e:
-            _die(f"gammasweep: sweep stopped: {e}", EXIT_FAILED)
-        except KeyboardInterrupt:
-            status = "KILLED"
-            _die("gammasweep: interrupted. Finished trials are kept; the trials in flight were "
-                 "re-queued: run the same command again to resume.", EXIT_INTERRUPTED)
-        finally:
-            curve_worker.close()
-            self.loop.progress.close()
-            _end_parents(self.loop.parents, status)
+        with signals.stopping():   # SIGTERM and SIGHUP end the sweep as Ctrl-C does
+            try:
+                summaries = self._sweep(arguments)
+                status = "FINISHED"
+            except USER_ERRORS as e:
+                _die(f"gammasweep: error: {e}", EXIT_BAD_INPUT)
+            except TooManyFailures as e:
+                _die(f"gammasweep: sweep stopped: {e}", EXIT_FAILED)
+            except KeyboardInterrupt as e:
+                status = "KILLED"
+                _die(f"gammasweep: interrupted ({signals.name(e)}). Finished trials are kept; the trials "
+                     "in flight were re-queued: run the same command again to resume.", signals.exit_code(e))
+            finally:
+                curve_worker.close()
+                self.loop.progress.close()
+                _end_parents(self.loop.parents, status)
         if self.loop.tables:
             print(_closing(self.loop.tables, self.report_path, self.loop.links), flush=True)
         if summaries and all(s["added"] == 0 for s in summaries):

@@ -22,6 +22,7 @@ from sweeps.errors import SweepError
 from sweeps.storages import writes
 from sweeps.storages.rdb import riding_out
 from sweeps.jobs.trial_link import Pruned, Reporter
+from sweeps.launch import lifeline
 from sweeps import records
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Member:
         label = run_labels.labelled(self.name, result.outcome)
         if label != self.name:   # renaming costs MLflow a second transaction
             tags[records.RUN_NAME_TAG] = label
+        lifeline.check()   # no FINISHED run for a trial whose sweeper died: the next run retries it
         tracking.log_all(self.uri, self.run_id, self.params, self.history(), final, tags)
         if self.cfg.mlflow.log_curve_png:
             curve_worker.submit(result, self.name, self.uri, self.run_id)
@@ -87,6 +89,7 @@ class Member:
                 records.RUN_NAME_TAG: run_labels.labelled(self.name, "pruned")}
         if self.trial is not None and self.reporter.unwritten:   # its step-0 value, kept for its curve
             self._record({})
+        lifeline.check()
         tracking.log_all(self.uri, self.run_id, self.params, self.history(), tags=tags)
         tracking.finish(self.uri, self.run_id)
         return Pruned(message)

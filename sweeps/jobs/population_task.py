@@ -17,6 +17,7 @@ import optimizers
 from models.population import train_population
 
 from sweeps.jobs import task
+from sweeps.launch import lifeline
 from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing, optimizer_hyperparameters
 from sweeps.jobs.member import Member
 from sweeps.jobs.trial_link import Pruned, attach
@@ -24,6 +25,7 @@ from sweeps.jobs.trial_link import Pruned, attach
 
 def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
     """One outcome per member, in the order of ``cfg.trial.numbers``."""
+    lifeline.hold()   # a job in a process of its own ends when its sweeper is killed
     sweeper = HydraConfig.get().sweeper
     trials = [attach(sweeper, cfg.trial.study, n) for n in cfg.trial.numbers]
     cfgs = [member_config(cfg, t) for t in trials]

@@ -5,11 +5,14 @@ Hydra's submitit launcher waits for its jobs in turn and raises at the first one
 unread. ``launch`` submits the batch as that launcher does (one job array, the same folders and
 parameters), then waits for every job: a job that died gives ``JobDied`` in its place, and the
 sweeper fails and re-queues its trials as it does for a dead worker (``storages.heartbeat.fail_dead``); a
-job that raised outside the task gives its error, which fails its trials as a crash would.
+job that raised outside the task gives its error, which fails its trials as a crash would. A
+sweeper interrupted while it waits (Ctrl-C, SIGTERM) cancels the batch's jobs before it re-queues
+their trials; a sweeper killed outright leaves that to each job's ``lifeline``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any, Sequence
@@ -38,7 +41,6 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
     """``launcher.launch`` (hydra-submitit-launcher 1.2), with every job waited for."""
     import submitit
     from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
-    from submitit.core.utils import FailedJobError, UncompletedJobError
 
     kind, params = hydra_private.submitit_cluster(launcher), launcher.params
     init = {f"{kind}_max_num_timeout": params["max_num_timeout"]} if "max_num_timeout" in params else {}
@@ -53,6 +55,20 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
     for overrides, _, idx, _, _ in calls:
         log.debug("submitit job #%d: %s", idx, " ".join(filter_overrides(overrides)))
     jobs = executor.map_array(launcher, *zip(*calls))
+    try:
+        return _wait(jobs)
+    except BaseException:   # interrupted (Ctrl-C, SIGTERM): the jobs end with the sweep
+        for job in jobs:
+            with contextlib.suppress(Exception):
+                if not job.done():
+                    job.cancel(check=False)
+        raise
+
+
+def _wait(jobs: list[Any]) -> list[Any]:
+    """Each job's result, ``JobDied`` or the error it raised outside the task."""
+    from submitit.core.utils import FailedJobError, UncompletedJobError
+
     returns: list[Any] = []
     for job in jobs:
         try:

@@ -38,9 +38,10 @@ from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, configure_log, setup_globals
 from hydra_plugins.hydra_joblib_launcher.config import JobLibLauncherConf
 from hydra_plugins.hydra_joblib_launcher.joblib_launcher import JoblibLauncher
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 
 from sweeps.adapters import hydra_private, mlflow_private
+from sweeps.launch import lifeline
 
 log = logging.getLogger(__name__)
 
@@ -78,15 +79,21 @@ class WarmJoblibLauncher(JoblibLauncher):
         try:
             n = self._parallel_cfg()["n_jobs"]
             n = os.cpu_count() if n in (None, -1) else int(n)
-            Parallel(**self._parallel_cfg())(delayed(_imports)() for _ in range(max(1, n)))
+            self._parallel()(delayed(_imports)() for _ in range(max(1, n)))
         except Exception as e:   # the jobs will import for themselves
             log.debug("Warming the joblib workers failed: %s: %s", type(e).__name__, e)
 
     def _parallel_cfg(self) -> dict[str, Any]:
         cfg = dict(self.joblib)
-        cfg["backend"] = "loky"   # as in hydra-joblib-launcher: threads are unsafe with Hydra
+        cfg.pop("backend", None)   # loky, as in hydra-joblib-launcher: threads are unsafe with Hydra
         hydra_private.joblib_process_cfg(cfg)
         return cfg
+
+    def _parallel(self) -> Parallel:
+        """joblib's Parallel on loky workers that exit when the sweeper dies (``lifeline``): the
+        first thing a new worker runs, before it waits for jobs."""
+        with parallel_config(backend="loky", initializer=lifeline.hold, initargs=(os.environ.get(lifeline.ENV),)):
+            return Parallel(**self._parallel_cfg())
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         setup_globals()
@@ -96,12 +103,11 @@ class WarmJoblibLauncher(JoblibLauncher):
         if self._context is None:   # the loader, master config and task are fixed once set up
             self._context = (Shipped(self.hydra_context), Shipped(self.config), Shipped(self.task_function))
         hydra_context, config, task_function = self._context
-        joblib_cfg = self._parallel_cfg()
         if self._warming is not None:
             self._warming.join()
-        log.info("Joblib.Parallel(%s) is launching %d jobs", joblib_cfg, len(job_overrides))
+        log.info("Joblib.Parallel(%s) is launching %d jobs", self._parallel_cfg(), len(job_overrides))
         singleton_state = Singleton.get_state()
-        return Parallel(**joblib_cfg)(
+        return self._parallel()(
             delayed(hydra_private.joblib_execute_job)(initial_job_idx + i, overrides, hydra_context, config,
                                                       task_function, singleton_state)
             for i, overrides in enumerate(job_overrides)

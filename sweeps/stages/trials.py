@@ -21,6 +21,7 @@ from sweeps import records, tracking
 from sweeps.adapters import optuna_private
 from sweeps.hydra.plan import StudyPlan
 from sweeps.jobs.trial_link import Pruned, register
+from sweeps.launch import signals
 from sweeps.launch.backends import HydraLauncher, died
 from sweeps.launch.population import Population, next_batch
 from sweeps.storages import shared_study
@@ -134,7 +135,7 @@ class TrialLoop:
         """Run the batch through the launch backend; one outcome per trial.
 
         With a population K > 1, each job trains up to K trials stacked (``jobs.population_task``).
-        Interrupted (Ctrl-C), the batch's trials are failed and re-queued before the interrupt
+        Interrupted (Ctrl-C, SIGTERM, SIGHUP), the batch's trials are failed and re-queued before the interrupt
         goes on, so the next invocation runs them again and nothing stays RUNNING.
         """
         groups = [trials[i:i + k] for i in range(0, len(trials), k)]
@@ -142,8 +143,8 @@ class TrialLoop:
         try:
             with beating(study, trials, self.options.heartbeat_interval):
                 return self.backend.launch(jobs, groups)
-        except KeyboardInterrupt:
-            requeue(study, trials, "interrupted (Ctrl-C) while running")
+        except KeyboardInterrupt as e:   # Ctrl-C, or SIGTERM/SIGHUP (launch.signals)
+            requeue(study, trials, f"interrupted ({signals.name(e)}) while running")
             raise
 
 
