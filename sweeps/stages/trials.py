@@ -135,8 +135,9 @@ class TrialLoop:
         """Run the batch through the launch backend; one outcome per trial.
 
         With a population K > 1, each job trains up to K trials stacked (``jobs.population_task``).
-        Interrupted (Ctrl-C, SIGTERM, SIGHUP), the batch's trials are failed and re-queued before the interrupt
-        goes on, so the next invocation runs them again and nothing stays RUNNING.
+        Interrupted (Ctrl-C, SIGTERM, SIGHUP), the batch's trials are failed and re-queued before
+        the interrupt goes on, so the next invocation runs them again, and the MLflow runs their
+        jobs left RUNNING (a worker process the launcher terminated) end KILLED: nothing stays RUNNING.
         """
         groups = [trials[i:i + k] for i in range(0, len(trials), k)]
         jobs = [plan.overrides + job_overrides(g, study.study_name, *runs) for g in groups]
@@ -145,6 +146,10 @@ class TrialLoop:
                 return self.backend.launch(jobs, groups)
         except KeyboardInterrupt as e:   # Ctrl-C, or SIGTERM/SIGHUP (launch.signals)
             requeue(study, trials, f"interrupted ({signals.name(e)}) while running")
+            for t in trials:
+                with contextlib.suppress(Exception):   # best effort: we are being interrupted
+                    tracking.close_killed_run(plan.cfg.mlflow.tracking_uri, runs[0], study.study_name, t,
+                                              retried=True)
             raise
 
 

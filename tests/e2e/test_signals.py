@@ -1,0 +1,69 @@
+"""A sweep stopped by SIGTERM (cron, systemd, SLURM) or SIGHUP (a closed terminal) ends as Ctrl-C
+ends it (``launch.signals``): the trials in flight re-queued, the parent MLflow run KILLED, no
+run left RUNNING, no process left behind, one paragraph and exit 128 + the signal's number."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import uuid
+
+import pytest
+from optuna.trial import TrialState
+
+from support import wait_until
+from support.processes import marked
+from support.sweep_runner import ROOT, TINY, mlflow_runs
+from support.workers import trials_of
+
+STUDY = "default.quadratic.sgd"
+ARGS = ["model=quadratic", "optimizer=sgd", "hydra.sweeper.n_trials=50", "hydra.sweeper.population=1",
+        "hydra.sweeper.pruner.name=none", "train.steps=100000", "train.eval_every=20000"]
+
+
+@pytest.mark.parametrize("sig, workers", [
+    pytest.param(signal.SIGTERM, ["workers=one"], id="SIGTERM-in-process"),
+    pytest.param(signal.SIGHUP, ["workers=one"], id="SIGHUP-in-process"),
+    pytest.param(signal.SIGTERM, ["workers=both", "hydra.sweeper.n_jobs=2"], id="SIGTERM-joblib-workers"),
+])
+def test_a_stopping_signal_requeues_the_trials_in_flight_and_ends_every_run(tmp_path, sig, workers):
+    mark, storage = uuid.uuid4().hex, f"sqlite:///{tmp_path}/optuna.db"
+    cmd = [sys.executable, str(ROOT / "sweep.py"), "-m", f"output_dir={tmp_path}", *TINY, *ARGS, *workers]
+    env = dict(os.environ, HYDRA_FULL_ERROR="0", PYTHONWARNINGS="ignore", GAMMASWEEP_TEST_MARK=mark)
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def training():   # a trial in flight with its MLflow run started, one already finished
+            assert proc.poll() is None, proc.communicate()
+            trials = trials_of(storage, STUDY)
+            return (any(t.state == TrialState.COMPLETE for t in trials)
+                    and any(t.state == TrialState.RUNNING and "mlflow_run_id" in t.user_attrs for t in trials))
+
+        assert wait_until(training, 120, interval=0.2)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + sig, (out[-2000:], err[-2000:])
+    assert f"interrupted ({signal.Signals(sig).name})" in err and "run the same command again" in err
+    assert "Traceback" not in out + err
+
+    trials = trials_of(storage, STUDY)
+    assert not [t.number for t in trials if t.state == TrialState.RUNNING]
+    requeued = [t for t in trials if t.state == TrialState.FAIL]
+    assert requeued and all(signal.Signals(sig).name in t.user_attrs["error"] for t in requeued)
+    assert len([t for t in trials if t.state == TrialState.WAITING]) == len(requeued)
+    runs = mlflow_runs(tmp_path, "gammasweep-default")
+    parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert [r.info.status for r in parent] == ["KILLED"]
+    assert not [r.info.run_name for r in runs if r.info.status == "RUNNING"]
+    wait_until(lambda: not marked(mark), 10, interval=0.2)
+    left = marked(mark)
+    for pid in left:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)   # ours: started by this test
+    assert not left, "a worker outlived the sweeper"
