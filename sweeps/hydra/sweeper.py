@@ -24,7 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sweeps import checks, tracking
 from sweeps.errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED
-from sweeps.hydra import parts
+from sweeps.hydra import parts, reporting
 from sweeps.hydra.job_configs import JobConfigs
 from sweeps.hydra.plan import StudyPlan
 from sweeps.jobs.builders import USER_ERRORS
@@ -98,8 +98,8 @@ class OptunaSweeper(Sweeper):
             self.loop.options = options[plan.name]   # the part's options for its studies
             summaries.append(self._run_study(plan))
         self.loop.options = o
-        if o.report and any(s["added"] for s in summaries):
-            self.report_path = _report(o, plans[0].cfg)
+        if o.report and (any(s["added"] for s in summaries) or not reporting.current(o, plans[0].cfg)):
+            self.report_path = reporting.write(o, plans[0].cfg)   # also when a killed sweep left none
         return summaries
 
     def _compose(self, overrides: list[str]) -> DictConfig:
@@ -117,18 +117,6 @@ class OptunaSweeper(Sweeper):
         if o.seeds.n:
             result["added"] += confirmation.run(self.loop, study, plan)
         return result
-
-
-def _report(o: DictConfig, cfg: DictConfig) -> str:
-    """Regenerate the study family's report (the analysis lives in sweeps.report)."""
-    from sweeps.report import write_report
-
-    path = write_report(
-        storage=o.storage, family=o.study_name, out_dir=f"{cfg.output_dir}/reports/{o.study_name}",
-        tracking_uri=cfg.mlflow.tracking_uri, experiment_name=cfg.mlflow.experiment_name,
-    )
-    log.info("Report: %s", path)
-    return str(path)
 
 
 def _end_parents(parents: dict[str, str], status: str) -> None:

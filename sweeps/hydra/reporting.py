@@ -1,0 +1,66 @@
+"""The study family's report: written after a sweep that added trials, and by any later sweep
+that finds it not current.
+
+A report is current when a stamp written after it (``report.stamp.json``, beside ``report.md``)
+holds the family's tally of finished trials (per study: complete, pruned, failed) and that tally
+is still the family's. A sweep killed while it reports leaves no stamp or an older one, so the
+next invocation, even one with nothing to add (every study at ``max_trials``, exit 3), writes the
+report again instead of leaving it missing or half-written for good.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import optuna
+from omegaconf import DictConfig
+from optuna.trial import TrialState
+
+from sweeps.storages.rdb import open_existing
+
+log = logging.getLogger(__name__)
+
+STAMP = "report.stamp.json"
+TALLIED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+
+
+def folder(o: DictConfig, cfg: DictConfig) -> Path:
+    return Path(f"{cfg.output_dir}/reports/{o.study_name}")
+
+
+def current(o: DictConfig, cfg: DictConfig) -> bool:
+    """Whether ``report.md`` exists and covers every finished trial of the family."""
+    out = folder(o, cfg)
+    try:
+        stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (out / "report.md").is_file() and stamp == tally(o.storage, o.study_name)
+
+
+def write(o: DictConfig, cfg: DictConfig) -> str:
+    """Regenerate the family's report (the analysis lives in sweeps.report), then its stamp."""
+    from sweeps.report import write_report
+
+    counted = tally(o.storage, o.study_name)   # before: a trial finished meanwhile makes it stale
+    out = folder(o, cfg)
+    path = write_report(storage=o.storage, family=o.study_name, out_dir=str(out),
+                        tracking_uri=cfg.mlflow.tracking_uri, experiment_name=cfg.mlflow.experiment_name)
+    partial = out / f".{STAMP}.{os.getpid()}"
+    partial.write_text(json.dumps(counted, sort_keys=True), encoding="utf-8")
+    partial.replace(out / STAMP)   # whole or absent, never half-written
+    log.info("Report: %s", path)
+    return str(path)
+
+
+def tally(storage: str, family: str) -> dict[str, list[int]]:
+    """Per study of the family: its complete, pruned and failed trials."""
+    st, counts = open_existing(storage), {}
+    for name in optuna.get_all_study_names(st):
+        if name.startswith(family + "."):
+            trials = optuna.load_study(study_name=name, storage=st).get_trials(deepcopy=False, states=TALLIED)
+            counts[name] = [sum(t.state == s for t in trials) for s in TALLIED]
+    return counts
