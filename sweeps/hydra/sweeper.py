@@ -22,7 +22,7 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-from sweeps import checks, tracking
+from sweeps import checks, disk_full, tracking
 from sweeps.errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED
 from sweeps.hydra import parts, reporting
 from sweeps.hydra.job_configs import JobConfigs
@@ -32,7 +32,7 @@ from sweeps.launch import lifeline, signals
 from sweeps.launch.backends import backend_for
 from sweeps.stages import confirmation, lr_max, tuning
 from sweeps.stages.trials import TooManyFailures, TrialLoop
-from sweeps.terminal import progress, summary
+from sweeps.terminal import console, progress, summary
 from sweeps.tracking import curve_worker
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class OptunaSweeper(Sweeper):
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         # job configs copied from the first of their shape instead of composed anew (job_configs.py)
         lifeline.mark()   # before the launcher starts a worker: they all die with this process
+        console.quiet_disk_full()
         hydra_context = HydraContext(config_loader=JobConfigs(hydra_context.config_loader),
                                      callbacks=hydra_context.callbacks)
         self.config, self.hydra_context = config, hydra_context
@@ -65,7 +66,8 @@ class OptunaSweeper(Sweeper):
         status, summaries = "FAILED", []
         with signals.stopping():   # SIGTERM and SIGHUP end the sweep as Ctrl-C does
             try:
-                summaries = self._sweep(arguments)
+                with disk_full.reported(self._places):   # one paragraph, exit 2 (a SweepError)
+                    summaries = self._sweep(arguments)
                 status = "FINISHED"
             except USER_ERRORS as e:
                 _die(f"gammasweep: error: {e}", EXIT_BAD_INPUT)
@@ -76,6 +78,7 @@ class OptunaSweeper(Sweeper):
                 _die(f"gammasweep: interrupted ({signals.name(e)}). Finished trials are kept; the trials "
                      "in flight were re-queued: run the same command again to resume.", signals.exit_code(e))
             finally:
+                disk_full.release()
                 curve_worker.close()
                 self.loop.progress.close()
                 _end_parents(self.loop.parents, status)
@@ -89,6 +92,7 @@ class OptunaSweeper(Sweeper):
     def _sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
         o = self.options
         checks.check_sweep(o, self.config)   # bad input: refused before any study exists
+        disk_full.reserve(str(self.config.output_dir))   # for the clean-up, should the disk fill up
         loader = self.hydra_context.config_loader
         plans, options = parts.plan_all(o, arguments, loader, self._compose)   # a preset in parts: one space each
         log.info("%d stud%s: %s", len(plans), "y" if len(plans) == 1 else "ies", ", ".join(p.name for p in plans))
@@ -101,6 +105,11 @@ class OptunaSweeper(Sweeper):
         if o.report and (any(s["added"] for s in summaries) or not reporting.current(o, plans[0].cfg)):
             self.report_path = reporting.write(o, plans[0].cfg)   # also when a killed sweep left none
         return summaries
+
+    def _places(self) -> dict[str, str]:
+        """Where the sweep writes: what a full disk's message names."""
+        return disk_full.places(str(self.config.output_dir), str(self.options.storage),
+                                self.config.mlflow.get("tracking_uri"))
 
     def _compose(self, overrides: list[str]) -> DictConfig:
         """The job config for these overrides, resolvable here as it will be in the job."""

@@ -13,6 +13,7 @@ from models.train import train
 from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing
 from sweeps.checks import check_training
 from sweeps.launch import lifeline
+from sweeps.terminal import console
 from sweeps.jobs.member import Member
 from sweeps.jobs.trial_link import Pruned, attach
 
@@ -37,6 +38,7 @@ def run(cfg: DictConfig) -> float | Pruned:
     A pruned trial returns ``Pruned`` in a sweep and raises ``optuna.TrialPruned`` otherwise.
     """
     lifeline.hold()   # a job in a process of its own ends when its sweeper is killed
+    console.quiet_disk_full()
     if not cfg.trial.study:
         check_training(cfg)   # a single run: refused before anything is written
     model, optimizer, data = build_model(cfg), build_optimizer(cfg), build_data(cfg)

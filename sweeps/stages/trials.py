@@ -17,7 +17,7 @@ import optuna
 from omegaconf import DictConfig
 from optuna.trial import TrialState
 
-from sweeps import records, tracking
+from sweeps import disk_full, records, tracking
 from sweeps.adapters import optuna_private
 from sweeps.hydra.plan import StudyPlan
 from sweeps.jobs.trial_link import Pruned, register
@@ -32,6 +32,9 @@ from sweeps.study import open_study, remaining_budget
 from sweeps.terminal.progress import Progress
 
 log = logging.getLogger(__name__)
+
+
+FULL = "the disk filled up while it ran"   # a trial's error when a full disk stopped it
 
 
 class TooManyFailures(Exception):
@@ -78,7 +81,13 @@ class TrialLoop:
                         continue
                     break
                 outcomes = self._launch(study, plan, batch.trials, (experiment_id, parent), k)
-                failed += self._record(study, batch.trials, outcomes, experiment_id, ml.tracking_uri)
+                full = [(t, out) for t, out in zip(batch.trials, outcomes) if disk_full.caused(_error(out))]
+                told = [(t, out) for t, out in zip(batch.trials, outcomes) if not disk_full.caused(_error(out))]
+                failed += self._record(study, [t for t, _ in told], [out for _, out in told], experiment_id,
+                                       ml.tracking_uri)
+                if full:   # their jobs met a full disk: not the trials' fault, and the sweep cannot go on
+                    self._abandon(study, plan, [t for t, _ in full], experiment_id, FULL)
+                    raise full[0][1]
                 launched += len(batch.trials)
                 if failed > o.max_failure_rate * n_trials:
                     raise TooManyFailures(
@@ -135,9 +144,9 @@ class TrialLoop:
         """Run the batch through the launch backend; one outcome per trial.
 
         With a population K > 1, each job trains up to K trials stacked (``jobs.population_task``).
-        Interrupted (Ctrl-C, SIGTERM, SIGHUP), the batch's trials are failed and re-queued before
-        the interrupt goes on, so the next invocation runs them again, and the MLflow runs their
-        jobs left RUNNING (a worker process the launcher terminated) end KILLED: nothing stays RUNNING.
+        Interrupted (Ctrl-C, SIGTERM, SIGHUP) or stopped by a full disk, the batch's trials are
+        failed and re-queued before the error goes on, so the next invocation runs them again, and
+        the MLflow runs their jobs left RUNNING (a worker the launcher terminated) end KILLED.
         """
         groups = [trials[i:i + k] for i in range(0, len(trials), k)]
         jobs = [plan.overrides + job_overrides(g, study.study_name, *runs) for g in groups]
@@ -145,12 +154,26 @@ class TrialLoop:
             with beating(study, trials, self.options.heartbeat_interval):
                 return self.backend.launch(jobs, groups)
         except KeyboardInterrupt as e:   # Ctrl-C, or SIGTERM/SIGHUP (launch.signals)
-            requeue(study, trials, f"interrupted ({signals.name(e)}) while running")
-            for t in trials:
-                with contextlib.suppress(Exception):   # best effort: we are being interrupted
-                    tracking.close_killed_run(plan.cfg.mlflow.tracking_uri, runs[0], study.study_name, t,
-                                              retried=True)
+            self._abandon(study, plan, trials, runs[0], f"interrupted ({signals.name(e)}) while running")
             raise
+        except Exception as e:
+            if disk_full.caused(e):
+                self._abandon(study, plan, trials, runs[0], FULL)
+            raise
+
+    def _abandon(self, study: optuna.Study, plan: StudyPlan, trials: list, experiment_id: str, why: str) -> None:
+        """Fail and re-queue a batch this invocation cannot finish; end its RUNNING MLflow runs KILLED."""
+        if why == FULL:
+            disk_full.release()   # room for these writes
+        requeue(study, trials, why)
+        for t in trials:
+            with contextlib.suppress(Exception):   # best effort: we are being stopped
+                tracking.close_killed_run(plan.cfg.mlflow.tracking_uri, experiment_id, study.study_name, t,
+                                          retried=True)
+
+
+def _error(outcome: Any) -> BaseException | None:
+    return outcome if isinstance(outcome, BaseException) else None
 
 
 def _shown(outcome: Any, failed: bool) -> tuple:

@@ -17,7 +17,7 @@ from optuna.trial import FrozenTrial
 
 from . import sqlite_wal
 from ..errors import SweepError, redact
-from sweeps import records
+from sweeps import disk_full, records
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -131,7 +131,7 @@ def riding_out(call: Callable[[], T], what: str, patience: float = RIDE_OUT) -> 
         try:
             return call()
         except _LOST as e:
-            if time.monotonic() + delay > deadline:
+            if time.monotonic() + delay > deadline or disk_full.caused(e):   # a full disk stays full
                 raise
             log.warning("The Optuna storage does not answer while %s (%s); retrying in %.1f s.",
                         what, _first_line(e), delay)

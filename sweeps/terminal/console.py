@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 from . import progress
+from .. import disk_full
 from ..adapters.hydra_private import JOB_LINE_LOGGERS
 
 # The loggers of Hydra's per-job launch lines (basic and joblib launchers), and our own copy of
@@ -50,3 +52,29 @@ class ConsoleHandler(logging.StreamHandler):
             bar.write(self.format(record))
         except Exception:
             self.handleError(record)
+
+
+class LogFile(logging.FileHandler):
+    """``logging.FileHandler`` that stays quiet when the disk is full: Python's logging would print
+    a traceback for every line it cannot write, and the sweep says once that the disk is full
+    (``sweeps.disk_full``)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if disk_full.caused(sys.exc_info()[1]):
+            return
+        super().handleError(record)
+
+
+class NoDiskFullTraceback(logging.Filter):
+    """Drops a record whose exception is a full disk. MLflow's SQL store logs every database error
+    with its traceback before raising it; the sweep reports the raised error, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and disk_full.caused(record.exc_info[1]))
+
+
+def quiet_disk_full() -> None:
+    """Install ``NoDiskFullTraceback`` on MLflow's SQL store logger (once per process)."""
+    logger = logging.getLogger("mlflow.store.db.utils")
+    if not any(isinstance(f, NoDiskFullTraceback) for f in logger.filters):
+        logger.addFilter(NoDiskFullTraceback())
