@@ -20,12 +20,17 @@ from sweeps.tracking import curve_worker, run_labels
 from sweeps import tracking
 from sweeps.errors import SweepError
 from sweeps.storages import writes
+from sweeps.storages.heartbeat import finished_elsewhere
 from sweeps.storages.rdb import riding_out
 from sweeps.jobs.trial_link import Pruned, Reporter
 from sweeps.launch import lifeline
 from sweeps import records
 
 log = logging.getLogger(__name__)
+
+
+class GivenUp(Exception):
+    """The trial this job trains is no longer RUNNING: another process failed and re-queued it."""
 
 
 class Member:
@@ -64,7 +69,7 @@ class Member:
         label = run_labels.labelled(self.name, result.outcome)
         if label != self.name:   # renaming costs MLflow a second transaction
             tags[records.RUN_NAME_TAG] = label
-        lifeline.check()   # no FINISHED run for a trial whose sweeper died: the next run retries it
+        self._still_ours()
         tracking.log_all(self.uri, self.run_id, self.params, self.history(), final, tags)
         if self.cfg.mlflow.log_curve_png:
             curve_worker.submit(result, self.name, self.uri, self.run_id)
@@ -89,10 +94,20 @@ class Member:
                 records.RUN_NAME_TAG: run_labels.labelled(self.name, "pruned")}
         if self.trial is not None and self.reporter.unwritten:   # its step-0 value, kept for its curve
             self._record({})
-        lifeline.check()
+        self._still_ours()
         tracking.log_all(self.uri, self.run_id, self.params, self.history(), tags=tags)
         tracking.finish(self.uri, self.run_id)
         return Pruned(message)
+
+    def _still_ours(self) -> None:
+        """Before a run is logged FINISHED: a job whose sweeper died exits (``lifeline``); one whose
+        trial was given up meanwhile — failed and re-queued by an interrupted sweeper, or by a
+        worker that found it stale — raises ``GivenUp``, so that its run ends FAILED. Either way
+        the trial's retry is the one run that finishes."""
+        lifeline.check()
+        if self.trial is not None and lifeline.held() and riding_out(
+                lambda: finished_elsewhere(self.trial.study, self.trial), "checking the trial"):
+            raise GivenUp(f"trial {self.trial.number} was failed and re-queued while this job ran it")
 
     def _record(self, attrs: dict) -> None:
         """The trial's attributes and its unwritten intermediate values, in one transaction."""

@@ -8,7 +8,8 @@ process's start time, so that a reused PID is not mistaken for it), which every 
 starts inherits; a job calls ``hold`` and a thread of its own ends the process within
 ``INTERVAL`` seconds of the sweeper's death. Its trial stays RUNNING with the dead sweeper as
 owner, and the next run fails and re-queues it at once (``storages.heartbeat``) and sets its
-MLflow run KILLED. ``check`` is the same test at the moment a job would log a run as FINISHED.
+MLflow run KILLED. ``check`` is the same test at the moment a job would log a run as FINISHED
+(``jobs.member``, which also ends the run FAILED if an interrupted sweeper gave the trial up).
 
 A job on another host (SLURM) cannot see the sweeper's process and is not watched.
 """
@@ -53,6 +54,11 @@ def hold(sweeper: str | None = None) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="gammasweep-lifeline", daemon=True).start()
+
+
+def held() -> bool:
+    """Whether this process is a job holding on to a sweeper it can see."""
+    return bool(_held)
 
 
 def check() -> None:

@@ -6,8 +6,10 @@ unread. ``launch`` submits the batch as that launcher does (one job array, the s
 parameters), then waits for every job: a job that died gives ``JobDied`` in its place, and the
 sweeper fails and re-queues its trials as it does for a dead worker (``storages.heartbeat.fail_dead``); a
 job that raised outside the task gives its error, which fails its trials as a crash would. A
-sweeper interrupted while it waits (Ctrl-C, SIGTERM) cancels the batch's jobs before it re-queues
-their trials; a sweeper killed outright leaves that to each job's ``lifeline``.
+sweeper interrupted while it waits (Ctrl-C, SIGTERM) cancels the batch's cluster jobs before it
+re-queues their trials; local jobs (whose submitit controller would print a traceback when
+cancelled) and the jobs of a sweeper killed outright end by their ``lifeline``. A job that
+finishes after its trial was re-queued logs its run FAILED, not FINISHED (``jobs.member``).
 """
 
 from __future__ import annotations
@@ -58,10 +60,11 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
     try:
         return _wait(jobs)
     except BaseException:   # interrupted (Ctrl-C, SIGTERM): the jobs end with the sweep
-        for job in jobs:
-            with contextlib.suppress(Exception):
-                if not job.done():
-                    job.cancel(check=False)
+        if kind != "local":   # local jobs end by their lifeline, without submitit's traceback
+            for job in jobs:
+                with contextlib.suppress(Exception):
+                    if not job.done():
+                        job.cancel(check=False)
         raise
 
 

@@ -1,6 +1,7 @@
-"""A sweep stopped by SIGTERM (cron, systemd, SLURM) or SIGHUP (a closed terminal) ends as Ctrl-C
+"""A sweep stopped by SIGTERM (cron, systemd, SLURM; SIGHUP takes the same path, unit/test_signals.py) ends as Ctrl-C
 ends it (``launch.signals``): the trials in flight re-queued, the parent MLflow run KILLED, no
-run left RUNNING, no process left behind, one paragraph and exit 128 + the signal's number."""
+run left RUNNING or logged FINISHED for a re-queued trial, no process left behind (joblib workers,
+submitit jobs), one paragraph and exit 128 + the signal's number."""
 
 from __future__ import annotations
 
@@ -26,13 +27,17 @@ ARGS = ["model=quadratic", "optimizer=sgd", "hydra.sweeper.n_trials=50", "hydra.
 
 @pytest.mark.parametrize("sig, workers", [
     pytest.param(signal.SIGTERM, ["workers=one"], id="SIGTERM-in-process"),
-    pytest.param(signal.SIGHUP, ["workers=one"], id="SIGHUP-in-process"),
     pytest.param(signal.SIGTERM, ["workers=both", "hydra.sweeper.n_jobs=2"], id="SIGTERM-joblib-workers"),
+    pytest.param(signal.SIGTERM, ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=5",
+                                  "hydra.sweeper.n_jobs=2"], id="SIGTERM-submitit-jobs"),
 ])
 def test_a_stopping_signal_requeues_the_trials_in_flight_and_ends_every_run(tmp_path, sig, workers):
+    if "hydra/launcher=submitit_local" in workers:
+        pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="pip install -e '.[scale]'")
     mark, storage = uuid.uuid4().hex, f"sqlite:///{tmp_path}/optuna.db"
     cmd = [sys.executable, str(ROOT / "sweep.py"), "-m", f"output_dir={tmp_path}", *TINY, *ARGS, *workers]
-    env = dict(os.environ, HYDRA_FULL_ERROR="0", PYTHONWARNINGS="ignore", GAMMASWEEP_TEST_MARK=mark)
+    env = dict(os.environ, HYDRA_FULL_ERROR="0", PYTHONWARNINGS="ignore", GAMMASWEEP_TEST_MARK=mark,
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))   # submitit's jobs
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         def training():   # a trial in flight with its MLflow run started, one already finished
@@ -61,6 +66,8 @@ def test_a_stopping_signal_requeues_the_trials_in_flight_and_ends_every_run(tmp_
     parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert [r.info.status for r in parent] == ["KILLED"]
     assert not [r.info.run_name for r in runs if r.info.status == "RUNNING"]
+    requeued_runs = {t.user_attrs.get("mlflow_run_id") for t in requeued}
+    assert not [r.info.run_name for r in runs if r.info.run_id in requeued_runs and r.info.status == "FINISHED"]
     wait_until(lambda: not marked(mark), 10, interval=0.2)
     left = marked(mark)
     for pid in left:
