@@ -92,11 +92,11 @@ class OptunaSweeper(Sweeper):
     def _sweep(self, arguments: list[str]) -> list[dict[str, Any]]:
         o = self.options
         checks.check_sweep(o, self.config)   # bad input: refused before any study exists
-        disk_full.reserve(str(self.config.output_dir))   # for the clean-up, should the disk fill up
         loader = self.hydra_context.config_loader
         plans, options = parts.plan_all(o, arguments, loader, self._compose)   # a preset in parts: one space each
         log.info("%d stud%s: %s", len(plans), "y" if len(plans) == 1 else "ies", ", ".join(p.name for p in plans))
         self.loop.progress.plan(sum(options[p.name].n_trials for p in plans))
+        disk_full.reserve(str(self.config.output_dir))   # checked input; room for a clean-up on a full disk
         summaries = []
         for plan in plans:
             self.loop.options = options[plan.name]   # the part's options for its studies

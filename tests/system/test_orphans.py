@@ -120,9 +120,11 @@ SUBMITIT = [
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc to find descendants")
-def test_sigkill_of_a_sweeper_ends_its_submitit_jobs_and_the_rerun_runs_each_trial_once(tmp_path):
+def test_sigkill_of_a_sweeper_ends_its_submitit_jobs_and_the_rerun_runs_each_trial_once(tmp_path, monkeypatch):
     """Jobs that outlived their sweeper used to log FINISHED runs for trials Optuna never recorded,
     and the rerun trained those trials again: 6 MLflow runs for 4 trials."""
+    # a job imports gammasweep from its own sys.path (`python -m`): this checkout's, as the sweeper's
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="pip install -e '.[scale]'")
     pytest.importorskip("submitit", reason="pip install -e '.[scale]'")
     study, tracking_uri = "cluster.quadratic.rmsprop", f"sqlite:///{tmp_path}/mlflow.db"
