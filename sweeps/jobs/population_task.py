@@ -19,7 +19,7 @@ from models.population import train_population
 from sweeps.jobs import task
 from sweeps.launch import lifeline
 from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing, optimizer_hyperparameters
-from sweeps.jobs.member import Member
+from sweeps.jobs.member import GivenUp, Member
 from sweeps.jobs.trial_link import Pruned, attach
 
 
@@ -64,8 +64,17 @@ def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
         for member in members:
             member.failed()
         raise
-    return [m.pruned(stopped[i]) if i in stopped else m.complete(r)
-            for i, (m, r) in enumerate(zip(members, results))]
+    return [_finish(m, r, stopped.get(i)) for i, (m, r) in enumerate(zip(members, results))]
+
+
+def _finish(member: Member, result, pruned: str | None) -> float | Pruned | Exception:
+    """One member's outcome; a member whose trial was re-queued meanwhile ends FAILED on its own,
+    the others keep their results."""
+    try:
+        return member.complete(result) if pruned is None else member.pruned(pruned)
+    except GivenUp as e:
+        member.failed()
+        return e
 
 
 def member_config(cfg: DictConfig, trial: optuna.Trial) -> DictConfig:
