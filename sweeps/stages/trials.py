@@ -81,13 +81,13 @@ class TrialLoop:
                         continue
                     break
                 outcomes = self._launch(study, plan, batch.trials, (experiment_id, parent), k)
-                full = [(t, out) for t, out in zip(batch.trials, outcomes) if disk_full.caused(_error(out))]
-                told = [(t, out) for t, out in zip(batch.trials, outcomes) if not disk_full.caused(_error(out))]
-                failed += self._record(study, [t for t, _ in told], [out for _, out in told], experiment_id,
+                full = {t.number for t, out in zip(batch.trials, outcomes) if disk_full.caused(_error(out))}
+                failed += self._record(study, *_without(full, batch.trials, outcomes), experiment_id,
                                        ml.tracking_uri)
                 if full:   # their jobs met a full disk: not the trials' fault, and the sweep cannot go on
-                    self._abandon(study, plan, [t for t, _ in full], experiment_id, FULL)
-                    raise full[0][1]
+                    stopped = [t for t in batch.trials if t.number in full]
+                    self._abandon(study, plan, stopped, experiment_id, FULL)
+                    raise next(out for t, out in zip(batch.trials, outcomes) if t.number in full)
                 launched += len(batch.trials)
                 if failed > o.max_failure_rate * n_trials:
                     raise TooManyFailures(
@@ -174,6 +174,12 @@ class TrialLoop:
 
 def _error(outcome: Any) -> BaseException | None:
     return outcome if isinstance(outcome, BaseException) else None
+
+
+def _without(numbers: set[int], trials: list, outcomes: list) -> tuple[list, list]:
+    """The trials (and their outcomes) whose numbers are not in ``numbers``."""
+    kept = [(t, out) for t, out in zip(trials, outcomes) if t.number not in numbers]
+    return [t for t, _ in kept], [out for _, out in kept]
 
 
 def _shown(outcome: Any, failed: bool) -> tuple:
