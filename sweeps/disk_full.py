@@ -52,10 +52,11 @@ def caused(e: BaseException | None) -> bool:
 
 
 @contextlib.contextmanager
-def reported(where: Callable[[], dict[str, str]]) -> Iterator[None]:
+def reported(where: Callable[[], dict[str, str]], started: Callable[[], bool] = lambda: True) -> Iterator[None]:
     """Within the block, an error caused by a full disk becomes ``DiskFull``, naming the places
-    ``where()`` returns (what -> folder or file) and the space free on each; Python's logging
-    stops printing a traceback for every log line it can no longer write."""
+    ``where()`` returns (what -> folder or file) and the space free on each, and saying what
+    became of the trials if ``started()`` (a study was opened); Python's logging stops printing a
+    traceback for every log line it can no longer write."""
     try:
         yield
     except DiskFull:
@@ -65,7 +66,7 @@ def reported(where: Callable[[], dict[str, str]]) -> Iterator[None]:
             raise
         release()
         logging.raiseExceptions = False   # the clean-up's log lines would each print one
-        raise DiskFull(paragraph(where())) from None
+        raise DiskFull(paragraph(where(), started())) from None
 
 
 def reserve(folder: str) -> None:
@@ -104,12 +105,13 @@ def _runs(pid: int) -> bool:
     return True
 
 
-def paragraph(places: dict[str, str]) -> str:
+def paragraph(places: dict[str, str], started: bool = True) -> str:
     where = "; ".join(f"{what} {path} has {_free(path)}" for what, path in places.items())
-    return (f"The disk is full: {where}. Finished trials are kept; the trials in flight were re-queued "
-            "where the storage could still be written (any left RUNNING are failed and re-queued at "
-            "once by the next run). Free some space, or point output_dir (and hydra.sweeper.storage, "
-            "mlflow.tracking_uri) at a larger disk, then run the same command again to resume.")
+    done = ("Finished trials are kept; the trials in flight were re-queued where the storage could "
+            "still be written (any left RUNNING are failed and re-queued at once by the next run)."
+            if started else "No trial had started.")
+    return (f"The disk is full: {where}. {done} Free some space, or point output_dir (and "
+            "hydra.sweeper.storage, mlflow.tracking_uri) at a larger disk, then run the same command again.")
 
 
 def _free(path: str) -> str:

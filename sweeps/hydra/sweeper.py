@@ -66,7 +66,7 @@ class OptunaSweeper(Sweeper):
         status, summaries = "FAILED", []
         with signals.stopping():   # SIGTERM and SIGHUP end the sweep as Ctrl-C does
             try:
-                with disk_full.reported(self._places):   # one paragraph, exit 2 (a SweepError)
+                with disk_full.reported(self._places, lambda: bool(self.loop.parents)):   # one paragraph, exit 2
                     summaries = self._sweep(arguments)
                 status = "FINISHED"
             except USER_ERRORS as e:

@@ -45,3 +45,12 @@ def test_a_full_disk_ends_the_sweep_in_one_paragraph_with_nothing_running(small_
     assert len([t for t in trials if t.state == TrialState.WAITING]) == len(stopped)
     assert not [r.info.run_name for r in mlflow_runs(small_disk, "gammasweep-default") if r.info.status == "RUNNING"]
     assert not list(small_disk.glob(".gammasweep-reserve-*")), "the reserve is given back"
+
+
+def test_a_disk_full_from_the_start_is_refused_before_anything_is_created(small_disk):
+    (small_disk / "filler").write_bytes(bytes(3 << 20) [:3 * 1024 * 1024 - 64 * 1024])   # all but 64 KiB
+    proc = run_sweep(small_disk, *ARGS, check=False, timeout=240)
+    assert proc.returncode == 2 and "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stderr.strip().startswith(f"gammasweep: error: The disk is full: output_dir {small_disk} has ")
+    assert "No trial had started." in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]

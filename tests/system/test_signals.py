@@ -1,5 +1,5 @@
 """A sweep stopped by SIGTERM (cron, systemd, SLURM) ends as Ctrl-C ends it (``launch.signals``;
-SIGHUP takes the same path: unit/test_signals.py): the trials in flight re-queued, the parent MLflow
+SIGHUP takes the same path: unit/test_signal_handling.py): the trials in flight re-queued, the parent MLflow
 run KILLED, no run left RUNNING or logged FINISHED for a re-queued trial, no process left behind
 (joblib workers, submitit jobs), one paragraph and exit 128 + the signal's number."""
 
