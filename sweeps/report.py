@@ -33,8 +33,7 @@ from .analysis.sections import (
 from .analysis.sections.first_screen import first_screen
 from .analysis.sections.trajectories import trajectories_section
 from .analysis.summary import summary
-from .errors import EXIT_BAD_INPUT, SweepError
-from .storages.rdb import _redact
+from .errors import EXIT_BAD_INPUT, SweepError, redact
 from . import tracking
 from .tracking import client, filter_literal
 from sweeps import records
@@ -109,7 +108,7 @@ def _browse(tracking_uri: str | None, experiment_name: str) -> str:
             found = None
     if found is None:
         return ""
-    command, url = tracking.ui_link(_redact(tracking_uri), found.experiment_id)
+    command, url = tracking.ui_link(redact(tracking_uri), found.experiment_id)
     serve = f"Serve them with\n\n```\n{command}\n```\n\nthen open " if command else "Open "
     return (f"\n## Runs in MLflow\n\nEvery trial is a run of experiment `{experiment_name}`. {serve}"
             f"<{url}> (the runs table; select a study's trials and *Compare* for parallel coordinates "
@@ -166,7 +165,7 @@ def _methods(a: FamilyAnalysis, storage: str) -> str:
         "## Methods and caveats\n\n"
         f"{len(tuning)} tuning stud{'y' if len(tuning) == 1 else 'ies'} "
         f"({n_seeds} seed re-run stud{'y' if n_seeds == 1 else 'ies'}), "
-        f"{n_trials} complete trials, from the Optuna storage `{_redact(storage)}`. {_wall_time(a.trials)}"
+        f"{n_trials} complete trials, from the Optuna storage `{redact(storage)}`. {_wall_time(a.trials)}"
         "Every sentence of this report is generated from these trials. Verdicts (*different*, "
         "*equivalent*, *inconclusive*) come only from paired tests of the confirmation runs on the test "
         "split (`sweeps/analysis/confirmation.py`, `sweeps/analysis/stats/`): each γ's setting is chosen "
@@ -193,10 +192,10 @@ def _hours(seconds: float) -> str:
 
 
 def _regenerate(family: str, storage: str, out: Path, tracking_uri: str | None) -> str:
-    mlflow = f" --tracking-uri {_redact(tracking_uri)}" if tracking_uri else " --no-mlflow"
+    mlflow = f" --tracking-uri {redact(tracking_uri)}" if tracking_uri else " --no-mlflow"
     return (
         "## How to regenerate\n\n"
-        f"```\npython -m sweeps.report {family} --storage {_redact(storage)} --out {out}{mlflow}\n```\n"
+        f"```\npython -m sweeps.report {family} --storage {redact(storage)} --out {out}{mlflow}\n```\n"
     )
 
 
@@ -223,7 +222,7 @@ def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_n
         except Exception as e:  # the store's errors differ per backend; all mean "cannot log"
             raise SweepError(
                 f"Cannot log the report to MLflow run {run_id} (parent of study {study!r}) at "
-                f"{_redact(tracking_uri)!r}: {type(e).__name__}: {str(e).splitlines()[0]}. The "
+                f"{redact(tracking_uri)!r}: {type(e).__name__}: {str(e).splitlines()[0]}. The "
                 f"report itself is written: {out / 'report.md'}."
             ) from None
     return list(runs)

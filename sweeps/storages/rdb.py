@@ -110,7 +110,7 @@ def open_storage(
         except _TRANSIENT as e:
             if attempt + 1 == ATTEMPTS:
                 raise SweepError(_cannot_open(url, e, f" after {ATTEMPTS} attempts")) from None
-            log.warning("Cannot open the Optuna storage %s (%s); retrying.", _redact(url), _first_line(e))
+            log.warning("Cannot open the Optuna storage %s (%s); retrying.", redact(url), _first_line(e))
             time.sleep(BACKOFF * 2**attempt)
         except Exception as e:  # SQLAlchemy's errors differ per driver; all mean "cannot open"
             raise SweepError(_cannot_open(url, e, "")) from None
@@ -146,7 +146,7 @@ def storage_errors(url: str) -> Iterator[None]:
         yield
     except _LOST as e:
         raise SweepError(
-            f"Lost the Optuna storage {_redact(url)!r} (hydra.sweeper.storage) in the middle of the "
+            f"Lost the Optuna storage {redact(url)!r} (hydra.sweeper.storage) in the middle of the "
             f"sweep, and it did not come back within {RIDE_OUT:.0f} s: {_first_line(e)}. Finished "
             "trials are safe in it. Trials this worker was running stay RUNNING until another worker "
             "fails and retries them (set hydra.sweeper.heartbeat_interval, grace_period and "
@@ -162,7 +162,7 @@ def _cannot_open(url: str, e: Exception, tries: str) -> str:
         if isinstance(e, ImportError) and url.startswith(("postgresql", "postgres")) else ""
     )
     return (
-        f"Cannot open the Optuna storage {_redact(url)!r} (hydra.sweeper.storage){tries}: "
+        f"Cannot open the Optuna storage {redact(url)!r} (hydra.sweeper.storage){tries}: "
         f"{type(cause).__name__}: {_first_line(cause)}.{hint} Use a writable sqlite:///path.db "
         "or a reachable database URL such as postgresql://user:password@host:5432/db; "
         "no trial was started or changed."
@@ -182,8 +182,6 @@ def _first_line(e: BaseException) -> str:
     # psycopg2's message follows SQLAlchemy's "(psycopg2.OperationalError) " prefix.
     return (text.splitlines() or [""])[0].strip() or type(e).__name__
 
-
-_redact = redact   # the name sweeps.report and older callers import
 
 
 def open_existing(url: str) -> BaseStorage:
