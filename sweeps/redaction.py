@@ -37,12 +37,13 @@ _PAIRS = re.compile(r"(?i)(?P<key>\b(?:password|passwd)\s*=\s*|[?&;](?:token|acc
                     r"(?P<value>'[^']*'|\"[^\"]*\"|[^\s&#'\"]+)")
 
 
-def redact(text: str) -> str:
-    """``text`` with every password it holds replaced by ``***`` (see the module's docstring)."""
+def redact(text: str, mask: str = MASK) -> str:
+    """``text`` with every password it holds replaced by ``mask`` (see the module's docstring);
+    the values of credential environment variables always read ``***``."""
     if not text:
         return text
-    text = _URL.sub(_url_without_password, text)
-    text = _PAIRS.sub(lambda m: m["key"] + MASK, text)
+    text = _URL.sub(lambda m: _url_without_password(m, mask), text)
+    text = _PAIRS.sub(lambda m: m["key"] + mask, text)
     for name in SECRET_ENV:
         value = os.environ.get(name, "")
         if len(value) >= _MIN_ENV_SECRET:
@@ -50,13 +51,21 @@ def redact(text: str) -> str:
     return text
 
 
-def _url_without_password(m: re.Match) -> str:
+def _url_without_password(m: re.Match, mask: str) -> str:
     rest = m["rest"]
     userinfo, at, host = rest.rpartition("@")
     if not at or ":" not in userinfo:
         return m[0]   # no userinfo, or a user name alone
     user = userinfo.split(":", 1)[0]   # Hydra's escaped ``user\:pass`` keeps its backslash
-    return f"{m['scheme']}{user}:{MASK}@{host}"
+    return f"{m['scheme']}{user}:{mask}@{host}"
+
+
+def with_password_from(url: str, variable: str) -> tuple[str, bool]:
+    """A command-line argument for ``url`` that reads its password from the environment variable
+    ``variable`` (``"scheme://user:${VAR}@host"``, quoted for the shell), and whether the URL had
+    a password; a URL without one comes back as it is."""
+    shown = redact(url, mask="${%s}" % variable)
+    return (f'"{shown}"', True) if shown != url else (url, False)
 
 
 def without_userinfo(url: str) -> str:

@@ -16,7 +16,7 @@ from typing import Iterator
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 
 from sweeps.adapters import hydra_private
-from sweeps.errors import EXIT_BAD_INPUT
+from sweeps.errors import EXIT_BAD_INPUT, redact
 
 CONFIG_ERRORS = (ConfigCompositionException, OverrideParseException)
 
@@ -28,7 +28,7 @@ def report_config_errors() -> Iterator[None]:
             try:
                 return func()
             except CONFIG_ERRORS as e:
-                print(f"gammasweep: error: {paragraph(e)}", file=sys.stderr)
+                print(f"gammasweep: error: {redact(paragraph(e))}", file=sys.stderr)
                 sys.exit(EXIT_BAD_INPUT)
 
         return guarded
