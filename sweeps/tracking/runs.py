@@ -318,7 +318,7 @@ def log_artifact(tracking_uri: str, run_id: str, path: str, artifact_path: str |
         return True
     except Exception as e:  # OSError (ENOSPC, EACCES) from a file store, MlflowException from a server
         reason = (str(e).strip().splitlines() or [""])[0]
-        message = (
+        message = redact(
             f"Could not store the artifact {Path(path).name!r} of MLflow run {run_id}: "
             f"{type(e).__name__}: {reason}. The run's params "
             "and metrics are logged and its trial keeps its result; free space (or fix the "
