@@ -12,7 +12,9 @@ escaped override ``mlflow.tracking_uri=http\\://user\\:pass@host`` — and repla
   ``MLFLOW_TRACKING_TOKEN``, ``PGPASSWORD``, ...), wherever they appear.
 
 ``RedactingFilter`` applies it to every record a logging handler emits (message, arguments and
-traceback); conf/hydra/*_logging/gammasweep.yaml put it on the console and the job's log file.
+traceback); conf/hydra/*_logging/gammasweep.yaml put it on the console and the job's log file,
+and ``guard_library_loggers`` on the handlers of the libraries whose loggers do not propagate to
+those (MLflow's, Optuna's).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ MASK = "***"
 # Environment variables whose values are secrets (MLflow's client and libpq read them).
 SECRET_ENV = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_CLIENT_CERT_PATH",
               "PGPASSWORD", "DATABRICKS_TOKEN", "AWS_SECRET_ACCESS_KEY", "AZURE_STORAGE_ACCESS_KEY")
+# Loggers that libraries give handlers of their own and do not propagate to the root logger
+# (MLflow's ``_configure_mlflow_loggers``, Optuna's default handler): Hydra's handlers never see them.
+LIBRARY_LOGGERS = ("mlflow", "sqlalchemy.engine", "alembic", "optuna")
 # A value this short is not redacted wherever it appears: it would blank ordinary words.
 _MIN_ENV_SECRET = 4
 
@@ -89,3 +94,11 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+def guard_library_loggers(names: tuple[str, ...] = LIBRARY_LOGGERS) -> None:
+    """A ``RedactingFilter`` on every handler of these loggers that has none (idempotent)."""
+    for name in names:
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())

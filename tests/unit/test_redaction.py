@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from sweeps.errors import SweepError
-from sweeps.redaction import RedactingFilter, redact, without_userinfo
+from sweeps.redaction import RedactingFilter, guard_library_loggers, redact, without_userinfo
 
 # (text, the secret it holds, what redact must keep)
 CASES = [
@@ -101,3 +101,43 @@ def test_the_logging_filter_masks_message_arguments_and_traceback(tmp_path):
     assert "s3cret" not in written
     assert "Cannot reach http://u:***@h:5000 (100%)" in written
     assert "RuntimeError: connect to postgresql://u:***@h/db failed" in written
+
+
+def test_library_loggers_that_bypass_the_root_are_redacted_too():
+    """MLflow's and Optuna's loggers print through handlers of their own, not Hydra's."""
+    import io
+
+    import optuna  # noqa: F401  (its default handler exists once imported)
+    from mlflow.tracking import MlflowClient  # noqa: F401  (MLflow configures its loggers on import)
+
+    guard_library_loggers()
+    guard_library_loggers()   # idempotent: one filter per handler
+    for name in ("mlflow", "optuna"):
+        handlers = logging.getLogger(name).handlers
+        assert handlers, name
+        for handler in handlers:
+            assert sum(isinstance(f, RedactingFilter) for f in handler.filters) == 1
+            stream = handler.setStream(io.StringIO())
+            try:
+                logging.getLogger(f"{name}.store").warning("API request to %s failed", "http://u:s3cret@h/api")
+                written = handler.stream.getvalue()
+            finally:
+                handler.setStream(stream)
+            assert "http://u:***@h/api" in written and "s3cret" not in written
+
+
+@pytest.mark.parametrize("uri, command, url", [
+    ("http://alice:s3cret@10.0.0.2:5000/", None, "http://10.0.0.2:5000/#/experiments/7?workflowType=machine_learning"),
+    ("postgresql+psycopg2://ml:p%2Fw@db:5432/mlflow",
+     'mlflow ui --backend-store-uri "postgresql+psycopg2://ml:${MLFLOW_DB_PASSWORD}@db:5432/mlflow"',
+     "http://127.0.0.1:5000/#/experiments/7?workflowType=machine_learning"),
+    ("postgresql+psycopg2://ml@db:5432/mlflow", "mlflow ui --backend-store-uri postgresql+psycopg2://ml@db:5432/mlflow",
+     "http://127.0.0.1:5000/#/experiments/7?workflowType=machine_learning"),
+])
+def test_printed_links_and_commands_hold_no_password(uri, command, url):
+    from sweeps import tracking
+
+    assert tracking.ui_link(uri, "7") == (command, url)
+    hint = tracking.ui_hint(uri, "7")
+    assert "s3cret" not in hint and "p%2Fw" not in hint
+    assert ("MLFLOW_DB_PASSWORD set to the database password" in hint) == ("${MLFLOW_DB_PASSWORD}" in (command or ""))
