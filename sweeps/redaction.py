@@ -13,7 +13,7 @@ escaped override ``mlflow.tracking_uri=http\\://user\\:pass@host`` — and repla
 
 ``RedactingFilter`` applies it to every record a logging handler emits (message, arguments and
 traceback); conf/hydra/*_logging/gammasweep.yaml put it on the console and the job's log file,
-and ``guard_library_loggers`` on the handlers of the libraries whose loggers do not propagate to
+and ``guard_handlers`` on the handlers of the libraries whose loggers do not propagate to
 those (MLflow's, Optuna's).
 """
 
@@ -96,8 +96,9 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def guard_library_loggers(names: tuple[str, ...] = LIBRARY_LOGGERS) -> None:
-    """A ``RedactingFilter`` on every handler of these loggers that has none (idempotent)."""
+def guard_handlers(names: tuple[str, ...] = LIBRARY_LOGGERS) -> None:
+    """A ``RedactingFilter`` on every handler of these loggers (``""``: the root) that has none
+    (idempotent)."""
     for name in names:
         for handler in logging.getLogger(name).handlers:
             if not any(isinstance(f, RedactingFilter) for f in handler.filters):

@@ -34,7 +34,7 @@ from .analysis.sections.first_screen import first_screen
 from .analysis.sections.trajectories import trajectories_section
 from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError, redact
-from .redaction import with_password_from
+from .redaction import guard_handlers, with_password_from
 from . import tracking
 from .tracking import client, filter_literal
 from sweeps import records
@@ -262,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-mlflow", action="store_true", help="write the report without logging it")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    guard_handlers(("",))   # the root's handler: no password in what the libraries log
     try:
         study_names(args.storage, args.family)  # an unknown family: one line, before anything else
         path = write_report(storage=args.storage, family=args.family,

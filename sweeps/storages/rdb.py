@@ -17,7 +17,7 @@ from optuna.trial import FrozenTrial
 
 from . import sqlite_wal
 from ..errors import SweepError, redact
-from ..redaction import guard_library_loggers
+from ..redaction import guard_handlers
 from sweeps import records
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def open_storage(
         if url.startswith(("postgresql", "postgres")):
             engine_kwargs["connect_args"] = {"connect_timeout": 10}   # seconds, per attempt
     callback = StaleTrials(retry_failed_trials) if heartbeat_interval else None
-    guard_library_loggers()   # Optuna's and SQLAlchemy's loggers print through handlers of their own
+    guard_handlers()   # Optuna's and SQLAlchemy's loggers print through handlers of their own
     for attempt in range(ATTEMPTS):
         try:
             with warnings.catch_warnings():   # heartbeat_interval is "experimental" since 2.9

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from sweeps.tracking import template as mlflow_template
 from sweeps.storages import sqlite_wal
 from sweeps.errors import SweepError, redact
-from sweeps.redaction import guard_library_loggers, with_password_from, without_userinfo
+from sweeps.redaction import guard_handlers, with_password_from, without_userinfo
 from sweeps import records
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def client(tracking_uri: str) -> MlflowClient:
         os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
     from mlflow.tracking import MlflowClient   # ~1.7 s: imported once a run needs it, so that bad
                                                # input is refused without waiting for it
-    guard_library_loggers()   # MLflow's loggers print through handlers of their own
+    guard_handlers()   # MLflow's loggers print through handlers of their own
     return MlflowClient(tracking_uri=tracking_uri)
 
 
