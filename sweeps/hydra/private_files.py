@@ -5,7 +5,8 @@ Hydra writes ``config.yaml``, ``hydra.yaml`` and ``overrides.yaml`` into the job
 callbacks' ``on_job_start`` (``hydra.core.utils.run_job``). ``PrivateJobFiles`` is that callback,
 registered in conf/config.yaml (``hydra.callbacks``): it makes the folder 0700 and every file in
 it 0600, before the job's task runs, in a single run and in every job of a sweep (each launcher
-runs Hydra's ``run_job`` with the callbacks of the sweep).
+runs Hydra's ``run_job`` with the callbacks of the sweep). ``private_folder`` does the same for
+submitit's folder of pickled jobs, which hold the config too.
 """
 
 from __future__ import annotations
@@ -35,3 +36,10 @@ def make_private(folder: Path) -> None:
     for path in folder.iterdir():
         if path.is_file() and not path.is_symlink():
             os.chmod(path, FILE_MODE)
+
+
+def private_folder(folder: Path) -> None:
+    """``folder`` (made if missing) 0700: what is written inside is out of other users' reach
+    from the start, whatever the umask."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, FOLDER_MODE)
