@@ -218,8 +218,9 @@ def _set_passwords(command: str) -> str:
              if f"${{{n}}}" in command]
     if not names:
         return ""
-    return (f"Set {' and '.join(f'`{n}`' for n in names)} to the password{'s' if len(names) > 1 else ''} "
-            "of those URLs first (percent-encoded, as in a URL): this report never holds a password.")
+    which = "the passwords of those URLs" if len(names) > 1 else "the password of that URL"
+    return (f"Set {' and '.join(f'`{n}`' for n in names)} to {which} first (percent-encoded, as in a "
+            "URL): this report never holds a password.")
 
 
 def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_name: str) -> list[str]:

@@ -9,7 +9,10 @@ config files Hydra writes, which must hold the URLs to re-run a job, are private
 
 from __future__ import annotations
 
+import os
+import re
 import stat
+import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,6 +63,39 @@ def test_no_password_in_any_file_but_the_private_job_configs(sweep):
     assert '--storage "postgresql+psycopg2://gammasweep:${OPTUNA_DB_PASSWORD}@127.0.0.1:' in report
     assert '--tracking-uri "http://mluser:${MLFLOW_TRACKING_PASSWORD}@127.0.0.1:' in report
     assert "Set `OPTUNA_DB_PASSWORD` and `MLFLOW_TRACKING_PASSWORD`" in report
+
+
+def test_the_regenerate_command_gives_back_both_urls_once_the_variables_are_set(sweep):
+    """Run by a shell with the passwords in the environment, the report's command passes the
+    URLs the sweep used (printf stands in for python -m sweeps.report)."""
+    out, tracking, _ = sweep
+    report = (out / "reports" / "secrets" / "report.md").read_text(encoding="utf-8")
+    command = re.search(r"```\n(python -m sweeps.report .*)\n```", report)[1]
+    env = dict(os.environ, OPTUNA_DB_PASSWORD=quote(PG_PASSWORD, safe=""), MLFLOW_TRACKING_PASSWORD=ML_PASSWORD)
+    argv = subprocess.run(["bash", "-c", command.replace("python -m sweeps.report", "printf '%s\\n'", 1)],
+                          env=env, capture_output=True, text=True, check=True).stdout.splitlines()
+    assert argv[argv.index("--tracking-uri") + 1] == tracking
+    assert argv[argv.index("--storage") + 1].startswith(f"postgresql+psycopg2://gammasweep:{quote(PG_PASSWORD, safe='')}@")
+
+
+def test_a_database_tracking_store_is_served_with_its_password_from_the_environment(postgres, tmp_path):
+    """mlflow.tracking_uri on PostgreSQL: the closing line's `mlflow ui` command and the report's
+    read the password from $MLFLOW_DB_PASSWORD, and give back the URI once it is set."""
+    tracking = postgres.database("secrets_mlflow").replace("gammasweep@", f"gammasweep:{ML_PASSWORD}@")
+    proc = run_sweep(tmp_path, "model=quadratic", "optimizer=rmsprop", "hydra.sweeper.study_name=dbtrack",
+                     "hydra.sweeper.n_trials=2", "hydra.sweeper.report=true",
+                     f"hydra.sweeper.storage={postgres.database('secrets_optuna')}", f"mlflow.tracking_uri={tracking}")
+    assert _leaks(proc.stdout + proc.stderr) == []
+    closing = next(line for line in proc.stdout.splitlines() if line.startswith("MLflow: "))
+    assert "MLFLOW_DB_PASSWORD set to the database password" in closing
+    report = (tmp_path / "reports" / "dbtrack" / "report.md").read_text(encoding="utf-8")
+    assert _leaks(report) == [] and "Set `MLFLOW_DB_PASSWORD` to the password of that URL first" in report
+    command = closing.removeprefix("MLflow: ").split("   #")[0]
+    assert f"```\n{command}\n```" in report
+    argv = subprocess.run(["bash", "-c", command.replace("mlflow ui", "printf '%s\\n'", 1)],
+                          env=dict(os.environ, MLFLOW_DB_PASSWORD=ML_PASSWORD),
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+    assert argv == ["--backend-store-uri", tracking]
 
 
 def test_job_config_files_are_private(sweep):
