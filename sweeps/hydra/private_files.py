@@ -5,7 +5,9 @@ Hydra writes ``config.yaml``, ``hydra.yaml`` and ``overrides.yaml`` into the job
 callbacks' ``on_job_start`` (``hydra.core.utils.run_job``). ``PrivateJobFiles`` is that callback,
 registered in conf/config.yaml (``hydra.callbacks``): it makes the folder 0700 and every file in
 it 0600, before the job's task runs, in a single run and in every job of a sweep (each launcher
-runs Hydra's ``run_job`` with the callbacks of the sweep). ``private_folder`` does the same for
+runs Hydra's ``run_job`` with the callbacks of the sweep). Between Hydra's write and the callback
+(the same process, no task code in between) the files have the umask's mode; a process umask
+would close that gap, but would also make every database, report and artifact private. ``private_folder`` does the same for
 submitit's folder of pickled jobs, which hold the config too.
 """
 
