@@ -166,7 +166,8 @@ def _cannot_open(url: str, e: Exception, tries: str) -> str:
     return (
         f"Cannot open the Optuna storage {redact(url)!r} (hydra.sweeper.storage){tries}: "
         f"{type(cause).__name__}: {_first_line(cause)}.{hint} Use a writable sqlite:///path.db "
-        "or a reachable database URL such as postgresql://user:password@host:5432/db; "
+        "or a reachable database URL such as postgresql+psycopg2://user@host:5432/db (user:password@ "
+        "with a password, percent-encoded); "
         "no trial was started or changed."
     )
 
