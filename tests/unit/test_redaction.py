@@ -136,3 +136,34 @@ def test_printed_links_and_commands_hold_no_password(uri, command, url):
     hint = tracking.ui_hint(uri, "7")
     assert "s3cret" not in hint and "p%2Fw" not in hint
     assert ("MLFLOW_DB_PASSWORD set to the database password" in hint) == ("${MLFLOW_DB_PASSWORD}" in (command or ""))
+
+
+UNEXPECTED = """
+import sys
+import hydra
+from sweeps.hydra.hydra_errors import report_config_errors
+
+@hydra.main(version_base="1.3", config_path=sys.argv[1], config_name="config")
+def main(cfg):
+    raise RuntimeError("API request to http://mluser:s3cret@127.0.0.1:5000/api failed")
+
+sys.argv = sys.argv[:1] + ["hydra.run.dir=" + sys.argv[2]]
+with report_config_errors():
+    main()
+"""
+
+
+def test_an_unexpected_error_prints_its_traceback_without_the_password(tmp_path):
+    """Not a config error: the traceback Hydra would print, through redact, and exit 1."""
+    import subprocess
+    import sys
+
+    from support import ROOT
+
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "config.yaml").write_text("x: 1\n")
+    proc = subprocess.run([sys.executable, "-c", UNEXPECTED, str(tmp_path / "conf"), str(tmp_path / "run")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" in proc.stderr and "s3cret" not in proc.stdout + proc.stderr
+    assert "RuntimeError: API request to http://mluser:***@127.0.0.1:5000/api failed" in proc.stderr
