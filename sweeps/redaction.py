@@ -26,16 +26,17 @@ import re
 MASK = "***"
 
 # Environment variables whose values are secrets (MLflow's client and libpq read them).
-SECRET_ENV = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_CLIENT_CERT_PATH",
-              "PGPASSWORD", "DATABRICKS_TOKEN", "AWS_SECRET_ACCESS_KEY", "AZURE_STORAGE_ACCESS_KEY")
+SECRET_ENV = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "PGPASSWORD", "DATABRICKS_TOKEN",
+              "AWS_SECRET_ACCESS_KEY", "AZURE_STORAGE_ACCESS_KEY")
 # Loggers that libraries give handlers of their own and do not propagate to the root logger
 # (MLflow's ``_configure_mlflow_loggers``, Optuna's default handler): Hydra's handlers never see them.
 LIBRARY_LOGGERS = ("mlflow", "sqlalchemy.engine", "alembic", "optuna")
 # A value this short is not redacted wherever it appears: it would blank ordinary words.
 _MIN_ENV_SECRET = 4
 
-# A URL's scheme (``postgresql+psycopg2://``; Hydra escapes the ``:`` of a value as ``\:``)...
-_SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*\\?://"
+# A URL's scheme (``postgresql+psycopg2://``; Hydra escapes the ``:`` of a value as ``\:``),
+# bounded in length so that a long run of letters costs linear time, not quadratic...
+_SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]{0,31}\\?://"
 # ...and the rest of it: up to whitespace, a quote or a bracket, or the next URL's scheme.
 _URL = re.compile(rf"(?P<scheme>{_SCHEME})(?P<rest>(?:(?!{_SCHEME})[^\s'\"<>`])*)")
 _PAIRS = re.compile(r"(?i)(?P<key>\b(?:password|passwd)\s*=\s*|[?&;](?:token|access_token|secret|api_key)=)"
