@@ -140,11 +140,11 @@ class SharedStudy:
     def _stalled(self, trials: list[FrozenTrial]) -> str:
         listed = "; ".join(f"trial {t.number} ({owner_of(t)})" for t in trials)
         return (
-            f"Stopped waiting for other workers' trials of study {self.study.study_name!r}: {listed} "
-            f"hold the rest of its budget (hydra.sweeper.max_trials), and none of them beat, finished or "
+            f"Stopped waiting for other workers' trials of study {self.study.study_name!r}, which hold the "
+            f"rest of its budget (hydra.sweeper.max_trials): {listed}. None of them beat, finished or "
             f"was failed for {self.patience():.0f} s (twice grace_period, plus heartbeat_interval): their "
             "owners record no heartbeats (heartbeat_interval=null there), so this worker cannot tell "
-            "whether they live and cannot fail them. A live worker records its trials when they finish; for one that is gone, "
-            "run the same command once it is back, or fail its trials by hand "
-            "(optuna.load_study(...).tell(number, state=optuna.trial.TrialState.FAIL)) and run it again."
+            "whether they live and cannot fail them. A live worker records them when they finish; if "
+            "theirs is gone, fail them by hand (optuna.load_study(...).tell(number, "
+            "state=optuna.trial.TrialState.FAIL)) and run the same command again."
         )
