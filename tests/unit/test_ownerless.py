@@ -6,18 +6,21 @@ other workers' trials ends, in one paragraph, when they show no life."""
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import warnings
 
 import optuna
 import pytest
+import sqlalchemy.exc
 from optuna.distributions import FloatDistribution
 from optuna.trial import FrozenTrial, TrialState
 
 from sweeps import records
 from sweeps.adapters import optuna_private
 from sweeps.storages import heartbeat, shared_study
-from sweeps.storages.rdb import open_storage
+from sweeps.storages.rdb import open_storage, riding_out
+from sweeps.study import remaining_budget
 from support import wait_until
 
 SPACE = {"x": FloatDistribution(0, 1)}
@@ -63,6 +66,38 @@ def test_an_ownerless_trial_is_failed_and_retried_after_the_grace_period_not_bef
     (retry,) = [t for t in study.get_trials() if t.state == TrialState.WAITING]
     assert retry.system_attrs["failed_trial"] == lost.number
     assert retry.params == lost.params
+
+
+def test_an_ask_that_loses_the_database_after_its_insert_is_recovered_by_the_rule(study, monkeypatch):
+    """The worker's own path: its INSERT commits, the database goes away before the first beat,
+    the worker asks again (``riding_out``); the lost trial holds the only slot of ``max_trials``
+    until the rule fails and re-queues it, and the worker then runs its retry."""
+    real, lost = shared_study.first_beat, []
+
+    def away_once(*args):
+        if not lost:
+            lost.append(True)
+            raise sqlalchemy.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return real(*args)
+
+    monkeypatch.setattr(shared_study, "first_beat", away_once)
+    shared = shared_study.SharedStudy(study, 1)
+    budget = functools.partial(remaining_budget, study, 0, 5, 1)   # max_trials=1
+
+    def ask() -> shared_study.Batch:
+        return riding_out(lambda: shared.ask(SPACE, 1, budget), "asking for trials")
+
+    first = ask()
+    assert (first.trials, first.left) == ([], 0) and lost   # the lost trial holds the slot
+    assert _state(study, 0).state == TrialState.RUNNING and records.OWNER not in _state(study, 0).system_attrs
+
+    def retry() -> list:
+        batch = ask()
+        return batch.trials or (shared.wait_for_others(batch, own_left=1) and [])
+
+    (trial,) = wait_until(retry, timeout=30)
+    assert trial.number == 1 and _state(study, 1).system_attrs["failed_trial"] == 0
+    assert "no worker owns it" in _state(study, 0).user_attrs[records.ERROR]
 
 
 def test_an_ownerless_trial_older_than_grace_and_clock_margin_is_failed_at_once(study):
