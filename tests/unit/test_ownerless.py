@@ -154,3 +154,19 @@ def test_the_wait_goes_on_while_the_others_trials_beat_and_ends_when_they_finish
     assert looks == [True] * 5
     study.tell(other, 0.5)
     assert shared.wait_for_others(batch, own_left=1) is False
+
+
+def test_the_wait_rides_out_a_database_restart(study, monkeypatch):
+    other = _lost(study)
+    heartbeat.first_beat(study, [other], 1)
+    real, down = shared_study.in_flight, []
+
+    def restarting(s):
+        if not down:
+            down.append(True)
+            raise sqlalchemy.exc.OperationalError("SELECT", {}, Exception("the database system is starting up"))
+        return real(s)
+
+    monkeypatch.setattr(shared_study, "in_flight", restarting)
+    shared, batch = _waiter(study)
+    assert shared.wait_for_others(batch, own_left=1) is True and down   # still waiting, not exit 2
