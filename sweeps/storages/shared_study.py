@@ -3,7 +3,8 @@
 Every worker loops: take the study's storage lock, fail the trials of dead workers, count the
 budget, ask for a batch, release; run the batch; tell. Under the lock the count and the asks are
 atomic, so ``max_trials`` is exact however many workers there are (``lock.storage_lock`` says how the
-lock is taken on each database).
+lock is taken on each database). A worker whose budget is held by others' RUNNING trials waits for
+them while they show life, and retries those of workers that died (``wait_for_others``).
 """
 
 from __future__ import annotations
