@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime
 import functools
 import os
 import socket
@@ -209,7 +210,7 @@ def running_elsewhere(study: optuna.Study) -> int:
     return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
 
 
-def in_flight(study: optuna.Study) -> list[tuple[FrozenTrial, object]]:
+def in_flight(study: optuna.Study) -> list[tuple[FrozenTrial, datetime.datetime | None]]:
     """The study's RUNNING trials, each with its last heartbeat as stored (None: it never beat)."""
     beats = {row.trial_id: row.beat for row in optuna_private.running(study)}
     return [(t, beats.get(optuna_private.trial_id(t)))
