@@ -190,7 +190,11 @@ def requeue(study: optuna.Study, trials: list[optuna.Trial], why: str) -> None:
 
 
 def tell(study: optuna.Study, trial: optuna.Trial, outcome: Any) -> bool:
-    """Record one trial's outcome; True if it failed."""
+    """Record one trial's outcome; True if it failed. Told already (a retry after a commit whose
+    answer the database lost), the stored outcome stands."""
+    stored = optuna_private.stored_trial(study, trial)
+    if stored.state.is_finished():
+        return stored.state == TrialState.FAIL
     try:
         if isinstance(outcome, BaseException):
             raise outcome

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import logging
 import time
@@ -51,8 +52,10 @@ class StaleTrials:
         why = trial.user_attrs.get(records.ERROR, "no heartbeat for the grace period")
         log.warning("Trial %d of %s: %s. Failed it%s.",
                     trial.number, study.study_name, why, ", and re-queued it" if self.retry else "")
-        if self.retry is not None:
-            self.retry(study, trial)
+        if self.retry is not None:   # the retry inherits system attrs, but not the owner: it has none yet
+            retry = copy.copy(trial)
+            retry.system_attrs = {k: v for k, v in trial.system_attrs.items() if k != records.OWNER}
+            self.retry(study, retry)
         self.failed.append(trial)
 
     def drain(self) -> list[FrozenTrial]:
