@@ -1,11 +1,17 @@
 """The one kind of error a user sees: a paragraph that names the bad value and what is allowed."""
 
+from sweeps.redaction import redact
 
-from urllib.parse import urlsplit
+__all__ = ["SweepError", "redact", "EXIT_DONE", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_BUDGET_EXHAUSTED",
+           "EXIT_INTERRUPTED"]
 
 
 class SweepError(Exception):
-    """Bad configuration, search space or study state, explained in one paragraph."""
+    """Bad configuration, search space or study state, explained in one paragraph; a password
+    in it (a storage URL, a tracking URI, a driver's message quoting one) reads ``***``."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 # Exit codes a scheduler (cron, systemd, CI) can act on.
@@ -14,15 +20,3 @@ EXIT_FAILED = 1         # trials crashed beyond max_failure_rate, or an unexpect
 EXIT_BAD_INPUT = 2      # invalid configuration, search space, data or storage
 EXIT_BUDGET_EXHAUSTED = 3  # every study had already reached max_trials: nothing was run
 EXIT_INTERRUPTED = 130    # Ctrl-C: finished trials kept, the ones in flight re-queued
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages and logs (storage and tracking URIs)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    return url.replace(f"{parts.netloc.rpartition('@')[0]}@", f"{user}:***@", 1)

@@ -33,14 +33,18 @@ from .analysis.sections import (
 from .analysis.sections.first_screen import first_screen
 from .analysis.sections.trajectories import trajectories_section
 from .analysis.summary import summary
-from .errors import EXIT_BAD_INPUT, SweepError
-from .storages.rdb import _redact
+from .errors import EXIT_BAD_INPUT, SweepError, redact
+from .redaction import guard_handlers, with_password_from
 from . import tracking
 from .tracking import client, filter_literal
 from sweeps import records
 
 log = logging.getLogger(__name__)
 ARTIFACT_PATH = "report"
+# The variable the report's regenerate command reads the Optuna storage's password from.
+STORAGE_PASSWORD = "OPTUNA_DB_PASSWORD"
+
+
 def _paired(r, path: Path) -> Path:
     return paired_figure(r.confirmation if len(r.confirmation) and "mean_diff" in r.confirmation
                          else _NO_PAIRS, reference=r.protocol["reference_gamma"],
@@ -109,8 +113,12 @@ def _browse(tracking_uri: str | None, experiment_name: str) -> str:
             found = None
     if found is None:
         return ""
-    command, url = tracking.ui_link(_redact(tracking_uri), found.experiment_id)
-    serve = f"Serve them with\n\n```\n{command}\n```\n\nthen open " if command else "Open "
+    command, url = tracking.ui_link(tracking_uri, found.experiment_id)
+    serve = "Open "
+    if command:
+        before = _set_passwords(command)
+        serve = (f"Serve them with\n\n```\n{command}\n```\n\n"
+                 + (f"{before} Then open " if before else "then open "))
     return (f"\n## Runs in MLflow\n\nEvery trial is a run of experiment `{experiment_name}`. {serve}"
             f"<{url}> (the runs table; select a study's trials and *Compare* for parallel coordinates "
             "on `log10_lr`, `log10_eps`, `log10_1m_gamma`).\n")
@@ -166,7 +174,7 @@ def _methods(a: FamilyAnalysis, storage: str) -> str:
         "## Methods and caveats\n\n"
         f"{len(tuning)} tuning stud{'y' if len(tuning) == 1 else 'ies'} "
         f"({n_seeds} seed re-run stud{'y' if n_seeds == 1 else 'ies'}), "
-        f"{n_trials} complete trials, from the Optuna storage `{_redact(storage)}`. {_wall_time(a.trials)}"
+        f"{n_trials} complete trials, from the Optuna storage `{redact(storage)}`. {_wall_time(a.trials)}"
         "Every sentence of this report is generated from these trials. Verdicts (*different*, "
         "*equivalent*, *inconclusive*) come only from paired tests of the confirmation runs on the test "
         "split (`sweeps/analysis/confirmation.py`, `sweeps/analysis/stats/`): each γ's setting is chosen "
@@ -193,11 +201,26 @@ def _hours(seconds: float) -> str:
 
 
 def _regenerate(family: str, storage: str, out: Path, tracking_uri: str | None) -> str:
-    mlflow = f" --tracking-uri {_redact(tracking_uri)}" if tracking_uri else " --no-mlflow"
-    return (
-        "## How to regenerate\n\n"
-        f"```\npython -m sweeps.report {family} --storage {_redact(storage)} --out {out}{mlflow}\n```\n"
-    )
+    """The command that writes this report again; passwords are read from the environment."""
+    storage_arg, _ = with_password_from(storage, STORAGE_PASSWORD)
+    mlflow = " --no-mlflow"
+    if tracking_uri:
+        secret = "MLFLOW_TRACKING_PASSWORD" if tracking_uri.startswith("http") else tracking.DB_PASSWORD
+        mlflow = f" --tracking-uri {with_password_from(tracking_uri, secret)[0]}"
+    command = f"python -m sweeps.report {family} --storage {storage_arg} --out {out}{mlflow}"
+    before = _set_passwords(command)
+    return f"## How to regenerate\n\n```\n{command}\n```\n" + (f"\n{before}\n" if before else "")
+
+
+def _set_passwords(command: str) -> str:
+    """What to set before running ``command``, for each password it reads from the environment."""
+    names = [n for n in (STORAGE_PASSWORD, "MLFLOW_TRACKING_PASSWORD", tracking.DB_PASSWORD)
+             if f"${{{n}}}" in command]
+    if not names:
+        return ""
+    which = "the passwords of those URLs" if len(names) > 1 else "the password of that URL"
+    return (f"Set {' and '.join(f'`{n}`' for n in names)} to {which} first (percent-encoded, as in a "
+            "URL): this report never holds a password.")
 
 
 def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_name: str) -> list[str]:
@@ -223,7 +246,7 @@ def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_n
         except Exception as e:  # the store's errors differ per backend; all mean "cannot log"
             raise SweepError(
                 f"Cannot log the report to MLflow run {run_id} (parent of study {study!r}) at "
-                f"{_redact(tracking_uri)!r}: {type(e).__name__}: {str(e).splitlines()[0]}. The "
+                f"{redact(tracking_uri)!r}: {type(e).__name__}: {str(e).splitlines()[0]}. The "
                 f"report itself is written: {out / 'report.md'}."
             ) from None
     return list(runs)
@@ -240,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-mlflow", action="store_true", help="write the report without logging it")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    guard_handlers(("",))   # the root's handler: no password in what the libraries log
     try:
         study_names(args.storage, args.family)  # an unknown family: one line, before anything else
         path = write_report(storage=args.storage, family=args.family,

@@ -5,6 +5,8 @@
   one trial or one study attribute read or written, where the public ``Study`` reads every trial;
 - stale trials (``_get_stale_trial_ids``): the public ``optuna.storages.fail_stale_trials`` fails
   them itself, before ``storages.heartbeat`` could record why and owe the retry;
+- the RUNNING trials' start times and heartbeats against the database's clock (one read of
+  ``_rdb.models``' trial and heartbeat tables): Optuna has no public view of heartbeats;
 - a live trial's cache of its reported values (``Trial._cached_frozen_trial``);
 - ``GridSampler``'s points in its order (``_all_grids``, ``_param_names``, ``_search_space``) and
   the system attributes Optuna gives a grid trial, and those of an enqueued trial;
@@ -16,6 +18,8 @@ tests/unit/test_adapters_optuna.py pins each behaviour relied on.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 from typing import Any
 
@@ -27,7 +31,7 @@ from optuna.samplers import GridSampler
 from optuna.storages import BaseStorage, RDBStorage
 from optuna.storages._rdb import models
 from optuna.storages._rdb.storage import _create_scoped_session
-from optuna.trial import FrozenTrial
+from optuna.trial import FrozenTrial, TrialState
 
 
 def storage_of(study: optuna.Study) -> BaseStorage:
@@ -61,6 +65,35 @@ def grace_period(study: optuna.Study) -> int:
     ``grace_period``, else twice its ``heartbeat_interval`` (as ``_get_stale_trial_ids`` counts)."""
     rdb = backend(study)
     return rdb.grace_period or 2 * rdb.heartbeat_interval
+
+
+@dataclasses.dataclass(frozen=True)
+class Running:
+    """A RUNNING trial as its rows stand."""
+
+    trial_id: int
+    age: float | None                 # seconds since its datetime_start, by the database's clock
+    beat: datetime.datetime | None    # its last heartbeat as stored; None: it never beat
+
+
+def running(study: optuna.Study) -> list[Running]:
+    """The study's RUNNING trials, read in one query of the RDB storage's trial and heartbeat
+    tables (``_rdb.models``); empty for any other storage. ``age`` counts from the trial's
+    ``datetime_start`` (the asking client's clock, stored as naive UTC) to the database's
+    ``now()``, so it is off by the skew between those two clocks only."""
+    rdb = backend(study)
+    if not isinstance(rdb, RDBStorage):
+        return []
+    trial, beat = models.TrialModel, models.TrialHeartbeatModel
+    with _create_scoped_session(rdb.scoped_session) as session:
+        now = session.execute(sqlalchemy.select(sqlalchemy.func.now())).scalar()
+        rows = (session.query(trial.trial_id, trial._datetime_start_utc, beat.heartbeat)
+                .outerjoin(beat, beat.trial_id == trial.trial_id)
+                .filter(trial.study_id == study._study_id, trial.state == TrialState.RUNNING)
+                .all())
+    if now.tzinfo is not None:   # PostgreSQL's now() is aware, in the session's time zone
+        now = now.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return [Running(i, None if start is None else (now - start).total_seconds(), b) for i, start, b in rows]
 
 
 def stored_trial(study: optuna.Study, trial: optuna.Trial | FrozenTrial) -> FrozenTrial:
@@ -160,15 +193,15 @@ def write_trial_record(rdb: RDBStorage, trial_id: int, user_attrs: dict[str, Any
                 ("intermediate_value", "intermediate_value_type"))
 
 
-def write_first_beats(rdb: RDBStorage, trial_ids: list[int], system_attrs: dict[str, Any]) -> None:
-    """Set ``system_attrs`` of each trial and record its heartbeat, in one transaction (the rows
-    ``set_trial_system_attr`` and ``record_heartbeat`` write)."""
+def write_first_beats(rdb: RDBStorage, trial_ids: list[int], system_attrs: dict[str, Any], beat: bool = True) -> None:
+    """Set ``system_attrs`` of each trial and, if ``beat``, record its heartbeat, in one
+    transaction (the rows ``set_trial_system_attr`` and ``record_heartbeat`` write)."""
     insert = _INSERT[rdb.engine.name]
     attrs = [{"trial_id": i, "key": k, "value_json": json.dumps(v)} for i in trial_ids for k, v in system_attrs.items()]
     with _create_scoped_session(rdb.scoped_session) as session:
         _upsert(session, insert(models.TrialSystemAttributeModel), attrs, ("trial_id", "key"), ("value_json",))
-        _upsert(session, insert(models.TrialHeartbeatModel), [{"trial_id": i} for i in trial_ids], ("trial_id",),
-                (), {"heartbeat": sqlalchemy.func.now()})   # a new row's heartbeat defaults to the database's now
+        _upsert(session, insert(models.TrialHeartbeatModel), [{"trial_id": i} for i in trial_ids if beat],
+                ("trial_id",), (), {"heartbeat": sqlalchemy.func.now()})   # a new row's heartbeat defaults to the database's now
 
 
 def _upsert(session, stmt, rows: list[dict], unique: tuple, columns: tuple, set_: dict | None = None) -> None:

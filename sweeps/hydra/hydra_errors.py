@@ -3,20 +3,22 @@ override it cannot parse) as gammasweep's: one paragraph on stderr and exit code
 
 ``hydra.main`` prints these itself, over several lines, and exits 1; nothing outside it can see
 the exception. ``report_config_errors`` wraps what ``hydra.main`` runs through Hydra's own
-error reporting (``hydra_private.run_and_report_wrapped``) so that these errors, and only these,
-are reported here first; every other error keeps Hydra's handling.
+error reporting (``hydra_private.run_and_report_wrapped``) so that these errors are reported here
+first. Any other error is a bug or an unforeseen failure: its traceback is printed as Hydra would
+(exit 1), but through ``redact``, since its message may quote a URL with its password.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import traceback
 from typing import Iterator
 
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 
 from sweeps.adapters import hydra_private
-from sweeps.errors import EXIT_BAD_INPUT
+from sweeps.errors import EXIT_BAD_INPUT, EXIT_FAILED, redact
 
 CONFIG_ERRORS = (ConfigCompositionException, OverrideParseException)
 
@@ -28,8 +30,11 @@ def report_config_errors() -> Iterator[None]:
             try:
                 return func()
             except CONFIG_ERRORS as e:
-                print(f"gammasweep: error: {paragraph(e)}", file=sys.stderr)
+                print(f"gammasweep: error: {redact(paragraph(e))}", file=sys.stderr)
                 sys.exit(EXIT_BAD_INPUT)
+            except Exception as e:  # noqa: BLE001  (anything else: its traceback, without passwords)
+                sys.stderr.write(redact("".join(traceback.format_exception(e))))
+                sys.exit(EXIT_FAILED)
 
         return guarded
 

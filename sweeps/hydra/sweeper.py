@@ -23,7 +23,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps import checks, disk_full, tracking
-from sweeps.errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED
+from sweeps.errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, redact
 from sweeps.hydra import parts, reporting
 from sweeps.hydra.job_configs import JobConfigs
 from sweeps.hydra.plan import StudyPlan
@@ -148,5 +148,5 @@ def _closing(tables: list[summary.StudySummary], report: str | None, links: dict
 
 def _die(message: str, code: int) -> None:
     log.debug(message)   # into the sweep's log file; the console gets it once, on stderr
-    print(message, file=sys.stderr)
+    print(redact(message), file=sys.stderr)
     sys.exit(code)

@@ -24,6 +24,7 @@ from hydra.core.utils import filter_overrides
 from omegaconf import OmegaConf
 
 from sweeps.adapters import hydra_private
+from sweeps.hydra.private_files import private_folder
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,11 @@ class JobDied:
 
     def __init__(self, message: str):
         self.message = message
+
+
+def _fixed_part(folder: Path) -> Path:
+    """The folder without its per-job components (``.submitit`` of ``.submitit/%j``)."""
+    return next(p for p in (folder, *folder.parents) if "%" not in str(p))
 
 
 def is_submitit(launcher: Any) -> bool:
@@ -52,6 +58,9 @@ def launch(launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_id
                                   if k not in ("submitit_folder", "max_num_timeout")})
     sweep_dir = Path(str(launcher.config.hydra.sweep.dir))
     sweep_dir.mkdir(parents=True, exist_ok=True)
+    jobs_root = _fixed_part(Path(params["submitit_folder"]))   # pickled jobs: configs with URIs
+    if jobs_root.is_relative_to(sweep_dir):   # a folder of the user's own elsewhere keeps its mode
+        private_folder(jobs_root)
     calls = [(list(o), "hydra.sweep.dir", initial_job_idx + i, f"job_id_for_{initial_job_idx + i}",
               Singleton.get_state()) for i, o in enumerate(job_overrides)]
     for overrides, _, idx, _, _ in calls:

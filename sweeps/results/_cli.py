@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import EXIT_BAD_INPUT, SweepError
-from ..storages.rdb import _redact
+from ..errors import EXIT_BAD_INPUT, SweepError, redact
 from ..storages.rdb import open_existing
 from ._table import OUTCOMES, best, storage_url, studies, trial_table
 from sweeps import records
@@ -63,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 def list_text(st, url: str, family: str | None) -> str:
     chosen = studies(st, url, family)
     if not chosen:
-        return f"No study in the Optuna storage {_redact(url)} yet."
+        return f"No study in the Optuna storage {redact(url)} yet."
     table = trial_table(st, chosen)
     rows = []
     for s in chosen:
@@ -148,7 +147,7 @@ def _unknown_study(name: str, names: list[str], url: str) -> str:
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
     hint = f" Closest: {', '.join(close)}." if close else ""
     shown = ", ".join(names[:8]) + (f", ... ({len(names)} in all)" if len(names) > 8 else "")
-    return (f"No study {name!r} in the Optuna storage {_redact(url)}.{hint} Studies found: "
+    return (f"No study {name!r} in the Optuna storage {redact(url)}.{hint} Studies found: "
             f"{shown or 'none'}. Use the full name that `python -m sweeps.results list` prints.")
 
 

@@ -14,8 +14,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial
 
 from ..analysis.load import short_name
-from ..errors import SweepError
-from ..storages.rdb import _redact
+from ..errors import SweepError, redact
 from sweeps import records
 
 OUTCOMES = ("trained", "diverged", "collapsed")
@@ -45,7 +44,7 @@ def studies(storage: BaseStorage, url: str, family: str | None = None) -> list[o
     if not mine:
         names = sorted({records.family_of(s.study_name) for s in found})
         raise SweepError(
-            f"No study family {family!r} in the Optuna storage {_redact(url)}; families found: "
+            f"No study family {family!r} in the Optuna storage {redact(url)}; families found: "
             f"{', '.join(names) or 'none (the storage has no study yet)'}. The family is the first "
             "part of a study name, hydra.sweeper.study_name of the sweep (e.g. default)."
         )

@@ -19,6 +19,7 @@ from optuna.trial import TrialState
 
 from sweeps import disk_full, records, tracking
 from sweeps.adapters import optuna_private
+from sweeps.errors import redact
 from sweeps.hydra.plan import StudyPlan
 from sweeps.jobs.trial_link import Pruned, register
 from sweeps.launch import signals
@@ -224,7 +225,11 @@ def requeue(study: optuna.Study, trials: list[optuna.Trial], why: str) -> None:
 
 
 def tell(study: optuna.Study, trial: optuna.Trial, outcome: Any) -> bool:
-    """Record one trial's outcome; True if it failed."""
+    """Record one trial's outcome; True if it failed. Told already (a retry after a commit whose
+    answer the database lost), the stored outcome stands."""
+    stored = optuna_private.stored_trial(study, trial)
+    if stored.state.is_finished():
+        return stored.state == TrialState.FAIL
     try:
         if isinstance(outcome, BaseException):
             raise outcome
@@ -233,7 +238,7 @@ def tell(study: optuna.Study, trial: optuna.Trial, outcome: Any) -> bool:
             return False
         value = float(outcome)
     except Exception as e:  # a crashed trial is recorded and the sweep goes on
-        message = f"{type(e).__name__}: {e}"
+        message = redact(f"{type(e).__name__}: {e}")   # kept in the storage, shown by reports
         log.warning("Trial %d of %s failed: %s", trial.number, study.study_name, message)
         trial.set_user_attr(records.ERROR, message[:2000])
         study.tell(trial, state=TrialState.FAIL)

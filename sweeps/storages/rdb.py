@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import logging
 import time
@@ -17,6 +18,7 @@ from optuna.trial import FrozenTrial
 
 from . import sqlite_wal
 from ..errors import SweepError, redact
+from ..redaction import guard_handlers
 from sweeps import disk_full, records
 
 log = logging.getLogger(__name__)
@@ -50,8 +52,10 @@ class StaleTrials:
         why = trial.user_attrs.get(records.ERROR, "no heartbeat for the grace period")
         log.warning("Trial %d of %s: %s. Failed it%s.",
                     trial.number, study.study_name, why, ", and re-queued it" if self.retry else "")
-        if self.retry is not None:
-            self.retry(study, trial)
+        if self.retry is not None:   # the retry inherits system attrs, but not the owner: it has none yet
+            retry = copy.copy(trial)
+            retry.system_attrs = {k: v for k, v in trial.system_attrs.items() if k != records.OWNER}
+            self.retry(study, retry)
         self.failed.append(trial)
 
     def drain(self) -> list[FrozenTrial]:
@@ -96,6 +100,7 @@ def open_storage(
         if url.startswith(("postgresql", "postgres")):
             engine_kwargs["connect_args"] = {"connect_timeout": 10}   # seconds, per attempt
     callback = StaleTrials(retry_failed_trials) if heartbeat_interval else None
+    guard_handlers()   # Optuna's and SQLAlchemy's loggers print through handlers of their own
     for attempt in range(ATTEMPTS):
         try:
             with warnings.catch_warnings():   # heartbeat_interval is "experimental" since 2.9
@@ -110,7 +115,7 @@ def open_storage(
         except _TRANSIENT as e:
             if attempt + 1 == ATTEMPTS:
                 raise SweepError(_cannot_open(url, e, f" after {ATTEMPTS} attempts")) from None
-            log.warning("Cannot open the Optuna storage %s (%s); retrying.", _redact(url), _first_line(e))
+            log.warning("Cannot open the Optuna storage %s (%s); retrying.", redact(url), _first_line(e))
             time.sleep(BACKOFF * 2**attempt)
         except Exception as e:  # SQLAlchemy's errors differ per driver; all mean "cannot open"
             raise SweepError(_cannot_open(url, e, "")) from None
@@ -146,7 +151,7 @@ def storage_errors(url: str) -> Iterator[None]:
         yield
     except _LOST as e:
         raise SweepError(
-            f"Lost the Optuna storage {_redact(url)!r} (hydra.sweeper.storage) in the middle of the "
+            f"Lost the Optuna storage {redact(url)!r} (hydra.sweeper.storage) in the middle of the "
             f"sweep, and it did not come back within {RIDE_OUT:.0f} s: {_first_line(e)}. Finished "
             "trials are safe in it. Trials this worker was running stay RUNNING until another worker "
             "fails and retries them (set hydra.sweeper.heartbeat_interval, grace_period and "
@@ -162,9 +167,10 @@ def _cannot_open(url: str, e: Exception, tries: str) -> str:
         if isinstance(e, ImportError) and url.startswith(("postgresql", "postgres")) else ""
     )
     return (
-        f"Cannot open the Optuna storage {_redact(url)!r} (hydra.sweeper.storage){tries}: "
+        f"Cannot open the Optuna storage {redact(url)!r} (hydra.sweeper.storage){tries}: "
         f"{type(cause).__name__}: {_first_line(cause)}.{hint} Use a writable sqlite:///path.db "
-        "or a reachable database URL such as postgresql://user:password@host:5432/db; "
+        "or a reachable database URL such as postgresql+psycopg2://user@host:5432/db (user:password@ "
+        "with a password, percent-encoded); "
         "no trial was started or changed."
     )
 
@@ -182,8 +188,6 @@ def _first_line(e: BaseException) -> str:
     # psycopg2's message follows SQLAlchemy's "(psycopg2.OperationalError) " prefix.
     return (text.splitlines() or [""])[0].strip() or type(e).__name__
 
-
-_redact = redact   # the name sweeps.report and older callers import
 
 
 def open_existing(url: str) -> BaseStorage:

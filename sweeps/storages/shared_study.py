@@ -3,7 +3,8 @@
 Every worker loops: take the study's storage lock, fail the trials of dead workers, count the
 budget, ask for a batch, release; run the batch; tell. Under the lock the count and the asks are
 atomic, so ``max_trials`` is exact however many workers there are (``lock.storage_lock`` says how the
-lock is taken on each database).
+lock is taken on each database). A worker whose budget is held by others' RUNNING trials waits for
+them while they show life, and retries those of workers that died (``wait_for_others``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from typing import Any, Callable
 import optuna
 from optuna.trial import FrozenTrial
 
-from .heartbeat import fail_stale, first_beat, running_elsewhere
+from .heartbeat import fail_stale, first_beat, in_flight, owner_of, running_elsewhere
+from ..adapters import optuna_private
 from ..samplers import EnumeratedGridSampler
 from .lock import storage_lock
+from .rdb import riding_out
 from sweeps import records
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,8 @@ class SharedStudy:
         self.known = len(study.get_trials(deepcopy=False))   # trials when we last asked
         self.mine: set[int] = set()
         self.waiting = False
+        self.seen: frozenset | None = None   # others' RUNNING trials and heartbeats, as last seen
+        self.since = 0.0                     # when they last changed (time.monotonic())
 
     def _others_drew(self, trials: list[FrozenTrial]) -> bool:
         """Did another worker draw since we seeded or last asked? Then our sampler's state may
@@ -91,7 +96,7 @@ class SharedStudy:
                         t.set_user_attr(records.WORKER, WORKER)
                 self.mine |= {t.number for t in trials}
                 self.known = len(study.get_trials(deepcopy=False))
-                self.waiting = False
+                self.waiting, self.seen = False, None
         return Batch(trials, stale, left, grid_done)
 
     def _ask(self, space: dict[str, Any]) -> optuna.Trial:
@@ -99,21 +104,48 @@ class SharedStudy:
             warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with")
             return self.study.ask(space)
 
+    def patience(self) -> float:
+        """Seconds the others' trials may show no life before this worker stops waiting for them:
+        twice the grace period plus a heartbeat interval. A dead worker's trial and a trial lost
+        while being asked are both failed within a grace period (heartbeat.fail_stale), so what
+        shows no life for longer is a trial this worker cannot fail."""
+        return 2 * optuna_private.grace_period(self.study) + self.interval
+
     def wait_for_others(self, batch: Batch, own_left: int) -> bool:
         """Sleep a second and return True if the budget is held by other workers' RUNNING trials.
 
         If one of those workers died, its trial goes stale after ``grace_period``, is failed and
-        re-queued, and its retry is ours to run; without heartbeats a dead worker's trial would
-        never go stale, so we do not wait.
+        re-queued, and its retry is ours to run. The wait lasts while those trials show life: a
+        heartbeat, or one of them finishing or being failed, at least once every ``patience()``
+        seconds; past that, one paragraph names them and their owners and the worker stops
+        waiting. Without heartbeats a dead worker's trial would never go stale, so we do not wait.
         """
         if not self.interval or batch.grid_done or batch.left > 0 or own_left <= 0:
             return False
-        others = running_elsewhere(self.study)
-        if not others:
+        flight = riding_out(lambda: in_flight(self.study), "looking at other workers' trials")
+        if not flight:
+            return False
+        seen, now = frozenset((t.number, beat) for t, beat in flight), time.monotonic()
+        if seen != self.seen:
+            self.seen, self.since = seen, now
+        elif now - self.since > self.patience():
+            log.warning(self._stalled([t for t, _ in flight]))
             return False
         if not self.waiting:
             log.info("%s: the budget is reached with %d trial(s) running in other workers; waiting "
-                     "for them (a dead worker's trial is retried here).", self.study.study_name, others)
+                     "for them (a dead worker's trial is retried here).", self.study.study_name, len(flight))
         self.waiting = True
         time.sleep(min(self.interval, _WAIT_POLL))
         return True
+
+    def _stalled(self, trials: list[FrozenTrial]) -> str:
+        listed = "; ".join(f"trial {t.number} ({owner_of(t)})" for t in trials)
+        return (
+            f"Stopped waiting for other workers' trials of study {self.study.study_name!r}, which hold the "
+            f"rest of its budget (hydra.sweeper.max_trials): {listed}. None of them beat, finished or "
+            f"was failed for {self.patience():.0f} s (twice grace_period, plus heartbeat_interval): their "
+            "owners record no heartbeats (heartbeat_interval=null there), so this worker cannot tell "
+            "whether they live and cannot fail them. A live worker records them when they finish; if "
+            "theirs is gone, fail them by hand (optuna.load_study(...).tell(number, "
+            "state=optuna.trial.TrialState.FAIL)) and run the same command again."
+        )

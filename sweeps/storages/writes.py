@@ -1,5 +1,5 @@
 """Many of a study's rows in one transaction, not one per value: a finished trial's record, and
-the first heartbeats of a batch of trials.
+the owners and first heartbeats of a batch of trials.
 
 Optuna commits every ``trial.set_user_attr`` and ``trial.report`` on its own: a SELECT of the
 trial, an upsert through the ORM and a commit, about a millisecond each on SQLite. A trial of 20
@@ -35,14 +35,16 @@ def record(trial: optuna.Trial, user_attrs: dict[str, Any], intermediate: dict[i
     reported.update(values)   # as Trial.report keeps them: a step written here is not reported again
 
 
-def first_beat(study: optuna.Study, trial_ids: list[int], system_attrs: dict[str, Any]) -> None:
-    """Freshly asked trials' first heartbeat and ``system_attrs`` (their owner), in one transaction."""
+def first_beat(study: optuna.Study, trial_ids: list[int], system_attrs: dict[str, Any], beat: bool = True) -> None:
+    """Freshly asked trials' ``system_attrs`` (their owner) and, if ``beat``, their first
+    heartbeat, in one transaction."""
     storage = optuna_private.storage_of(study)
     rdb = optuna_private.batch_writable(storage)
     if rdb is None:
         for trial_id in trial_ids:
             for key, value in system_attrs.items():
                 storage.set_trial_system_attr(trial_id, key, value)
-            storage.record_heartbeat(trial_id)
+            if beat:
+                storage.record_heartbeat(trial_id)
         return
-    optuna_private.write_first_beats(rdb, trial_ids, system_attrs)
+    optuna_private.write_first_beats(rdb, trial_ids, system_attrs, beat)

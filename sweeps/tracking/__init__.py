@@ -3,6 +3,7 @@ SQLite store's template (``template``), run names (``run_labels``), loss-curve f
 the trials' path (``curves``, ``curve_worker``)."""
 
 from sweeps.tracking.runs import (
+    DB_PASSWORD,
     UI_PORT,
     client,
     close_killed_run,
@@ -22,7 +23,7 @@ from sweeps.tracking.runs import (
 )
 
 __all__ = [
-    "UI_PORT", "client", "close_killed_run", "code_version", "ensure_experiment",
+    "DB_PASSWORD", "UI_PORT", "client", "close_killed_run", "code_version", "ensure_experiment",
     "ensure_reachable", "filter_literal", "finish", "log_all", "log_artifact", "log_best", "parent_run",
     "reopen", "start_child", "ui_hint", "ui_link",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import logging
+import os
 import subprocess
 import time
 import urllib.error
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from sweeps.tracking import template as mlflow_template
 from sweeps.storages import sqlite_wal
 from sweeps.errors import SweepError, redact
+from sweeps.redaction import guard_handlers, with_password_from, without_userinfo
 from sweeps import records
 
 if TYPE_CHECKING:
@@ -33,6 +35,8 @@ KIND = "custom_model_development"
 # The runs table (not the GenAI traces view, MLflow 3's default landing page).
 _VIEW = "#/experiments/{id}?workflowType=machine_learning"
 UI_PORT = 5000
+# The variable a printed `mlflow ui` command reads a database store's password from.
+DB_PASSWORD = "MLFLOW_DB_PASSWORD"
 # MLflow's limits for one log_batch call.
 _MAX_METRICS, _MAX_PARAMS, _MAX_TAGS = 1000, 100, 100
 
@@ -47,8 +51,13 @@ def client(tracking_uri: str) -> MlflowClient:
         db = Path(tracking_uri.removeprefix("sqlite:///"))
         sqlite_wal.install()
         mlflow_template.seed(db)
+    if redact(tracking_uri) != tracking_uri:
+        # MLflow writes "View run ... at: <the URI>" straight to stdout when a run ends, password
+        # included; the sweep's closing "MLflow:" line gives the link without it.
+        os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
     from mlflow.tracking import MlflowClient   # ~1.7 s: imported once a run needs it, so that bad
                                                # input is refused without waiting for it
+    guard_handlers()   # MLflow's loggers print through handlers of their own
     return MlflowClient(tracking_uri=tracking_uri)
 
 
@@ -77,11 +86,13 @@ def ui_link(tracking_uri: str, experiment_id: str) -> tuple[str | None, str]:
 
     Every link the project prints comes from here, with ``?workflowType=machine_learning``: MLflow
     3 keeps its GenAI/model-training switch in the browser and lands on GenAI traces otherwise.
+    No password is in either: a server's link has no ``user:password@`` (the browser asks for
+    them), and a database store's command reads its password from ``$MLFLOW_DB_PASSWORD``.
     """
     view = _VIEW.format(id=experiment_id)
     if tracking_uri.startswith(("http://", "https://")):
-        return None, f"{tracking_uri.rstrip('/')}/{view}"
-    store = tracking_uri
+        return None, f"{without_userinfo(tracking_uri).rstrip('/')}/{view}"
+    store, _ = with_password_from(tracking_uri, DB_PASSWORD)
     if tracking_uri.startswith("sqlite:///"):
         store = "sqlite:///" + str(Path(tracking_uri.removeprefix("sqlite:///")).resolve())
     return f"mlflow ui --backend-store-uri {store}", f"http://127.0.0.1:{UI_PORT}/{view}"
@@ -90,6 +101,9 @@ def ui_link(tracking_uri: str, experiment_id: str) -> tuple[str | None, str]:
 def ui_hint(tracking_uri: str, experiment_id: str) -> str:
     """The link as one line to print: ``mlflow ui ... ; then open http://...``."""
     command, url = ui_link(tracking_uri, experiment_id)
+    if command and DB_PASSWORD in command:
+        return (f"{command}   # with {DB_PASSWORD} set to the database password (percent-encoded, "
+                f"as in the URI); then open {url}")
     return f"{command}   # then open {url}" if command else url
 
 
@@ -305,7 +319,7 @@ def log_artifact(tracking_uri: str, run_id: str, path: str, artifact_path: str |
         return True
     except Exception as e:  # OSError (ENOSPC, EACCES) from a file store, MlflowException from a server
         reason = (str(e).strip().splitlines() or [""])[0]
-        message = (
+        message = redact(
             f"Could not store the artifact {Path(path).name!r} of MLflow run {run_id}: "
             f"{type(e).__name__}: {reason}. The run's params "
             "and metrics are logged and its trial keeps its result; free space (or fix the "

@@ -99,6 +99,26 @@ def test_stale_ids_are_running_trials_whose_heartbeat_is_older_than_the_grace_pe
     assert optuna_private.grace_period(unset) == 6
 
 
+def test_running_reads_the_running_trials_start_and_heartbeat_against_the_databases_clock(tmp_path):
+    """``_rdb.models``: ``TrialModel._datetime_start_utc`` (naive UTC), ``state``, ``study_id``,
+    ``TrialHeartbeatModel.heartbeat``, and ``write_first_beats`` with and without a beat."""
+    rdb = _rdb(tmp_path, heartbeat_interval=1)
+    study = optuna.create_study(study_name="s", storage=rdb)
+    optuna.create_study(study_name="other", storage=rdb).ask()   # another study's: not read
+    never, beaten, owned, done = (study.ask() for _ in range(4))
+    writable = optuna_private.batch_writable(optuna_private.storage_of(study))
+    optuna_private.write_first_beats(writable, [optuna_private.trial_id(beaten)], {"owner": 1})
+    optuna_private.write_first_beats(writable, [optuna_private.trial_id(owned)], {"owner": 2}, beat=False)
+    study.tell(done, 0.0)
+    rows = {r.trial_id: r for r in optuna_private.running(study)}
+    assert set(rows) == {optuna_private.trial_id(t) for t in (never, beaten, owned)}
+    assert rows[optuna_private.trial_id(beaten)].beat is not None
+    assert rows[optuna_private.trial_id(never)].beat is None and rows[optuna_private.trial_id(owned)].beat is None
+    assert optuna_private.stored_trial(study, owned).system_attrs == {"owner": 2}
+    assert all(-5 < r.age < 60 for r in rows.values())   # seconds, both clocks UTC (SQLite's now() is)
+    assert optuna_private.running(optuna.create_study(storage=InMemoryStorage())) == []
+
+
 def test_reported_values_are_the_dict_that_report_consults(tmp_path):
     """``Trial._cached_frozen_trial.intermediate_values``: read by ``Trial.report`` to ignore a
     step reported twice, updated by it."""

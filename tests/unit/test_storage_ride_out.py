@@ -50,3 +50,30 @@ def test_riding_out_gives_up_after_its_patience():
     with pytest.raises(sqlalchemy.exc.OperationalError):
         riding_out(lambda: (_ for _ in ()).throw(_down()), "recording a result", patience=2)
     assert time.monotonic() - started < 4
+
+
+@pytest.mark.parametrize("outcome, state", [(0.5, "COMPLETE"), (ValueError("diverged"), "FAIL")])
+def test_a_result_committed_while_its_answer_was_lost_is_recorded_once(tmp_path, outcome, state):
+    """The database commits the tell and goes away before answering; the worker tells again
+    (``riding_out``) and must find it told, not stop on "Cannot tell a COMPLETE trial"."""
+    from sweeps.adapters import optuna_private
+    from sweeps.stages.trials import tell
+    from sweeps.storages.rdb import open_storage
+
+    study = optuna.create_study(storage=open_storage(f"sqlite:///{tmp_path}/optuna.db"), study_name="told")
+    trial = study.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
+    rdb, answers = optuna_private.backend(study), []
+    real = rdb.set_trial_state_values
+
+    def committed_then_lost(*args, **kwargs):
+        done = real(*args, **kwargs)
+        if not answers:
+            answers.append(done)
+            raise _down()
+        return done
+
+    rdb.set_trial_state_values = committed_then_lost
+    failed = riding_out(lambda: tell(study, trial, outcome), "recording a result", patience=10)
+    (told,) = study.get_trials()
+    assert answers and told.state.name == state and failed == (state == "FAIL")
+    assert told.value == (0.5 if state == "COMPLETE" else None)
