@@ -76,19 +76,13 @@ class TrialLoop:
                 budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
                 n, k = next_batch(population, study, dict(o.sampler), o.n_jobs)
                 batch = riding_out(lambda: shared.ask(space, n, budget_left), "asking for trials")
-                self._close_killed(study, experiment_id, ml.tracking_uri, batch.stale)
+                with self._abandoned_if_interrupted(study, plan, batch.trials, experiment_id):
+                    self._close_killed(study, experiment_id, ml.tracking_uri, batch.stale)
                 if not batch.trials:
                     if shared.wait_for_others(batch, n_trials - launched):
                         continue
                     break
-                outcomes = self._launch(study, plan, batch.trials, (experiment_id, parent), k)
-                full = {t.number for t, out in zip(batch.trials, outcomes) if disk_full.caused(_error(out))}
-                failed += self._record(study, *_without(full, batch.trials, outcomes), experiment_id,
-                                       ml.tracking_uri)
-                if full:   # their jobs met a full disk: not the trials' fault, and the sweep cannot go on
-                    stopped = [t for t in batch.trials if t.number in full]
-                    self._abandon(study, plan, stopped, experiment_id, FULL)
-                    raise next(out for t, out in zip(batch.trials, outcomes) if t.number in full)
+                failed += self._batch(study, plan, batch.trials, (experiment_id, parent), k)
                 launched += len(batch.trials)
                 if failed > o.max_failure_rate * n_trials:
                     raise TooManyFailures(
@@ -141,29 +135,49 @@ class TrialLoop:
             log.warning("Trial %d of %s: its worker died; MLflow run(s) %s set to KILLED.",
                         t.number, study.study_name, ", ".join(runs) or "(none)")
 
+    def _batch(self, study: optuna.Study, plan: StudyPlan, trials: list, runs: tuple[str, str], k: int) -> int:
+        """Launch asked trials and tell their outcomes; returns how many failed. Interrupted
+        (Ctrl-C, SIGTERM, SIGHUP) anywhere from launch to the last tell, the trials not yet told
+        are failed and re-queued and their RUNNING MLflow runs end KILLED before the interrupt goes on."""
+        experiment_id, uri = runs[0], plan.cfg.mlflow.tracking_uri
+        with self._abandoned_if_interrupted(study, plan, trials, experiment_id):
+            outcomes = self._launch(study, plan, trials, runs, k)
+            full = {t.number for t, out in zip(trials, outcomes) if disk_full.caused(_error(out))}
+            failed = self._record(study, *_without(full, trials, outcomes), experiment_id, uri)
+            if full:   # their jobs met a full disk: not the trials' fault, and the sweep cannot go on
+                self._abandon(study, plan, [t for t in trials if t.number in full], experiment_id, FULL)
+                raise next(out for t, out in zip(trials, outcomes) if t.number in full)
+        return failed
+
+    @contextlib.contextmanager
+    def _abandoned_if_interrupted(self, study: optuna.Study, plan: StudyPlan, trials: list, experiment_id: str):
+        try:
+            yield
+        except KeyboardInterrupt as e:   # Ctrl-C, or SIGTERM/SIGHUP (launch.signals)
+            self._abandon(study, plan, trials, experiment_id, f"interrupted ({signals.name(e)}) while running")
+            raise
+
     def _launch(self, study: optuna.Study, plan: StudyPlan, trials: list, runs: tuple[str, str], k: int) -> list[Any]:
         """Run the batch through the launch backend; one outcome per trial.
 
         With a population K > 1, each job trains up to K trials stacked (``jobs.population_task``).
-        Interrupted (Ctrl-C, SIGTERM, SIGHUP) or stopped by a full disk, the batch's trials are
-        failed and re-queued before the error goes on, so the next invocation runs them again, and
-        the MLflow runs their jobs left RUNNING (a worker the launcher terminated) end KILLED.
+        Stopped by a full disk (or interrupted: ``_batch``), the batch's trials are failed and
+        re-queued before the error goes on, so the next invocation runs them again, and the MLflow
+        runs their jobs left RUNNING (a worker the launcher terminated) end KILLED.
         """
         groups = [trials[i:i + k] for i in range(0, len(trials), k)]
         jobs = [plan.overrides + job_overrides(g, study.study_name, *runs) for g in groups]
         try:
             with beating(study, trials, self.options.heartbeat_interval):
                 return self.backend.launch(jobs, groups)
-        except KeyboardInterrupt as e:   # Ctrl-C, or SIGTERM/SIGHUP (launch.signals)
-            self._abandon(study, plan, trials, runs[0], f"interrupted ({signals.name(e)}) while running")
-            raise
         except Exception as e:
             if disk_full.caused(e):
                 self._abandon(study, plan, trials, runs[0], FULL)
             raise
 
     def _abandon(self, study: optuna.Study, plan: StudyPlan, trials: list, experiment_id: str, why: str) -> None:
-        """Fail and re-queue a batch this invocation cannot finish; end its RUNNING MLflow runs KILLED."""
+        """Fail and re-queue a batch this invocation cannot finish (its trials told already stay as
+        they are); end its RUNNING MLflow runs KILLED."""
         if why == FULL:
             disk_full.release()   # room for these writes
         requeue(study, trials, why)
