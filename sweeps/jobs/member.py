@@ -48,7 +48,12 @@ class Member:
         tags = {"gammasweep.optuna_study": cfg.trial.study, "gammasweep.trial": trial.number} if trial else {}
         self.run_id = tracking.start_child(self.uri, experiment_id, cfg.trial.parent_run_id, self.name, tags)
         if trial is not None:  # first thing: a worker killed from here on leaves a findable run
-            _set(trial, records.MLFLOW_RUN_ID, self.run_id)
+            try:
+                _set(trial, records.MLFLOW_RUN_ID, self.run_id)
+            except BaseException:   # given up meanwhile (an interrupted sweeper failed and re-queued
+                with contextlib.suppress(Exception):   # it, then closed the runs it could find)
+                    tracking.finish(self.uri, self.run_id, "KILLED")
+                raise
         self.axes = run_labels.log_axes(hyperparameters)   # params and metrics: readable plot axes
         self.params = run_params(cfg, hyperparameters, fingerprint) | self.axes
         self.reporter = Reporter(cfg.optimized_metric, trial)
