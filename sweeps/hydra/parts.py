@@ -70,7 +70,7 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
     """Every study of a sweep (each part's space with the command line's ``arguments``), a study
     two parts make once, and each study's part options (name -> options): the sweeper's plan,
     and the projection's (benchmarks/projection.py)."""
-    from sweeps.checks import check_sweeper
+    from sweeps.checks import check_keys_exist, check_sweeper
     from sweeps.hydra.plan import make_plans
     from sweeps.hydra.search_space import parse
 
@@ -85,7 +85,9 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
         check_sweeper(part)
         preset = [f"{k}={v}" for k, v in params.items()]
         space = parse(preset + list(arguments), loader, tuple(part.split_by))
-        for plan in make_plans(space, o.study_name, compose, loader.get_group_options):
+        made = make_plans(space, o.study_name, compose, loader.get_group_options)
+        check_keys_exist(part, [p.cfg for p in made])   # split_by names the studies
+        for plan in made:
             plans.append(plan)
             options.setdefault(plan.name, part)
     return unique(plans), options

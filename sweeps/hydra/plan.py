@@ -9,7 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 
 from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing, model_options
-from sweeps.checks import check_metric, check_training
+from sweeps.checks import check_batch_size, check_derived_name, check_experiment_name, check_metric, check_training
 from sweeps.errors import SweepError
 from sweeps.hydra.search_space import SearchSpace, to_json
 from sweeps.study import study_name
@@ -60,9 +60,11 @@ def _plan(cell: dict[str, str], space: SearchSpace, family: str, compose) -> Stu
         k: d for k, d in space.distributions.items()
         if OmegaConf.select(cfg, k, default=_ABSENT) is not _ABSENT
     }
-    data = _validate(cfg, dists)
     groups = {"model": cfg.model.name, "data": cfg.data.name, "optimizer": cfg.optimizer.name}
     groups |= {k: v for k, v in cell.items() if k not in groups}
+    name = study_name(family, groups)
+    check_derived_name(name, groups)   # it names folders and an MLflow run
+    data = _validate(cfg, dists)
     optimizer = OmegaConf.to_container(cfg.optimizer, resolve=True)
     identity = {
         **groups,
@@ -75,15 +77,17 @@ def _plan(cell: dict[str, str], space: SearchSpace, family: str, compose) -> Stu
     options = {k: v for k, v in model_options(cfg).items() if v is not None}
     if options:  # unset (null) options leave the identity as it was before models had options
         identity["model_options"] = options
-    return StudyPlan(study_name(family, groups), overrides, dists, identity, cfg)
+    return StudyPlan(name, overrides, dists, identity, cfg)
 
 
 def _validate(cfg: DictConfig, dists: dict[str, BaseDistribution]):
     """Build everything once, with every swept value at each end of its range."""
     check_training(cfg)
     check_metric(cfg)
+    check_experiment_name(cfg.mlflow.experiment_name)   # split_by may make it from a value
     model, data = build_model(cfg), build_data(cfg)
     check_pairing(model, data, cfg)
+    check_batch_size(cfg, data)
     build_optimizer(cfg)
     for key, d in dists.items():
         ends = d.choices if isinstance(d, CategoricalDistribution) else (d.low, d.high)
