@@ -81,7 +81,7 @@ def sampler_options(cfg) -> tuple[str, int | None, dict[str, Any]]:
     opts = dict(cfg)
     name = _lower(opts.pop("name", "tpe"))
     if name not in SAMPLERS:
-        raise SweepError(f"hydra.sweeper.sampler.name={name!r} is not allowed; it must be one of "
+        raise SweepError(f"Unknown sampler {name!r} (hydra.sweeper.sampler.name); allowed: "
                          f"{', '.join(SAMPLERS)}.")
     seed = opts.pop("seed", None)
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
@@ -111,7 +111,7 @@ def pruner_options(cfg) -> tuple[str, dict[str, Any]]:
     opts = dict(cfg)
     name = _lower(opts.pop("name", "median"))
     if name not in PRUNERS:
-        raise SweepError(f"hydra.sweeper.pruner.name={name!r} is not allowed; it must be one of "
+        raise SweepError(f"Unknown pruner {name!r} (hydra.sweeper.pruner.name); allowed: "
                          f"{', '.join(PRUNERS)}.")
     opts = _checked("pruner", name, _PRUNERS[name], opts)
     try:

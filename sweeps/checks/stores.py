@@ -82,11 +82,11 @@ def check_sqlite(url: str, setting: str) -> None:
     if not url.startswith("sqlite:"):
         return
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
-    if path in ("", ":memory:") or path.startswith(("file::memory:", ":memory:?")):
+    if path in ("", ":memory:") or path.startswith(("file::memory:", ":memory:?")) or "mode=memory" in path:
         raise SweepError(
-            f"{setting}={redact(url)!r} is not allowed: an in-memory SQLite database vanishes with the "
-            "process, and workers could not share it. Use sqlite:///path/to/file.db (the default is "
-            "under output_dir)."
+            f"{setting}={redact(url)!r} is not allowed: it names no file, and an in-memory SQLite "
+            "database vanishes with the process (workers could not share it either). Use "
+            "sqlite:///path/to/file.db (the default is under output_dir)."
         )
     db = Path(path)
     try:
@@ -106,12 +106,7 @@ def check_sqlite(url: str, setting: str) -> None:
         tables, revision = _read(db)
     except sqlite3.OperationalError as e:
         if "locked" in str(e):
-            raise SweepError(
-                f"{setting}={redact(url)!r}: {str(db)!r} is locked by another process, which held it for "
-                f"the {LOCK_WAIT} s this waited. The database itself is not at fault: let that process "
-                "finish (or stop it: `fuser` names it), then run the same command again; nothing was "
-                "started or changed."
-            ) from None
+            raise _locked(url, db, setting) from None
         problem = f"{type(e).__name__}: {e}"
     except (OSError, sqlite3.Error) as e:
         problem = f"{type(e).__name__}: {e}"
@@ -132,6 +127,31 @@ def check_sqlite(url: str, setting: str) -> None:
         )
     if setting == "mlflow.tracking_uri" and revision is not None and _MARKS["MLflow"] <= tables:
         _check_mlflow_revision(url, db, revision)
+    if not _writable(db):
+        raise _locked(url, db, setting)
+
+
+def _locked(url: str, db: Path, setting: str) -> SweepError:
+    return SweepError(
+        f"{setting}={redact(url)!r}: {str(db)!r} is locked by another process, which held its lock for "
+        f"the {LOCK_WAIT} s this waited (a lock, not damage). Let that process finish, or stop it (`fuser "
+        f"{str(db)}` names it), then run the same command again; nothing was started or changed."
+    )
+
+
+def _writable(db: Path) -> bool:
+    """Can this process take the write lock within ``LOCK_WAIT`` seconds? Taken and given back
+    (BEGIN IMMEDIATE, ROLLBACK): nothing is written. A WAL database lets readers in while another
+    process holds an exclusive transaction, so reading it proves nothing about writing."""
+    try:
+        with contextlib.closing(sqlite3.connect(db, timeout=LOCK_WAIT, isolation_level=None)) as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("ROLLBACK")
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            return False
+        raise
+    return True
 
 
 def _read(db: Path) -> tuple[set[str], str | None]:

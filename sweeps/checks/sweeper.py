@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig
 
 from sweeps.errors import SweepError
 from sweeps.samplers import check_pruner, check_sampler
@@ -94,18 +94,16 @@ def check_protocol(p: DictConfig) -> None:
                      "of steps-to-target) or {model: number}")
 
 
-def check_keys_exist(o: DictConfig, configs: list[DictConfig]) -> None:
-    """The config keys that ``split_by``, ``seeds.per`` and ``lr_max.per`` name exist in some study's
-    config (``configs``): a misspelt key would otherwise be ignored without a word."""
+def check_keys_exist(o: DictConfig, exists) -> None:
+    """The config keys that ``split_by``, ``seeds.per`` and ``lr_max.per`` name exist (``exists(key)``:
+    in a study's config, or in some option of the key's config group): a misspelt key would
+    otherwise be ignored without a word."""
     named = [("split_by", o.split_by, True), ("seeds.per", o.seeds.per, o.seeds.n > 0),
              ("lr_max.per", o.lr_max.per, o.lr_max.rounds > 0)]
     for option, keys, used in named:
         for key in keys if used else []:
-            if all(OmegaConf.select(cfg, key, default=_ABSENT) is _ABSENT for cfg in configs):
+            if not exists(key):
                 raise SweepError(
-                    f"{S}{option} names {key!r}, which no study's config has. Check the spelling: keys "
-                    "look like optimizer.gamma, optimizer.initial_square_avg, model, data."
+                    f"{S}{option} names {key!r}, which no config has. Check the spelling: keys look like "
+                    "optimizer.gamma, optimizer.initial_square_avg, model.options.angle, train.batch_size."
                 )
-
-
-_ABSENT = object()

@@ -36,7 +36,7 @@ def make_plans(space: SearchSpace, family: str, compose, group_options) -> list[
     """
     plans = [_plan(cell, space, family, compose) for cell in space.cells()]
     used = {k for p in plans for k in p.distributions}
-    unknown = sorted(k for k in set(space.distributions) - used if not _exists(k, compose, group_options))
+    unknown = sorted(k for k in set(space.distributions) - used if not key_exists(k, compose, group_options))
     if unknown:
         raise SweepError(
             f"The search space names {', '.join(unknown)}, which no swept config has. Check the "
@@ -45,7 +45,8 @@ def make_plans(space: SearchSpace, family: str, compose, group_options) -> list[
     return plans
 
 
-def _exists(key: str, compose, group_options) -> bool:
+def key_exists(key: str, compose, group_options) -> bool:
+    """Does some option of the key's config group (``optimizer`` for optimizer.gamma) have ``key``?"""
     group = key.split(".", 1)[0]
     return any(
         OmegaConf.select(compose([f"{group}={option}"]), key, default=_ABSENT) is not _ABSENT

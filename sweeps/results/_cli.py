@@ -114,13 +114,16 @@ def show_text(st, url: str, name: str) -> str:
 
 def export(st, url: str, family: str | None, fmt: str, out: Path) -> str:
     table = trial_table(st, studies(st, url, family))
+    existed = out.exists()
     try:
         _write(table, fmt, out)
     except OSError as e:
+        if not existed and out.is_file():   # a part written before the disk filled up
+            out.unlink()
         raise SweepError(
             f"Cannot write {str(out)!r} (--output): {e.strerror or type(e).__name__}"
             f"{f' ({e.filename})' if e.filename and str(e.filename) != str(out) else ''}. Choose a "
-            "file in a folder you can write to; nothing was written."
+            "file you can write, on a disk with room; nothing was written."
         ) from None
     return f"Wrote {len(table)} trials of {table['study'].nunique()} studies to {out} ({fmt})."
 
