@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
+from sweeps.errors import SweepError
+
 from .names import MAX_NAME, STUDY_NAME, check_derived_name, check_experiment_name, check_study_name
 from .stores import (TRACKING_SCHEMES, check_artifact_location, check_output_dir, check_sqlite,
                      check_storage_url, check_tracking_uri)
@@ -36,6 +38,8 @@ def check_mlflow(ml: DictConfig) -> None:
     check_tracking_uri(ml.tracking_uri)
     check_experiment_name(ml.experiment_name)
     check_artifact_location(ml.artifact_location)
+    if not isinstance(ml.log_curve_png, bool):
+        raise SweepError(f"mlflow.log_curve_png={ml.log_curve_png!r} is not allowed; it must be true or false.")
 
 
 def check_sweep(o: DictConfig, cfg: DictConfig) -> None:
@@ -50,6 +54,7 @@ def check_sweep(o: DictConfig, cfg: DictConfig) -> None:
 
 
 def check_run(cfg: DictConfig) -> None:
-    """A single run (``python sweep.py``): its training settings and MLflow settings."""
+    """A single run (``python sweep.py``): its training settings, output folder and MLflow settings."""
     check_training(cfg)
+    check_output_dir(cfg.output_dir)
     check_mlflow(cfg.mlflow)

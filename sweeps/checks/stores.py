@@ -27,6 +27,12 @@ _SETTINGS = {"hydra.sweeper.storage": "Optuna storage", "mlflow.tracking_uri": "
 
 def check_output_dir(path: Any) -> None:
     """The folder everything is written to exists (it is created) and takes a file."""
+    if path is None or not str(path).strip():
+        raise SweepError(
+            f"output_dir={path!r} is not allowed: it must name a folder (the stores' URLs are built on it, "
+            "and an empty one would put them at the root of the file system). The default is ./outputs, "
+            "or GAMMASWEEP_OUTPUT_DIR."
+        )
     try:
         folder = Path(str(path))
         folder.mkdir(parents=True, exist_ok=True)
@@ -56,7 +62,19 @@ def check_tracking_uri(uri: Any) -> None:
             "default), the http:// or https:// URL of an `mlflow server`, or a database URL "
             "(postgresql://...)."
         )
+    if uri.startswith("file:") and os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() not in ("true", "1"):
+        raise SweepError(
+            f"mlflow.tracking_uri={redact(uri)!r} is not supported: this MLflow ({_mlflow_version()}) refuses "
+            "a file store unless MLFLOW_ALLOW_FILE_STORE=true is set. Use sqlite:///path.db (the "
+            "default) or the URL of an `mlflow server`."
+        )
     check_sqlite(uri, "mlflow.tracking_uri")
+
+
+def _mlflow_version() -> str:
+    from importlib.metadata import version
+
+    return version("mlflow")
 
 
 def check_artifact_location(location: Any) -> None:
@@ -180,11 +198,9 @@ def _check_mlflow_revision(url: str, db: Path, revision: str) -> None:
 
     head, known = mlflow_private.schema_revisions()
     if revision not in known:
-        import mlflow
-
         raise SweepError(
             f"mlflow.tracking_uri={redact(url)!r}: {str(db)!r} has MLflow schema revision {revision!r}, "
-            f"which the installed MLflow {mlflow.__version__} (newest schema revision {head!r}) does not "
+            f"which the installed MLflow {_mlflow_version()} (newest schema revision {head!r}) does not "
             "know: a newer MLflow wrote it. Upgrade MLflow (pip install -U mlflow) to use it, or point "
             "mlflow.tracking_uri at another file; it was left unchanged."
         )

@@ -196,3 +196,18 @@ def test_a_locked_database_is_called_locked_after_a_bounded_wait(tmp_path, monke
         holder.execute("ROLLBACK")
         holder.close()
     assert _digest(tmp_path) == before
+
+
+@pytest.mark.parametrize("path", ["", "  ", None])
+def test_an_empty_output_dir_is_refused_before_a_store_lands_at_the_root(path):
+    """``sqlite:///${output_dir}/optuna.db`` with an empty output_dir is /optuna.db."""
+    with pytest.raises(SweepError, match="output_dir=.* must name a folder"):
+        checks.check_output_dir(path)
+
+
+def test_a_file_store_is_refused_unless_mlflow_is_told_to_take_it(monkeypatch):
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    with pytest.raises(SweepError, match="MLFLOW_ALLOW_FILE_STORE=true"):
+        checks.check_tracking_uri("file:./mlruns")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    checks.check_tracking_uri("file:./mlruns")
