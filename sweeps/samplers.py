@@ -93,7 +93,7 @@ def sampler_options(cfg) -> tuple[str, int | None, dict[str, Any]]:
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             _build(name, seed, opts)
     except (TypeError, ValueError, ImportError) as e:
-        raise SweepError(f"hydra.sweeper.sampler={_shown(cfg)} is not allowed: the {name} sampler "
+        raise SweepError(f"hydra.sweeper.sampler={dict(cfg)} is not allowed: the {name} sampler "
                          f"refuses it ({e}).") from None
     return name, seed, opts
 
@@ -117,7 +117,7 @@ def pruner_options(cfg) -> tuple[str, dict[str, Any]]:
     try:
         _PRUNERS[name](**opts)
     except (TypeError, ValueError) as e:
-        raise SweepError(f"hydra.sweeper.pruner={_shown(cfg)} is not allowed: the {name} pruner "
+        raise SweepError(f"hydra.sweeper.pruner={dict(cfg)} is not allowed: the {name} pruner "
                          f"refuses it ({e}).") from None
     return name, opts
 
@@ -168,10 +168,6 @@ def _kind(param: inspect.Parameter) -> tuple[str, bool] | None:
         if annotation in (name, f"{name}|None", f"None|{name}", f"Optional[{name}]"):
             return name, default is None
     return None
-
-
-def _shown(cfg) -> dict[str, Any]:
-    return dict(cfg)
 
 
 def _lower(name: Any) -> Any:

@@ -63,18 +63,22 @@ def check_derived_name(name: str, cell: dict[str, Any]) -> None:
 def check_experiment_name(name: Any) -> None:
     """``mlflow.experiment_name``: it names the experiment's artifact folder
     (``<artifact_location>/<name>``), so it is one folder name that stays inside that folder."""
-    text = name if isinstance(name, str) else None
-    why = (
-        "it must be a non-empty text" if not text or not text.strip() else
-        "it must not hold '/', '\\' or control characters: it is one folder name, "
-        "<artifact location>/<name>" if any(c in text for c in "/\\") or not text.isprintable() else
-        "it must not be '.' or '..': the folder <artifact location>/<name> would not be inside the "
-        "artifact location" if text.strip() in (".", "..") else
-        f"it has {len(text.encode())} bytes, and a folder name holds at most 255" if len(text.encode()) > 255 else
-        None
-    )
+    why = _bad_experiment_name(name)
     if why:
         raise SweepError(
             f"mlflow.experiment_name={name!r} is not allowed: {why}. The default is "
             "gammasweep-<hydra.sweeper.study_name>."
         )
+
+
+def _bad_experiment_name(name: Any) -> str | None:
+    if not isinstance(name, str) or not name.strip():
+        return "it must be a non-empty text"
+    if "/" in name or "\\" in name or not name.isprintable():
+        return ("it must not hold '/', '\\' or control characters: it is one folder name, "
+                "<artifact location>/<name>")
+    if name.strip() in (".", ".."):
+        return "it must not be '.' or '..': <artifact location>/<name> would not be inside the artifact location"
+    if len(name.encode()) > 255:
+        return f"it has {len(name.encode())} bytes, and a folder name holds at most 255"
+    return None
