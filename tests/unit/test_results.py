@@ -217,3 +217,15 @@ def test_export_to_an_unwritable_path_from_the_shell(out):
     assert proc.returncode == EXIT_BAD_INPUT and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "'/proc/gammasweep/trials.csv'" in proc.stderr
+
+
+def test_another_programs_database_is_read_by_nobody(tmp_path, capsys):
+    """An optuna.db that is not Optuna's is refused, and Optuna adds no table to it."""
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "optuna.db") as con:
+        con.execute("CREATE TABLE invoices (id INTEGER)")
+    before = (tmp_path / "optuna.db").read_bytes()
+    assert main(["list", "--output-dir", str(tmp_path)]) == EXIT_BAD_INPUT
+    assert "its tables: invoices" in capsys.readouterr().err
+    assert (tmp_path / "optuna.db").read_bytes() == before
