@@ -32,9 +32,7 @@ def check_training(cfg: DictConfig) -> None:
     for key, (low, allowed) in ints.items():
         if not is_int(t[key], low):
             raise refuse(f"train.{key}", t[key], allowed)
-    if t.steps > MAX_STEPS:
-        raise refuse("train.steps", t.steps, f"at most {MAX_STEPS:,} (10**9): more is a typo, not a "
-                     "run that could finish")
+    _check_steps(t.steps)
     if t.eval_every > t.steps:
         raise refuse("train.eval_every", t.eval_every, f"at most train.steps={t.steps}: a run evaluates "
                      "every eval_every steps, and the pruner and the curves need evaluations within it")
@@ -51,6 +49,21 @@ def check_training(cfg: DictConfig) -> None:
     if subset not in (None, "auto", "all") and not is_int(subset, 1):
         raise refuse("train.eval_subset", subset,
                      "auto (evaluation ≤ 10% of training), all, or an integer >= 1 (validation examples)")
+
+
+def _check_steps(steps) -> None:
+    if is_int(steps, 1) and steps > MAX_STEPS:
+        raise refuse("train.steps", steps, f"at most {MAX_STEPS:,} (10**9): more is a typo, not a run "
+                     "that could finish")
+
+
+def check_limits(cfg: DictConfig, data) -> None:
+    """The upper limits alone (steps, the batch within the training set), for a swept value: a trial
+    with a value under the lower limits (batch_size=0) fails and is recorded as failed, as a crash is;
+    one above these would run for ever, or fail in every study that draws it."""
+    _check_steps(cfg.train.steps)
+    if is_int(cfg.train.batch_size, 1):
+        check_batch_size(cfg, data)
 
 
 def check_metric(cfg: DictConfig) -> None:

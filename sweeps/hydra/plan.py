@@ -9,7 +9,8 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 
 from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing, model_options
-from sweeps.checks import check_batch_size, check_derived_name, check_experiment_name, check_metric, check_training
+from sweeps.checks import (check_batch_size, check_derived_name, check_experiment_name, check_limits,
+                          check_metric, check_training)
 from sweeps.errors import SweepError
 from sweeps.hydra.search_space import SearchSpace, to_json
 from sweeps.study import study_name
@@ -97,6 +98,8 @@ def _validate(cfg: DictConfig, dists: dict[str, BaseDistribution]):
             OmegaConf.update(probe, key, value)
             try:
                 build_optimizer(probe)
-            except ValueError as e:
+                if key.startswith("train."):   # a value no trial could finish with
+                    check_limits(probe, data)
+            except (ValueError, SweepError) as e:
                 raise SweepError(f"The search space of {key} reaches {value!r}, which is invalid: {e}") from None
     return data

@@ -177,6 +177,9 @@ ROWS = [
     ("divergence-inf", ["train.divergence_factor=inf"], ["divergence_factor=inf"], None, True),
     ("batch-above-training-set", ["model=binary_mlp", "train.batch_size=100000"],
      ["batch_size=100000", "at most 10000"], None, True),
+    ("swept-steps-huge", ["train.steps=choice(20,1000000000000)"], ["train.steps", "1000000000000"], None, True),
+    ("swept-batch-above-training-set", ["model=binary_mlp", "train.batch_size=choice(64,100000)"],
+     ["train.batch_size", "100000", "at most 10000"], None, True),
     # where things are written and read
     ("storage-in-memory", ["hydra.sweeper.storage=sqlite:///:memory:"], [":memory:", "in-memory"], None, True),
     ("storage-sqlite-no-path", ["hydra.sweeper.storage=sqlite://"], ["'sqlite://'"], None, True),
