@@ -15,9 +15,10 @@ import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from sweeps.hydra.search_space import grid
+
 from .adapters import optuna_private
 from .errors import SweepError
-from sweeps.hydra.search_space import grid
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")
 PRUNERS = ("median", "hyperband", "none")

@@ -52,5 +52,5 @@ def schema_revisions() -> tuple[str, frozenset[str]]:
     return heads.pop(), frozenset(revisions)
 
 
-_REVISION = re.compile(r'^revision\s*=\s*["\']([0-9a-f]+)["\']', re.M)
-_DOWN = re.compile(r'^down_revision\s*=\s*["\']([0-9a-f]+)["\']', re.M)
+_REVISION = re.compile(r'^revision\s*=\s*["\']([0-9a-f]+)["\']', re.MULTILINE)
+_DOWN = re.compile(r'^down_revision\s*=\s*["\']([0-9a-f]+)["\']', re.MULTILINE)

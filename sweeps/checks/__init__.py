@@ -18,18 +18,57 @@ from omegaconf import DictConfig
 
 from sweeps.errors import SweepError
 
-from .names import MAX_NAME, STUDY_NAME, check_derived_name, check_experiment_name, check_study_name
-from .stores import (TRACKING_SCHEMES, check_artifact_location, check_output_dir, check_sqlite,
-                     check_storage_url, check_tracking_uri)
+from .names import (
+    MAX_NAME,
+    STUDY_NAME,
+    check_derived_name,
+    check_experiment_name,
+    check_study_name,
+)
+from .stores import (
+    TRACKING_SCHEMES,
+    check_artifact_location,
+    check_output_dir,
+    check_sqlite,
+    check_storage_url,
+    check_tracking_uri,
+)
 from .sweeper import SWEEPER_KEYS, check_keys_exist, check_protocol, check_sweeper
-from .training import (MAX_STEPS, TRAIN_KEYS, TUNING_METRICS, check_batch_size, check_limits, check_metric,
-                       check_training)
+from .training import (
+    MAX_STEPS,
+    TRAIN_KEYS,
+    TUNING_METRICS,
+    check_batch_size,
+    check_limits,
+    check_metric,
+    check_training,
+)
 
 __all__ = [
-    "MAX_NAME", "MAX_STEPS", "STUDY_NAME", "SWEEPER_KEYS", "TRACKING_SCHEMES", "TRAIN_KEYS", "TUNING_METRICS",
-    "check_artifact_location", "check_batch_size", "check_keys_exist", "check_derived_name", "check_experiment_name",
-    "check_metric", "check_mlflow", "check_output_dir", "check_protocol", "check_run", "check_sqlite",
-    "check_storage_url", "check_study_name", "check_sweep", "check_sweeper", "check_tracking_uri",
+    "MAX_NAME",
+    "MAX_STEPS",
+    "STUDY_NAME",
+    "SWEEPER_KEYS",
+    "TRACKING_SCHEMES",
+    "TRAIN_KEYS",
+    "TUNING_METRICS",
+    "check_artifact_location",
+    "check_batch_size",
+    "check_derived_name",
+    "check_experiment_name",
+    "check_keys_exist",
+    "check_limits",
+    "check_metric",
+    "check_mlflow",
+    "check_output_dir",
+    "check_protocol",
+    "check_run",
+    "check_sqlite",
+    "check_storage_url",
+    "check_study_name",
+    "check_sweep",
+    "check_sweeper",
+    "check_tracking_uri",
     "check_training",
 ]
 

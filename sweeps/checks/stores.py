@@ -153,7 +153,7 @@ def _locked(url: str, db: Path, setting: str) -> SweepError:
     return SweepError(
         f"{setting}={redact(url)!r}: {str(db)!r} is locked by another process, which held its lock for "
         f"the {LOCK_WAIT} s this waited (a lock, not damage). Let that process finish, or stop it (`fuser "
-        f"{str(db)}` names it), then run the same command again; nothing was started or changed."
+        f"{db!s}` names it), then run the same command again; nothing was started or changed."
     )
 
 

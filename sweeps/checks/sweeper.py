@@ -9,6 +9,7 @@ from omegaconf import DictConfig, ListConfig
 
 from sweeps.errors import SweepError
 from sweeps.samplers import check_pruner, check_sampler
+
 from ._values import is_finite, is_int, is_real, refuse
 from .names import check_study_name
 

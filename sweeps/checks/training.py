@@ -7,6 +7,7 @@ from omegaconf import DictConfig
 
 from sweeps.errors import SweepError
 from sweeps.jobs.builders import DTYPES
+
 from ._values import is_int, is_real, refuse
 
 TRAIN_KEYS = ("steps", "batch_size", "eval_every", "seed", "dtype", "divergence_factor", "score_test",

@@ -13,7 +13,6 @@ from types import SimpleNamespace
 import numpy as np
 import optuna
 import pytest
-import yaml
 from omegaconf import OmegaConf
 
 from sweeps import checks, samplers
