@@ -127,6 +127,7 @@ ROWS = [
     ("seed-negative", ["train.seed=-1"], ["train.seed=-1"], None, True),
     ("metric-test", ["optimized_metric=test_loss"], ["test_loss", "val_loss"], None, True),
     ("n-val-0", ["model=binary_mlp", "data.options.n_val=0"], ["n_val=0"], None, True),
+    ("n-val-huge", ["model=binary_mlp", "data.options.n_val=1000000000"], ["10,000,000"], None, True),
     # the sweeper's options
     ("n-jobs-0", ["hydra.sweeper.n_jobs=0"], ["n_jobs=0"], None, True),
     ("n-trials-0", ["hydra.sweeper.n_trials=0"], ["n_trials=0"], None, True),
