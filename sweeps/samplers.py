@@ -1,19 +1,24 @@
-"""Build Optuna samplers and pruners from the sweeper's config (names, not classes, in YAML)."""
+"""Build Optuna samplers and pruners from the sweeper's config (names, not classes, in YAML), and
+check that config against the constructors up front (``check_sampler``, ``check_pruner``)."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import inspect
 import json
+import math
+import warnings
 from typing import Any
 
 import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from sweeps.hydra.search_space import grid
+
 from .adapters import optuna_private
 from .errors import SweepError
-from sweeps.hydra.search_space import grid
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")
 PRUNERS = ("median", "hyperband", "none")
@@ -35,31 +40,13 @@ def make_sampler(
     seed is offset by the number of trials the study already has. The grid continues from the
     study's own counter (``EnumeratedGridSampler``); QMC reads which points the storage holds.
     """
-    opts = dict(cfg)
-    name = str(opts.pop("name", "tpe")).lower()
-    seed = opts.pop("seed", None)
-    seed = None if seed is None else study_seed(int(seed), study_name)
-    if name not in SAMPLERS:
-        raise SweepError(
-            f"Unknown sampler {name!r} (hydra.sweeper.sampler.name). Allowed: {', '.join(SAMPLERS)}."
-        )
+    name, seed, opts = sampler_options(cfg)
+    seed = None if seed is None else study_seed(seed, study_name)
     fresh_seed = None if seed is None else (seed + n_existing) % 2**32
-    try:
-        if name == "tpe":
-            return optuna.samplers.TPESampler(seed=fresh_seed, **opts)
-        if name == "random":
-            return optuna.samplers.RandomSampler(seed=fresh_seed)
-        if name == "cmaes":
-            return optuna.samplers.CmaEsSampler(seed=fresh_seed, **opts)
-        if name == "gp":
-            return optuna.samplers.GPSampler(seed=fresh_seed, **opts)
-        if name == "qmc":
-            return optuna.samplers.QMCSampler(seed=seed, **_without(opts, "n_startup_trials"))
-        # the points' order is a seeded shuffle, so every worker must shuffle alike: seed 0 if unset
+    if name == "grid":   # the points' order is a seeded shuffle, so every worker must shuffle alike
         return EnumeratedGridSampler(grid(distributions, grid_points),
                                      seed=study_seed(0, study_name) if seed is None else seed)
-    except (TypeError, ValueError, ImportError) as e:
-        raise SweepError(f"The {name} sampler cannot be built from {cfg}: {e}") from None
+    return _SAMPLERS[name](seed=seed if name == "qmc" else fresh_seed, **opts)
 
 
 def study_seed(seed: int, study_name: str) -> int:
@@ -69,25 +56,123 @@ def study_seed(seed: int, study_name: str) -> int:
 
 
 def make_pruner(cfg: dict[str, Any]) -> optuna.pruners.BasePruner:
+    name, opts = pruner_options(cfg)
+    return _PRUNERS[name](**opts)
+
+
+_SAMPLERS = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler,
+             "cmaes": optuna.samplers.CmaEsSampler, "gp": optuna.samplers.GPSampler,
+             "qmc": optuna.samplers.QMCSampler, "grid": optuna.samplers.GridSampler}
+_PRUNERS = {"median": optuna.pruners.MedianPruner, "hyperband": optuna.pruners.HyperbandPruner,
+            "none": optuna.pruners.NopPruner}
+# Options of the default config (conf/hydra/sweeper/gammasweep.yaml) that not every sampler or
+# pruner takes: dropped for those that do not.
+_DEFAULTS = {"sampler": ("n_startup_trials",), "pruner": ("n_startup_trials", "n_warmup_steps")}
+# Constructor arguments the sweeper sets itself.
+_SET_HERE = ("self", "seed", "search_space")
+
+
+def sampler_options(cfg) -> tuple[str, int | None, dict[str, Any]]:
+    """``hydra.sweeper.sampler`` checked: its name, seed and the options its constructor takes.
+
+    Each option is checked against the sampler's constructor: its name, the type of its default
+    (an integer option takes an integer >= 0, a real one a finite number, a flag true or false),
+    and then the constructor itself, built once with them, refuses what it refuses.
+    """
     opts = dict(cfg)
-    name = str(opts.pop("name", "median")).lower()
+    name = _lower(opts.pop("name", "tpe"))
+    if name not in SAMPLERS:
+        raise SweepError(f"Unknown sampler {name!r} (hydra.sweeper.sampler.name); allowed: "
+                         f"{', '.join(SAMPLERS)}.")
+    seed = opts.pop("seed", None)
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        raise SweepError(f"hydra.sweeper.sampler.seed={seed!r} is not allowed; it must be null (a fresh "
+                         "seed each run) or an integer >= 0.")
+    opts = _checked("sampler", name, _SAMPLERS[name], opts)
     try:
-        if name == "median":
-            return optuna.pruners.MedianPruner(**opts)
-        if name == "hyperband":
-            return optuna.pruners.HyperbandPruner(**_without(opts, "n_startup_trials", "n_warmup_steps"))
-        if name == "none":
-            return optuna.pruners.NopPruner()
+        with warnings.catch_warnings():   # QMC and GP are "experimental" in Optuna
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            _build(name, seed, opts)
+    except (TypeError, ValueError, ImportError) as e:
+        raise SweepError(f"hydra.sweeper.sampler={dict(cfg)} is not allowed: the {name} sampler "
+                         f"refuses it ({e}).") from None
+    return name, seed, opts
+
+
+def _build(name: str, seed: int | None, opts: dict[str, Any]) -> None:
+    """The sampler built once on a one-point space: what its constructor refuses, it raises."""
+    if name == "grid":
+        _SAMPLERS[name]({"x": [0.0]}, seed=seed, **opts)
+    else:
+        _SAMPLERS[name](seed=seed, **opts)
+
+
+def pruner_options(cfg) -> tuple[str, dict[str, Any]]:
+    """``hydra.sweeper.pruner`` checked as the sampler's options are (``sampler_options``)."""
+    opts = dict(cfg)
+    name = _lower(opts.pop("name", "median"))
+    if name not in PRUNERS:
+        raise SweepError(f"Unknown pruner {name!r} (hydra.sweeper.pruner.name); allowed: "
+                         f"{', '.join(PRUNERS)}.")
+    opts = _checked("pruner", name, _PRUNERS[name], opts)
+    try:
+        _PRUNERS[name](**opts)
     except (TypeError, ValueError) as e:
-        raise SweepError(f"The {name} pruner cannot be built from {cfg}: {e}") from None
-    raise SweepError(
-        f"Unknown pruner {name!r} (hydra.sweeper.pruner.name). Allowed: {', '.join(PRUNERS)}."
-    )
+        raise SweepError(f"hydra.sweeper.pruner={dict(cfg)} is not allowed: the {name} pruner "
+                         f"refuses it ({e}).") from None
+    return name, opts
 
 
-def _without(opts: dict[str, Any], *keys: str) -> dict[str, Any]:
-    """Drop the options of the default config that this sampler or pruner does not take."""
-    return {k: v for k, v in opts.items() if k not in keys}
+def check_sampler(cfg) -> None:
+    """Refuse a bad ``hydra.sweeper.sampler`` before any storage is touched."""
+    sampler_options(cfg)
+
+
+def check_pruner(cfg) -> None:
+    """Refuse a bad ``hydra.sweeper.pruner`` before any storage is touched."""
+    pruner_options(cfg)
+
+
+def _checked(kind: str, name: str, cls: type, opts: dict[str, Any]) -> dict[str, Any]:
+    params = {k: p for k, p in inspect.signature(cls.__init__).parameters.items()
+              if k not in _SET_HERE and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    opts = {k: v for k, v in opts.items() if k in params or k not in _DEFAULTS[kind]}
+    unknown = sorted(set(opts) - set(params))
+    if unknown:
+        raise SweepError(
+            f"hydra.sweeper.{kind}.{unknown[0]} is not an option of the {name} {kind} "
+            f"({cls.__module__.split('.')[0]}.{kind}s.{cls.__name__}); its options are "
+            f"{', '.join(params) or 'none'}.")
+    for key, value in opts.items():
+        kind_of = _kind(params[key])
+        if value is None and kind_of and kind_of[1]:
+            continue
+        allowed = {"bool": "true or false", "int": "an integer >= 0", "float": "a finite number"}.get(
+            kind_of[0] if kind_of else "")
+        ok = {"bool": lambda v: isinstance(v, bool),
+              "int": lambda v: type(v) is int and v >= 0,
+              "float": lambda v: type(v) in (int, float) and math.isfinite(v)}
+        if allowed and not ok[kind_of[0]](value):
+            raise SweepError(f"hydra.sweeper.{kind}.{key}={value!r} is not allowed; the {name} {kind} "
+                             f"takes {allowed}{' or null' if kind_of[1] else ''}.")
+    return opts
+
+
+def _kind(param: inspect.Parameter) -> tuple[str, bool] | None:
+    """``(bool|int|float, takes None)`` from a constructor argument's default or its annotation
+    (``int``, ``float | None``, ...); None for any other argument (the constructor checks it)."""
+    default = param.default
+    if default is not None and type(default) in (bool, int, float):
+        return type(default).__name__, False
+    annotation = str(param.annotation).replace("'", "").replace(" ", "")
+    for name in ("bool", "int", "float"):
+        if annotation in (name, f"{name}|None", f"None|{name}", f"Optional[{name}]"):
+            return name, default is None
+    return None
+
+
+def _lower(name: Any) -> Any:
+    return name.lower() if isinstance(name, str) else name
 
 
 class EnumeratedGridSampler(optuna.samplers.GridSampler):

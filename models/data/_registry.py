@@ -41,6 +41,9 @@ _SPECS = {
     ),
 }
 
+# binary_teacher holds every example it generates in memory: 10**7 of them take 7.5 GiB.
+MAX_GENERATED = 10**7
+
 
 def available() -> list[str]:
     """Names accepted by load()."""
@@ -126,6 +129,13 @@ def _validated(name: str, options: dict) -> dict:
         if not _is_int(seed) or seed < 0:
             raise DataError(f"binary_teacher: data_seed={seed!r} must be a non-negative int.")
         options["data_seed"] = int(seed)
+        total = options["n_train"] + options["n_val"] + options["n_test"]
+        if total > MAX_GENERATED:
+            raise DataError(
+                f"binary_teacher: n_train + n_val + n_test = {total:,} examples is more than the "
+                f"{MAX_GENERATED:,} it generates ({_teacher.N_FEATURES} float64 features each, "
+                f"{MAX_GENERATED * _teacher.N_FEATURES * 8 / 2**30:.0f} GiB); ask for fewer."
+            )
     for key in "cache_dir", "path":
         value = options.get(key)
         if value is not None:

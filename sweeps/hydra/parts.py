@@ -28,6 +28,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from sweeps.errors import SweepError
 
 log = logging.getLogger(__name__)
+_ABSENT = object()
 _SWEEP = re.compile(r"^\s*(choice|interval|range|tag|glob)\(")
 
 
@@ -70,8 +71,8 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
     """Every study of a sweep (each part's space with the command line's ``arguments``), a study
     two parts make once, and each study's part options (name -> options): the sweeper's plan,
     and the projection's (benchmarks/projection.py)."""
-    from sweeps.checks import check_sweeper
-    from sweeps.hydra.plan import make_plans
+    from sweeps.checks import check_keys_exist, check_sweeper
+    from sweeps.hydra.plan import key_exists, make_plans
     from sweeps.hydra.search_space import parse
 
     plans, options = [], {}
@@ -85,7 +86,10 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
         check_sweeper(part)
         preset = [f"{k}={v}" for k, v in params.items()]
         space = parse(preset + list(arguments), loader, tuple(part.split_by))
-        for plan in make_plans(space, o.study_name, compose, loader.get_group_options):
+        made = make_plans(space, o.study_name, compose, loader.get_group_options)
+        check_keys_exist(part, lambda key: any(OmegaConf.select(p.cfg, key, default=_ABSENT) is not _ABSENT
+                                               for p in made) or key_exists(key, compose, loader.get_group_options))
+        for plan in made:
             plans.append(plan)
             options.setdefault(plan.name, part)
     return unique(plans), options

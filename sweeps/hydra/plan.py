@@ -9,7 +9,8 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 
 from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing, model_options
-from sweeps.checks import check_metric, check_training
+from sweeps.checks import (check_batch_size, check_derived_name, check_experiment_name, check_limits,
+                          check_metric, check_training)
 from sweeps.errors import SweepError
 from sweeps.hydra.search_space import SearchSpace, to_json
 from sweeps.study import study_name
@@ -36,7 +37,7 @@ def make_plans(space: SearchSpace, family: str, compose, group_options) -> list[
     """
     plans = [_plan(cell, space, family, compose) for cell in space.cells()]
     used = {k for p in plans for k in p.distributions}
-    unknown = sorted(k for k in set(space.distributions) - used if not _exists(k, compose, group_options))
+    unknown = sorted(k for k in set(space.distributions) - used if not key_exists(k, compose, group_options))
     if unknown:
         raise SweepError(
             f"The search space names {', '.join(unknown)}, which no swept config has. Check the "
@@ -45,7 +46,8 @@ def make_plans(space: SearchSpace, family: str, compose, group_options) -> list[
     return plans
 
 
-def _exists(key: str, compose, group_options) -> bool:
+def key_exists(key: str, compose, group_options) -> bool:
+    """Does some option of the key's config group (``optimizer`` for optimizer.gamma) have ``key``?"""
     group = key.split(".", 1)[0]
     return any(
         OmegaConf.select(compose([f"{group}={option}"]), key, default=_ABSENT) is not _ABSENT
@@ -60,9 +62,11 @@ def _plan(cell: dict[str, str], space: SearchSpace, family: str, compose) -> Stu
         k: d for k, d in space.distributions.items()
         if OmegaConf.select(cfg, k, default=_ABSENT) is not _ABSENT
     }
-    data = _validate(cfg, dists)
     groups = {"model": cfg.model.name, "data": cfg.data.name, "optimizer": cfg.optimizer.name}
     groups |= {k: v for k, v in cell.items() if k not in groups}
+    name = study_name(family, groups)
+    check_derived_name(name, groups)   # it names folders and an MLflow run
+    data = _validate(cfg, dists)
     optimizer = OmegaConf.to_container(cfg.optimizer, resolve=True)
     identity = {
         **groups,
@@ -75,15 +79,17 @@ def _plan(cell: dict[str, str], space: SearchSpace, family: str, compose) -> Stu
     options = {k: v for k, v in model_options(cfg).items() if v is not None}
     if options:  # unset (null) options leave the identity as it was before models had options
         identity["model_options"] = options
-    return StudyPlan(study_name(family, groups), overrides, dists, identity, cfg)
+    return StudyPlan(name, overrides, dists, identity, cfg)
 
 
 def _validate(cfg: DictConfig, dists: dict[str, BaseDistribution]):
     """Build everything once, with every swept value at each end of its range."""
     check_training(cfg)
     check_metric(cfg)
+    check_experiment_name(cfg.mlflow.experiment_name)   # split_by may make it from a value
     model, data = build_model(cfg), build_data(cfg)
     check_pairing(model, data, cfg)
+    check_batch_size(cfg, data)
     build_optimizer(cfg)
     for key, d in dists.items():
         ends = d.choices if isinstance(d, CategoricalDistribution) else (d.low, d.high)
@@ -92,6 +98,8 @@ def _validate(cfg: DictConfig, dists: dict[str, BaseDistribution]):
             OmegaConf.update(probe, key, value)
             try:
                 build_optimizer(probe)
-            except ValueError as e:
+                if key.startswith("train."):   # a value no trial could finish with
+                    check_limits(probe, data)
+            except (ValueError, SweepError) as e:
                 raise SweepError(f"The search space of {key} reaches {value!r}, which is invalid: {e}") from None
     return data

@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 from models.train import train
 
 from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing
-from sweeps.checks import check_training
+from sweeps.checks import check_batch_size, check_run, check_training
 from sweeps.launch import lifeline
 from sweeps.terminal import console
 from sweeps.jobs.member import Member
@@ -40,9 +40,11 @@ def run(cfg: DictConfig) -> float | Pruned:
     lifeline.hold()   # a job in a process of its own ends when its sweeper is killed
     console.quiet_disk_full()
     if not cfg.trial.study:
-        check_training(cfg)   # a single run: refused before anything is written
+        check_run(cfg)   # a single run: refused before anything is written
     model, optimizer, data = build_model(cfg), build_optimizer(cfg), build_data(cfg)
     check_pairing(model, data, cfg)
+    if not cfg.trial.study:
+        check_batch_size(cfg, data)
     sweeper = HydraConfig.get().sweeper
     trial = attach(sweeper, cfg.trial.study, cfg.trial.number) if cfg.trial.study else None
     member = Member(cfg, trial, optimizer.hyperparameters, data.fingerprint if data is not None else "none",

@@ -113,6 +113,23 @@ def show_text(st, url: str, name: str) -> str:
 
 def export(st, url: str, family: str | None, fmt: str, out: Path) -> str:
     table = trial_table(st, studies(st, url, family))
+    existed = out.exists()
+    try:
+        _write(table, fmt, out)
+    except OSError as e:
+        if not existed and out.is_file():   # a part written before the disk filled up
+            out.unlink()
+        raise SweepError(
+            f"Cannot write {str(out)!r} (--output): {e.strerror or type(e).__name__}"
+            f"{f' ({e.filename})' if e.filename and str(e.filename) != str(out) else ''}. Choose a "
+            "file you can write, on a disk with room; nothing was written."
+        ) from None
+    return f"Wrote {len(table)} trials of {table['study'].nunique()} studies to {out} ({fmt})."
+
+
+def _write(table: pd.DataFrame, fmt: str, out: Path) -> None:
+    if out.is_dir():
+        raise IsADirectoryError(21, "it is a folder, not a file")
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
         try:
@@ -126,7 +143,6 @@ def export(st, url: str, family: str | None, fmt: str, out: Path) -> str:
         _uniform_objects(table).to_parquet(out, index=False)
     else:
         table.to_csv(out, index=False)
-    return f"Wrote {len(table)} trials of {table['study'].nunique()} studies to {out} ({fmt})."
 
 
 def _format_of(output: str) -> str:

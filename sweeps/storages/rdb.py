@@ -201,6 +201,9 @@ def open_existing(url: str) -> BaseStorage:
                 "--output-dir DIR (the sweep's output_dir, holding optuna.db) or --storage URL "
                 "(hydra.sweeper.storage)."
             )
+        from sweeps.checks import check_sqlite
+
+        check_sqlite(url, "hydra.sweeper.storage")   # damaged, locked, another program's: left unchanged
     elif url.startswith("sqlite:"):
         raise SweepError(f"Cannot read the Optuna storage {url!r}: a SQLite URL is sqlite:///path/to/optuna.db.")
     return open_storage(url)

@@ -73,6 +73,8 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | Non
             return found.experiment_id
         return c.create_experiment(name, artifact_location=_artifact_uri(tracking_uri, artifact_location, name),
                                    tags={records.EXPERIMENT_KIND_TAG: KIND})
+    except SweepError:
+        raise
     except Exception as e:  # the store's errors differ per backend; all mean "unusable"
         raise SweepError(
             f"Cannot use the MLflow tracking store {redact(tracking_uri)!r} (mlflow.tracking_uri) for "
@@ -113,7 +115,17 @@ def _artifact_uri(tracking_uri: str, artifact_location: str | None, experiment: 
     the server's own ``--artifacts-destination``, which every worker of a server can reach."""
     if not artifact_location and tracking_uri.startswith("sqlite:///"):
         artifact_location = str(Path(tracking_uri.removeprefix("sqlite:///")).parent / "mlartifacts")
-    return (Path(artifact_location) / experiment).resolve().as_uri() if artifact_location else None
+    if not artifact_location:
+        return None
+    base = Path(artifact_location).resolve()
+    folder = (base / experiment).resolve()
+    if folder.parent != base:   # one folder inside the artifact location, whatever the name holds
+        raise SweepError(
+            f"mlflow.experiment_name={experiment!r} is not allowed: its artifact folder {str(folder)!r} "
+            f"would not be a folder of the artifact location {str(base)!r}; use a name without '/', "
+            "'\\' or '..'."
+        )
+    return folder.as_uri()
 
 
 def parent_run(tracking_uri: str, experiment_id: str, study: Any) -> str:

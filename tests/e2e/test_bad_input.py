@@ -21,7 +21,7 @@ import pytest
 from support.servers import free_port
 from support.sweep_runner import ROOT, tiny
 
-pytestmark = pytest.mark.slow   # ~50 Python start-ups in the module fixture, four at a time
+pytestmark = pytest.mark.slow   # ~85 Python start-ups in the module fixture, four at a time
 
 BASE = ["model=quadratic", "optimizer=sgd", "hydra.sweeper.n_trials=1"]
 
@@ -54,7 +54,55 @@ def _not_sqlite_optuna_db(out: Path) -> None:
     (out / "optuna.db").write_text("hello\n")
 
 
+def _foreign(name: str):
+    """Another program's SQLite database under the store's name: valid, with tables of its own."""
+    def setup(out: Path) -> None:
+        with contextlib.closing(sqlite3.connect(out / name)) as con:
+            con.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+            con.execute("INSERT INTO invoices VALUES (1, 9.5)")
+            con.commit()
+    return setup
+
+
+def _newer_mlflow_db(out: Path) -> None:
+    """An MLflow store as this MLflow makes it, then stamped with a revision it does not know."""
+    from sweeps.tracking import template
+
+    template.seed(out / "mlflow.db")
+    with contextlib.closing(sqlite3.connect(out / "mlflow.db")) as con:
+        con.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
+        con.commit()
+        con.execute("PRAGMA journal_mode=DELETE")   # no -wal/-shm files to compare
+
+
+_HOLD = """
+import sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(120)
+"""
+_HOLDERS: list[subprocess.Popen] = []   # ended when the table has run
+
+
+def _locked_optuna_db(out: Path) -> None:
+    """A sound Optuna storage that another process holds with BEGIN EXCLUSIVE (as `sqlite3` would)
+    for longer than the sweep's check waits (stores.LOCK_WAIT, 10 s). Another process: a lock of
+    this one would go with the first close of the file here (POSIX locks are per process)."""
+    import optuna
+
+    storage = optuna.storages.RDBStorage(f"sqlite:///{out}/optuna.db")
+    optuna.create_study(study_name="default.quadratic.sgd", storage=storage)
+    storage.engine.dispose()
+    with contextlib.closing(sqlite3.connect(out / "optuna.db")) as con:
+        con.execute("PRAGMA journal_mode=DELETE")
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(out / "optuna.db")], stdout=subprocess.PIPE, text=True)
+    _HOLDERS.append(holder)
+    assert holder.stdout.readline().strip() == "locked"
+
+
 _PORT = free_port()   # nothing listens: the server is unreachable
+_LONG = "x" * 220     # a split value that makes a study name longer than checks.MAX_NAME (200)
 
 # (id, arguments, what stderr must name, setup, multirun)
 ROWS = [
@@ -79,6 +127,7 @@ ROWS = [
     ("seed-negative", ["train.seed=-1"], ["train.seed=-1"], None, True),
     ("metric-test", ["optimized_metric=test_loss"], ["test_loss", "val_loss"], None, True),
     ("n-val-0", ["model=binary_mlp", "data.options.n_val=0"], ["n_val=0"], None, True),
+    ("n-val-huge", ["model=binary_mlp", "data.options.n_val=1000000000"], ["10,000,000"], None, True),
     # the sweeper's options
     ("n-jobs-0", ["hydra.sweeper.n_jobs=0"], ["n_jobs=0"], None, True),
     ("n-trials-0", ["hydra.sweeper.n_trials=0"], ["n_trials=0"], None, True),
@@ -99,7 +148,52 @@ ROWS = [
     ("study-name-quote", ['hydra.sweeper.study_name="it\'s"'], ["it's", "A-Z"], None, True),
     ("study-name-escape", ["hydra.sweeper.study_name=../../escape"], ["../../escape", "A-Z"], None, True),
     ("study-name-slash", ["hydra.sweeper.study_name=a/b"], ["a/b"], None, True),
+    ("study-name-300", ["hydra.sweeper.study_name=" + "a" * 300], ["300 characters", "at most 200"], None, True),
+    ("study-name-empty", ["hydra.sweeper.study_name=''"], ["study_name=''"], None, True),
+    ("split-by-value-slash", ["hydra.sweeper.split_by=[mlflow.artifact_location]",
+                              "mlflow.artifact_location=choice(a/b,c/d)"], ["'a/b'", "split_by"], None, True),
+    ("split-by-experiment-escape", ["hydra.sweeper.split_by=[mlflow.experiment_name]",
+                                    "mlflow.experiment_name=choice(../../x,y)"], ["../../x"], None, True),
+    ("split-by-long-name", ["hydra.sweeper.split_by=[mlflow.experiment_name]",
+                            f"mlflow.experiment_name=choice({_LONG},y)"], ["at most 200"], None, True),
+    ("experiment-empty", ["mlflow.experiment_name=''"], ["experiment_name=''"], None, True),
+    ("experiment-escape", ["mlflow.experiment_name=../../escape"], ["'../../escape'"], None, True),
+    ("experiment-absolute", ["mlflow.experiment_name=/tmp/escape"], ["'/tmp/escape'"], None, True),
+    # the sampler's and pruner's options, against their constructors
+    ("sampler-seed-text", ["hydra.sweeper.sampler.seed=abc"], ["sampler.seed='abc'"], None, True),
+    ("sampler-unknown-option", ["+hydra.sweeper.sampler.foo=1"], ["sampler.foo", "tpe"], None, True),
+    ("random-unknown-option", ["hydra.sweeper.sampler.name=random", "+hydra.sweeper.sampler.foo=1"],
+     ["sampler.foo", "random"], None, True),
+    ("pruner-warmup-negative", ["hydra.sweeper.pruner.n_warmup_steps=-1"], ["n_warmup_steps=-1"], None, True),
+    # more of the sweeper's options
+    ("unknown-sweeper-option", ["+hydra.sweeper.nope=1"], ["hydra.sweeper.nope"], None, True),
+    ("report-text", ["hydra.sweeper.report=maybe"], ["report='maybe'"], None, True),
+    ("lr-max-rounds-negative", ["hydra.sweeper.lr_max.rounds=-1"], ["lr_max.rounds=-1"], None, True),
+    ("split-by-unknown-key", ["hydra.sweeper.split_by=[train.nope]"], ["'train.nope'"], None, True),
+    ("seeds-per-unknown-key", ["hydra.sweeper.seeds.n=1", "hydra.sweeper.seeds.per=[optimizer.nope]"],
+     ["'optimizer.nope'"], None, True),
+    # training settings no run could carry out
+    ("steps-huge", ["train.steps=1000000000000"], ["train.steps=1000000000000", "1,000,000,000"], None, True),
+    ("eval-every-above-steps", ["train.eval_every=1000"], ["eval_every=1000", "train.steps=20"], None, True),
+    ("divergence-inf", ["train.divergence_factor=inf"], ["divergence_factor=inf"], None, True),
+    ("batch-above-training-set", ["model=binary_mlp", "train.batch_size=100000"],
+     ["batch_size=100000", "at most 10000"], None, True),
+    ("swept-steps-huge", ["train.steps=choice(20,1000000000000)"], ["train.steps", "1000000000000"], None, True),
+    ("swept-batch-above-training-set", ["model=binary_mlp", "train.batch_size=choice(64,100000)"],
+     ["train.batch_size", "100000", "at most 10000"], None, True),
     # where things are written and read
+    ("storage-in-memory", ["hydra.sweeper.storage=sqlite:///:memory:"], [":memory:", "in-memory"], None, True),
+    ("storage-sqlite-no-path", ["hydra.sweeper.storage=sqlite://"], ["'sqlite://'"], None, True),
+    ("mlflow-in-memory", ["mlflow.tracking_uri=sqlite:///:memory:"], [":memory:", "in-memory"], None, True),
+    ("optuna-db-of-another-program", [], ["optuna.db", "invoices"], _foreign("optuna.db"), True),
+    ("mlflow-db-of-another-program", [], ["mlflow.db", "invoices"], _foreign("mlflow.db"), True),
+    ("mlflow-db-newer-schema", [], ["'ffffffffffff'", "newer MLflow"], _newer_mlflow_db, True),
+    ("optuna-db-locked", [], ["optuna.db", "locked by another process", "10 s"], _locked_optuna_db, True),
+    ("mlflow-file-store", ["mlflow.tracking_uri=file:./mlruns"], ["file:./mlruns", "MLFLOW_ALLOW_FILE_STORE"],
+     None, True),
+    ("log-curve-text", ["mlflow.log_curve_png=maybe"], ["log_curve_png='maybe'"], None, True),
+    ("artifact-location-unwritable", ["mlflow.artifact_location=/proc/gammasweep"], ["/proc/gammasweep"],
+     None, True),
     ("output-dir-unwritable", ["output_dir=/proc/gammasweep"], ["/proc/gammasweep"], None, True),
     ("storage-unwritable", ["hydra.sweeper.storage=sqlite:////proc/gammasweep/optuna.db"],
      ["/proc/gammasweep"], None, True),
@@ -117,6 +211,12 @@ ROWS = [
     ("run-steps-0", ["train.steps=0"], ["train.steps=0"], None, False),
     ("run-batch-size-0", ["train.batch_size=0"], ["train.batch_size=0"], None, False),
     ("run-mlflow-db-corrupted", [], ["mlflow.db", "not a usable SQLite database"], _corrupt_mlflow_db, False),
+    ("run-steps-huge", ["train.steps=1000000000000"], ["train.steps=1000000000000"], None, False),
+    ("run-batch-above-training-set", ["model=binary_mlp", "train.batch_size=100000"], ["batch_size=100000"],
+     None, False),
+    ("run-experiment-escape", ["mlflow.experiment_name=../../escape"], ["'../../escape'"], None, False),
+    ("run-mlflow-in-memory", ["mlflow.tracking_uri=sqlite:///:memory:"], [":memory:"], None, False),
+    ("run-mlflow-db-of-another-program", [], ["mlflow.db", "invoices"], _foreign("mlflow.db"), False),
 ]
 
 
@@ -142,9 +242,14 @@ def _run(out: Path, args: list[str], setup, multirun: bool) -> dict:
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("bad_input")
-    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {row[0]: pool.submit(_run, root / row[0], row[1], row[3], row[4]) for row in ROWS}
-        return {name: f.result() for name, f in futures.items()}
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            futures = {row[0]: pool.submit(_run, root / row[0], row[1], row[3], row[4]) for row in ROWS}
+            return {name: f.result() for name, f in futures.items()}
+    finally:
+        for holder in _HOLDERS:
+            holder.kill()
+            holder.wait()
 
 
 @pytest.mark.parametrize("name, args, named, setup, multirun", ROWS, ids=[r[0] for r in ROWS])
@@ -168,4 +273,4 @@ def test_bad_input_is_one_paragraph_exit_2_and_writes_nothing(results, name, arg
 
 
 def test_the_table_covers_the_issue(results):
-    assert len(ROWS) >= 30
+    assert len(ROWS) >= 80

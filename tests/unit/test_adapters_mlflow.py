@@ -55,3 +55,18 @@ def test_the_default_experiments_artifact_location_is_a_row_of_the_experiments_t
     assert MlflowClient(tracking_uri=f"sqlite:///{db}").get_experiment("0").artifact_location == elsewhere
     run = client.create_run("0")   # the store still works, and runs of "Default" go there
     assert run.info.artifact_uri.startswith(elsewhere)
+
+
+def test_the_schema_revisions_are_alembics_and_a_new_store_holds_the_newest(tmp_path, monkeypatch):
+    """``mlflow/store/db_migrations/versions/*.py``, read as text: the same revisions and head as
+    alembic finds in them, and the head is the ``alembic_version`` of a store this MLflow makes."""
+    from alembic.script import ScriptDirectory
+
+    head, known = mlflow_private.schema_revisions()
+    import mlflow
+
+    script = ScriptDirectory(str(Path(mlflow.__file__).parent / "store" / "db_migrations"))
+    assert (head, known) == (script.get_current_head(), {r.revision for r in script.walk_revisions()})
+    MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/m.db").search_experiments()
+    with contextlib.closing(sqlite3.connect(tmp_path / "m.db")) as con:
+        assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]

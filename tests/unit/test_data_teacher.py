@@ -62,7 +62,8 @@ def test_learnable_well_above_chance():
     "options, match",
     [({"label_noise": 0.5}, r"label_noise=0.5 must be a float in \[0, 0.5\)"),
      ({"label_noise": -0.1}, "label_noise=-0.1"), ({"data_seed": -1}, "data_seed=-1 must be a non-negative int"),
-     ({"data_seed": 1.5}, "data_seed=1.5"), ({"n_train": None}, "n_train=None is not allowed")],
+     ({"data_seed": 1.5}, "data_seed=1.5"), ({"n_train": None}, "n_train=None is not allowed"),
+     ({"n_val": 10**9}, r"n_train \+ n_val \+ n_test = 1,000,002,000 examples is more than the 10,000,000")],
 )
 def test_bad_options(options, match):
     with pytest.raises(DataError, match=match):

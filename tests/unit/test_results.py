@@ -198,3 +198,34 @@ def test_parquet_without_pyarrow(out, tmp_path, capsys, monkeypatch):
     assert main(["export", "--output-dir", str(out), "--output", str(path)]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert "pip install pyarrow" in err and err.count("\n") == 1 and not path.exists()
+
+
+@pytest.mark.parametrize("output", ["/proc/gammasweep/trials.csv", "/dev/full", "{tmp}"])
+def test_export_to_a_place_that_cannot_be_written(out, tmp_path, capsys, output):
+    """No folder can be made in /proc, /dev/full is a full disk, a folder is not a file."""
+    output = output.format(tmp=tmp_path)
+    assert main(["export", "--output-dir", str(out), "--output", output]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("gammasweep: error: Cannot write ") and err.count("\n") == 1
+    assert repr(output) in err and "nothing was written" in err
+
+
+def test_export_to_an_unwritable_path_from_the_shell(out):
+    proc = subprocess.run([sys.executable, "-m", "sweeps.results", "export", "--output-dir", str(out),
+                           "--output", "/proc/gammasweep/trials.csv"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == EXIT_BAD_INPUT and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "'/proc/gammasweep/trials.csv'" in proc.stderr
+
+
+def test_another_programs_database_is_read_by_nobody(tmp_path, capsys):
+    """An optuna.db that is not Optuna's is refused, and Optuna adds no table to it."""
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "optuna.db") as con:
+        con.execute("CREATE TABLE invoices (id INTEGER)")
+    before = (tmp_path / "optuna.db").read_bytes()
+    assert main(["list", "--output-dir", str(tmp_path)]) == EXIT_BAD_INPUT
+    assert "its tables: invoices" in capsys.readouterr().err
+    assert (tmp_path / "optuna.db").read_bytes() == before

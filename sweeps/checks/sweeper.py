@@ -1,0 +1,110 @@
+"""``hydra.sweeper.*``: the sweeper's options, each against what it may be, before a study exists."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig
+
+from sweeps.errors import SweepError
+from sweeps.samplers import check_pruner, check_sampler
+
+from ._values import is_finite, is_int, is_real, refuse
+from .names import check_study_name
+
+# The options of conf/hydra/sweeper/gammasweep.yaml (tests/unit/test_checks.py compares them).
+SWEEPER_KEYS = ("study_name", "storage", "direction", "n_trials", "max_trials", "n_jobs", "population",
+                "max_failure_rate", "grid_points", "heartbeat_interval", "grace_period",
+                "retry_failed_trials", "split_by", "report", "seeds", "lr_max", "protocol", "sampler",
+                "pruner", "params", "parts")
+SCALES = ("study", "smoke")
+S = "hydra.sweeper."
+
+
+def check_sweeper(o: DictConfig) -> None:
+    """Every sweeper option (and the sampler's and pruner's, against their constructors)."""
+    unknown = sorted(k for k in o if k not in SWEEPER_KEYS and not k.startswith("_"))
+    if unknown:
+        raise SweepError(f"Unknown sweeper option {', '.join(S + k for k in unknown)}; the options are "
+                         f"{', '.join(SWEEPER_KEYS)} (conf/hydra/sweeper/gammasweep.yaml).")
+    check_study_name(o.study_name)
+    check_protocol(o.protocol)
+    for key, low in (("n_trials", 1), ("n_jobs", 1), ("retry_failed_trials", 0)):
+        if not is_int(o[key], low):
+            raise refuse(S + key, o[key], f"an integer >= {low}")
+    if o.max_trials is not None and not is_int(o.max_trials, 1):
+        raise refuse(S + "max_trials", o.max_trials, "null (no total budget) or an integer >= 1")
+    points = o.grid_points
+    values = list(points.values()) if isinstance(points, DictConfig) else [points]
+    if not values or not all(is_int(v, 1) for v in values):
+        raise refuse(S + "grid_points", points, "an integer >= 1, or a mapping such as {lr: 7, default: 3}")
+    if o.direction not in ("minimize", "maximize"):
+        raise refuse(S + "direction", o.direction, "'minimize' or 'maximize'")
+    if not is_real(o.max_failure_rate) or not 0 <= o.max_failure_rate <= 1:
+        raise refuse(S + "max_failure_rate", o.max_failure_rate, "a fraction in [0, 1]")
+    beat, grace = o.heartbeat_interval, o.grace_period
+    if beat is not None:
+        if not is_real(beat) or not 0 < beat < math.inf:
+            raise refuse(S + "heartbeat_interval", beat, "null (no heartbeats) or a number of seconds > 0")
+        if not is_real(grace) or not beat < grace < math.inf:
+            raise refuse(S + "grace_period", grace, f"a number of seconds above heartbeat_interval={beat}")
+    if o.population != "auto" and not is_int(o.population, 1):
+        raise refuse(S + "population", o.population, "'auto' or an integer >= 1")
+    if not isinstance(o.report, bool):
+        raise refuse(S + "report", o.report, "true or false")
+    _keys(o.split_by, "split_by")
+    if not is_int(o.seeds.n, 0):
+        raise refuse(S + "seeds.n", o.seeds.n, "an integer >= 0")
+    if not is_int(o.seeds.top_k, 1):
+        raise refuse(S + "seeds.top_k", o.seeds.top_k, "an integer >= 1")
+    _keys(o.seeds.per, "seeds.per")
+    if not is_int(o.lr_max.rounds, 0):
+        raise refuse(S + "lr_max.rounds", o.lr_max.rounds, "an integer >= 0 (0: no bisection)")
+    if not is_finite(o.lr_max.resolution) or not o.lr_max.resolution > 0:
+        raise refuse(S + "lr_max.resolution", o.lr_max.resolution,
+                     "a finite number > 0 (the width, in decades of lr, at which the bisection stops)")
+    _keys(o.lr_max.per, "lr_max.per")
+    check_sampler(o.sampler)
+    check_pruner(o.pruner)
+
+
+def _keys(value: Any, key: str) -> None:
+    """A list of config keys such as [optimizer.gamma]."""
+    if not isinstance(value, (list, ListConfig)) or not all(isinstance(k, str) and k for k in value):
+        raise refuse(S + key, value if not isinstance(value, ListConfig) else list(value),
+                     "a list of config keys, such as [optimizer.gamma]")
+
+
+def check_protocol(p: DictConfig) -> None:
+    """The report's declared test settings (``hydra.sweeper.protocol``)."""
+    rules = {"reference_gamma": (lambda v: 0 <= v <= 1, "a γ in [0, 1]"),
+             "margin": (lambda v: v > 0 and math.isfinite(v), "a finite number > 0"),
+             "alpha": (lambda v: 0 < v < 1, "a number in (0, 1)")}
+    for key, (ok, allowed) in rules.items():
+        value = p.get(key)
+        if not is_real(value) or not ok(value):
+            raise refuse(f"{S}protocol.{key}", value, allowed)
+    if p.get("scale", "study") not in SCALES:
+        raise refuse(S + "protocol.scale", p.get("scale"),
+                     "study (the numbers answer the question) or smoke (they only exercise the pipeline)")
+    target = p.get("target")
+    values = target.values() if isinstance(target, DictConfig) else [] if target is None else [target]
+    if any(not is_finite(v) for v in values):
+        raise refuse(S + "protocol.target", target, "null, a number (the validation target "
+                     "of steps-to-target) or {model: number}")
+
+
+def check_keys_exist(o: DictConfig, exists) -> None:
+    """The config keys that ``split_by``, ``seeds.per`` and ``lr_max.per`` name exist (``exists(key)``:
+    in a study's config, or in some option of the key's config group): a misspelt key would
+    otherwise be ignored without a word."""
+    named = [("split_by", o.split_by, True), ("seeds.per", o.seeds.per, o.seeds.n > 0),
+             ("lr_max.per", o.lr_max.per, o.lr_max.rounds > 0)]
+    for option, keys, used in named:
+        for key in keys if used else []:
+            if not exists(key):
+                raise SweepError(
+                    f"{S}{option} names {key!r}, which no config has. Check the spelling: keys look like "
+                    "optimizer.gamma, optimizer.initial_square_avg, model.options.angle, train.batch_size."
+                )
