@@ -23,6 +23,7 @@ import shutil
 from pathlib import Path
 from typing import Callable, Iterator
 
+from sweeps import processes
 from sweeps.errors import SweepError
 
 FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
@@ -77,7 +78,7 @@ def reserve(folder: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(f"{PREFIX}*"):
         pid = stale.name.removeprefix(PREFIX)
-        if pid.isdigit() and not _runs(int(pid)):
+        if pid.isdigit() and not processes.runs(int(pid)):
             stale.unlink(missing_ok=True)
     path = out / f"{PREFIX}{os.getpid()}"
     _reserved.append(path)
@@ -93,16 +94,6 @@ def release() -> None:
         with contextlib.suppress(OSError):
             _free_before[path.parent.stat().st_dev] = shutil.disk_usage(path.parent).free
         path.unlink(missing_ok=True)
-
-
-def _runs(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:   # another user's live process
-        return True
-    return True
 
 
 def paragraph(places: dict[str, str], started: bool = True) -> str:

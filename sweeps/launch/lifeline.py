@@ -17,9 +17,10 @@ A job on another host (SLURM) cannot see the sweeper's process and is not watche
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
+
+from sweeps import processes
 
 ENV = "GAMMASWEEP_SWEEPER"
 INTERVAL = 0.5   # seconds between two looks at the sweeper: one read of /proc/<pid>/stat
@@ -29,12 +30,7 @@ _held: list[str] = []
 
 def mark() -> None:
     """In the sweeper: processes started from now on know it as the sweeper."""
-    os.environ[ENV] = "|".join(map(str, identity(os.getpid())))
-
-
-def identity(pid: int) -> tuple[str, int, str | None]:
-    """(host and PID namespace, PID, start time) of the local process ``pid``."""
-    return _host(), pid, _start_time(pid)
+    os.environ[ENV] = "|".join(map(str, processes.identity()))
 
 
 def hold(sweeper: str | None = None) -> None:
@@ -70,30 +66,11 @@ def check() -> None:
 def alive(sweeper: str) -> bool:
     """Whether the process ``host|pid|start`` still runs (the same process, not a reused PID)."""
     host, pid, started = sweeper.split("|")
-    return host != _host() or _start_time(int(pid)) == (None if started == "None" else started)
+    return host != processes.host() or processes.start_time(int(pid)) == (None if started == "None" else started)
 
 
 def _watchable(sweeper: str | None) -> bool:
     if not sweeper or sweeper.count("|") != 2:
         return False
     host, pid, started = sweeper.split("|")
-    return host == _host() and pid != str(os.getpid()) and started != "None"
-
-
-def _host() -> str:
-    """The host name, plus the PID namespace where there is one (a PID means a process only there)."""
-    try:
-        return f"{socket.gethostname()}/{os.readlink('/proc/self/ns/pid')}"
-    except OSError:
-        return socket.gethostname()
-
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time (/proc/<pid>/stat field 22, clock ticks after boot), or None if
-    it does not run (a zombie has ended)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rpartition(")")[2].split()   # after "(name)": state, ppid, ...
-    except OSError:
-        return None
-    return None if len(fields) < 20 or fields[0] in "ZX" else fields[19]
+    return host == processes.host() and pid != str(os.getpid()) and started != "None"

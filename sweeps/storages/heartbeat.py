@@ -23,7 +23,6 @@ import copy
 import datetime
 import functools
 import os
-import socket
 import threading
 from typing import Iterator
 
@@ -32,7 +31,7 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 from . import writes
-from sweeps import records
+from sweeps import processes, records
 from .rdb import retried_numbers
 from ..adapters import optuna_private
 
@@ -81,49 +80,14 @@ def first_beat(study: optuna.Study, trials: list[optuna.Trial], interval: int | 
 @functools.cache
 def owner() -> tuple[str, int, str | None]:
     """(host and PID namespace, PID, start time) of this process."""
-    return _host(), os.getpid(), _start_time(os.getpid())
-
-
-def _host() -> str:
-    """The host name, plus the PID namespace where there is one: a PID means a process only
-    within its namespace (two containers may share a host name but not their PIDs)."""
-    try:
-        return f"{socket.gethostname()}/{os.readlink('/proc/self/ns/pid')}"
-    except OSError:
-        return socket.gethostname()
-
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time (clock ticks after boot, /proc/<pid>/stat field 22), or None
-    if it does not run."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rpartition(")")[2].split()   # state, ppid, ...: after "(name)"
-    except OSError:
-        return None
-    return None if len(fields) < 20 or fields[0] in "ZX" else fields[19]   # a zombie is dead
-
-
-def _gone(host: str, pid: int, started: str | None) -> bool:
-    """True if the owner visibly no longer runs: it ran here, and its PID is gone or reused."""
-    if host != _host():
-        return False
-    if started is not None and os.path.exists("/proc/self/stat"):
-        return _start_time(pid) != started
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:   # someone else's live process
-        return False
-    return False
+    return processes.identity()
 
 
 def _dead_owners(running: dict[int, FrozenTrial]) -> dict[int, str]:
     dead = {}
     for trial_id, t in running.items():
         found = t.system_attrs.get(records.OWNER)
-        if found and _gone(*found):
+        if found and processes.gone(*found):
             dead[trial_id] = (f"its worker (PID {found[1]} on this host) is gone; failed "
                               f"at once by PID {os.getpid()}")
     return dead

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sweeps import processes
 from sweeps.launch import lifeline
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
@@ -23,7 +24,7 @@ def _holder(sweeper: str) -> subprocess.Popen:
 
 def test_a_holder_exits_when_its_sweeper_dies():
     sweeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    holder = _holder("|".join(map(str, lifeline.identity(sweeper.pid))))
+    holder = _holder("|".join(map(str, processes.identity(sweeper.pid))))
     try:
         with pytest.raises(subprocess.TimeoutExpired):
             holder.wait(2)   # alive while the sweeper is
@@ -37,7 +38,7 @@ def test_a_holder_exits_when_its_sweeper_dies():
 
 
 def test_a_reused_pid_is_not_the_sweeper():
-    host, pid, started = lifeline.identity(os.getpid())
+    host, pid, started = processes.identity(os.getpid())
     assert lifeline.alive(f"{host}|{pid}|{started}")
     assert not lifeline.alive(f"{host}|{pid}|{int(started) - 1}")   # same PID, an earlier process
     assert lifeline.alive(f"another-host|{pid}|0"), "a sweeper elsewhere cannot be seen: never gone"
