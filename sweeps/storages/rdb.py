@@ -81,6 +81,14 @@ def retried_numbers(trials: list[FrozenTrial]) -> list[int]:
 _TRANSIENT = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError)
 
 
+# libpq's settings (seconds unless named): 10 s to connect; a connection whose peer vanished (a
+# host down, a network lost) is found dead by TCP keepalives after ~25 s idle, or after 30 s of
+# unacknowledged data (tcp_user_timeout, ms, libpq >= 12), rather than when the OS gives up
+# (~15 min), so every wait on the database ends and the lost-database handling takes over.
+POSTGRES_CONNECT = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+                    "keepalives_count": 3, "tcp_user_timeout": 30000}
+
+
 @functools.lru_cache(maxsize=None)
 def open_storage(
     url: str,
@@ -98,7 +106,7 @@ def open_storage(
     else:
         engine_kwargs["pool_pre_ping"] = True   # survive a database restart between trials
         if url.startswith(("postgresql", "postgres")):
-            engine_kwargs["connect_args"] = {"connect_timeout": 10}   # seconds, per attempt
+            engine_kwargs["connect_args"] = POSTGRES_CONNECT
     callback = StaleTrials(retry_failed_trials) if heartbeat_interval else None
     guard_handlers()   # Optuna's and SQLAlchemy's loggers print through handlers of their own
     for attempt in range(ATTEMPTS):

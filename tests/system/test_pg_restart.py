@@ -35,3 +35,20 @@ def test_worker_rides_out_a_postgres_restart_mid_trial(postgres, tmp_path):
                                                       for t in trials]
     assert len(trials) == 6
     assert trials[running[0].number].state in FINISHED, "the trial in flight finished"
+
+
+@pytest.mark.postgres
+def test_connections_give_up_on_a_vanished_peer(postgres):
+    """A lost network must end in the lost-database handling, not in a wait for the OS's ~15 min:
+    the storage's connections carry TCP keepalives and a user timeout (libpq settings)."""
+    from sweeps.storages.rdb import open_storage
+
+    storage = open_storage(postgres.database("keepalive"))
+    raw = storage.engine.raw_connection()
+    try:
+        found = raw.driver_connection.get_dsn_parameters()
+    finally:
+        raw.close()
+    assert found["keepalives"] == "1" and int(found["keepalives_idle"]) <= 30, found
+    assert 0 < int(found["tcp_user_timeout"]) <= 60_000, found
+    assert int(found["connect_timeout"]) <= 30, found
