@@ -47,6 +47,7 @@ DEAD = "gammasweep.dead"              # the trial number whose death was already
 
 # MLflow tags (also: mlflow.runName, mlflow.note.content, mlflow.parentRunId, MLflow's own)
 STUDY_TAG = "gammasweep.study"        # a parent run's study
+FAMILY_TAG = "gammasweep.family"      # the family run: holds the report, parents nest under it
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"   # on the experiment: model training, not GenAI
 RUN_NAME_TAG = "mlflow.runName"
 NOTE_TAG = "mlflow.note.content"

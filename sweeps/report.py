@@ -1,4 +1,4 @@
-"""A study family's report: ``report.md`` and its figures, also logged to the studies' MLflow runs.
+"""A study family's report: ``report.md``, its figures and ``report.html``, also logged to the family's MLflow run.
 
     python -m sweeps.report gamma_sensitivity
     python -m sweeps.report default --storage sqlite:///outputs/optuna.db --out outputs/reports/default
@@ -36,8 +36,8 @@ from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError, redact
 from .redaction import guard_handlers, with_password_from
 from . import tracking
-from .tracking import client, filter_literal
-from sweeps import records
+from .tracking import family_run
+from .report_html import write_html
 
 log = logging.getLogger(__name__)
 ARTIFACT_PATH = "report"
@@ -64,8 +64,8 @@ def write_report(
     *, storage: str, family: str, out_dir: str, tracking_uri: str | None = None,
     experiment_name: str | None = None,
 ) -> Path:
-    """Write ``out_dir/report.md`` and its PNGs; with ``tracking_uri``, log the folder as the
-    ``report`` artifact of every study's MLflow parent run. Returns the report's path."""
+    """Write ``out_dir/report.md``, its PNGs and ``report.html``; with ``tracking_uri``, log the
+    folder as the ``report`` artifact of the family's MLflow run. Returns the report's path."""
     a = analyse(family, load_family(storage, family), load_studies(storage, family))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -75,9 +75,10 @@ def write_report(
     experiment_name = experiment_name or f"gammasweep-{family}"
     path.write_text(_markdown(a, storage, out, tracking_uri, _browse(tracking_uri, experiment_name)),
                     encoding="utf-8")
+    write_html(path)
     if tracking_uri:
-        runs = _log_to_mlflow(a, out, tracking_uri, experiment_name)
-        log.info("Report logged to %d MLflow run(s): %s", len(runs), ", ".join(runs))
+        run = _log_to_mlflow(a, out, tracking_uri, experiment_name)
+        log.info("Report logged to MLflow run %s (the family run %s)", run, family)
     return path
 
 
@@ -223,33 +224,19 @@ def _set_passwords(command: str) -> str:
             "URL): this report never holds a password.")
 
 
-def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_name: str) -> list[str]:
-    c = client(tracking_uri)
-    runs: dict[str, str] = {}
-    for s in a.studies.itertuples(index=False):
-        run_id = s.parent_run_id if isinstance(s.parent_run_id, str) else None
-        if run_id is None and s.role != "tuning":
-            continue  # seed re-runs without a run of their own: their tuning study's run has the report
-        if run_id is None:  # an older study: find its parent run by tag, as the sweeper does
-            exp = c.get_experiment_by_name(experiment_name)
-            found = exp and c.search_runs([exp.experiment_id], f"tags.`{records.STUDY_TAG}` = {filter_literal(s.study)}",
-                                          max_results=1)
-            run_id = found[0].info.run_id if found else None
-        if run_id:
-            runs.setdefault(run_id, s.study)
-        else:
-            log.warning("Study %s has no MLflow parent run in %s; its report is not logged there.",
-                        s.study, experiment_name)
-    for run_id, study in runs.items():
-        try:
-            c.log_artifacts(run_id, str(out), artifact_path=ARTIFACT_PATH)
-        except Exception as e:  # the store's errors differ per backend; all mean "cannot log"
-            raise SweepError(
-                f"Cannot log the report to MLflow run {run_id} (parent of study {study!r}) at "
-                f"{redact(tracking_uri)!r}: {type(e).__name__}: {str(e).splitlines()[0]}. The "
-                f"report itself is written: {out / 'report.md'}."
-            ) from None
-    return list(runs)
+def _log_to_mlflow(a: FamilyAnalysis, out: Path, tracking_uri: str, experiment_name: str) -> str:
+    """Log the report folder once, to the family run (the studies' parent runs nest under it)."""
+    try:
+        experiment_id = tracking.ensure_experiment(tracking_uri, experiment_name, None)
+        return family_run.publish(tracking_uri, experiment_id, a.family, str(out), a.variants)
+    except SweepError:
+        raise
+    except Exception as e:  # the store's errors differ per backend; all mean "cannot log"
+        raise SweepError(
+            f"Cannot log the report to the family run {a.family!r} of experiment {experiment_name!r} "
+            f"at {redact(tracking_uri)!r}: {type(e).__name__}: {str(e).splitlines()[0]}. The "
+            f"report itself is written: {out / 'report.md'}."
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -129,24 +129,29 @@ def _artifact_uri(tracking_uri: str, artifact_location: str | None, experiment: 
 
 
 def parent_run(tracking_uri: str, experiment_id: str, study: Any) -> str:
-    """The study's parent run: created once, found again on every resume.
+    """The study's parent run, nested under its family run: created once, found again on every resume.
 
     The sweeper calls this under the study's storage lock, so of several workers that start
     together only the first creates the run. Should creators race anyway, they agree afterwards:
     the oldest parent run of the study is the parent, and each other creator deletes its own.
     """
+    from sweeps.tracking.family_run import family_run, nest
+
     c = client(tracking_uri)
+    family = family_run(tracking_uri, experiment_id, records.family_of(study.study_name))
     run_id = study.user_attrs.get(records.PARENT_RUN)
     if run_id is None:
         run_id = _oldest_parent(c, experiment_id, study.study_name)
         if run_id is None:
             mine = c.create_run(
-                experiment_id, run_name=study.study_name, tags={records.STUDY_TAG: study.study_name}
+                experiment_id, run_name=study.study_name,
+                tags={records.STUDY_TAG: study.study_name, records.PARENT_TAG: family},
             ).info.run_id
             run_id = _oldest_parent(c, experiment_id, study.study_name) or mine
             if run_id != mine:
                 c.delete_run(mine)
         study.set_user_attr(records.PARENT_RUN, run_id)
+    nest(tracking_uri, run_id, family)   # a parent made before its family run: adopted
     return run_id
 
 

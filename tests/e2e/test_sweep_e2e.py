@@ -19,8 +19,8 @@ def test_sweep_resumes_without_losing_or_repeating_trials(tmp_path):
     assert set(study.trials[0].params) == {"optimizer.lr", "optimizer.gamma", "optimizer.eps"}
 
     runs = mlflow_runs(tmp_path, "gammasweep-default")
-    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
-    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    parents = [r for r in runs if "gammasweep.study" in r.data.tags]
+    children = [r for r in runs if "gammasweep.trial" in r.data.tags]
     assert len(parents) == 1, "the study's parent run must be reused on resume"
     assert len(children) == 6
     assert {c.data.tags["mlflow.parentRunId"] for c in children} == {parents[0].info.run_id}
@@ -75,8 +75,8 @@ def test_joblib_launcher_runs_trials_in_parallel_processes(tmp_path):
     # Workers reported intermediate values through the storage.
     assert all(len(t.intermediate_values) == 5 for t in study.trials)
     runs = mlflow_runs(tmp_path, "gammasweep-default")
-    assert len(runs) == 5
-    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert len(runs) == 6   # the family run, the study's parent run, 4 trials
+    children = [r for r in runs if "gammasweep.trial" in r.data.tags]
     assert all(artifact_names(tmp_path, c) == ["loss_curve.png"] for c in children)  # drawn in place
 
 
@@ -155,7 +155,7 @@ def test_population_jobs_match_one_trial_per_job(tmp_path):
     for point, value in one.items():
         assert stacked[point] == pytest.approx(value, rel=1e-9)
     children = [r for r in mlflow_runs(tmp_path / "stacked", "gammasweep-default")
-                if "mlflow.parentRunId" in r.data.tags]
+                if "gammasweep.trial" in r.data.tags]
     assert len(children) == 6
     assert {float(c.data.params["gamma"]) for c in children} == {0.9, 0.999}
 

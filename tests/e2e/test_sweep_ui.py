@@ -145,8 +145,19 @@ def test_mlflow_runs_read_like_the_question(swept):
     experiment = client.get_experiment_by_name("gammasweep-default")
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
     runs = mlflow_runs(out, "gammasweep-default")
-    (parent,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
-    children = {r.info.run_id: r for r in runs if "mlflow.parentRunId" in r.data.tags}
+    (family,) = [r for r in runs if "gammasweep.family" in r.data.tags]
+    (parent,) = [r for r in runs if "gammasweep.study" in r.data.tags]
+    children = {r.info.run_id: r for r in runs if "gammasweep.trial" in r.data.tags}
+    assert len(runs) == 2 + len(children)
+
+    # The family run is the one top-level run: it holds the report once, the parent nests under it.
+    assert family.info.run_name == "default" and "mlflow.parentRunId" not in family.data.tags
+    assert parent.data.tags["mlflow.parentRunId"] == family.info.run_id
+    assert {c.data.tags["mlflow.parentRunId"] for c in children.values()} == {parent.info.run_id}
+    logged = {a.path for a in client.list_artifacts(family.info.run_id, "report")}
+    assert {"report/report.md", "report/report.html"} <= logged
+    assert not [a for a in client.list_artifacts(parent.info.run_id) if a.path == "report"]
+    assert "report/report.html" in experiment.tags["mlflow.note.content"]
 
     assert parent.info.status == "FINISHED", "a parent run ends with its invocation"
     best = study.best_trial
@@ -243,7 +254,7 @@ def test_the_readmes_first_single_run_trains(tmp_path, seed):
 
 def _parent(out):
     runs = mlflow_runs(out, "gammasweep-default")
-    (parent,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    (parent,) = [r for r in runs if "gammasweep.study" in r.data.tags]
     return parent, [r for r in runs if r is not parent]
 
 

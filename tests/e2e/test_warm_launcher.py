@@ -35,8 +35,8 @@ def test_two_workers_run_every_grid_point_once_with_one_parent_run_and_resume(tm
     assert all(t.intermediate_values for t in study.trials)
 
     runs = mlflow_runs(tmp_path, "gammasweep-default")
-    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
-    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    parents = [r for r in runs if "gammasweep.study" in r.data.tags]
+    children = [r for r in runs if "gammasweep.trial" in r.data.tags]
     assert len(parents) == 1 and parents[0].info.status == "FINISHED"
     assert len(children) == 10 and {c.data.tags["mlflow.parentRunId"] for c in children} == {parents[0].info.run_id}
     assert parents[0].data.metrics["n_complete"] == 10

@@ -49,8 +49,8 @@ def runs_of(tracking_uri: str, experiment: str):
     client = MlflowClient(tracking_uri=tracking_uri)
     exp = client.get_experiment_by_name(experiment)
     runs = client.search_runs([exp.experiment_id], max_results=1000) if exp else []
-    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
-    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    parents = [r for r in runs if "gammasweep.study" in r.data.tags]
+    children = [r for r in runs if "gammasweep.trial" in r.data.tags]
     return parents, children
 
 

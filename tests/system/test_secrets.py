@@ -117,11 +117,11 @@ def test_nothing_logged_to_mlflow_holds_a_password(sweep, tmp_path):
     client = MlflowClient(tracking_uri=tracking)
     exp = client.get_experiment_by_name("gammasweep-secrets")
     runs = client.search_runs([exp.experiment_id], max_results=100)
-    assert len(runs) == 3   # the study's parent run and its two trials
+    assert len(runs) == 4   # the family run, the study's parent run and its two trials
     for run in runs:
         logged = " ".join(f"{k}={v}" for d in (run.data.params, run.data.tags) for k, v in d.items())
         assert _leaks(logged) == [], run.info.run_name
-    parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
-    report = Path(client.download_artifacts(parent.info.run_id, "report/report.md", str(tmp_path)))
+    family = next(r for r in runs if "gammasweep.family" in r.data.tags)
+    report = Path(client.download_artifacts(family.info.run_id, "report/report.md", str(tmp_path)))
     text = report.read_text(encoding="utf-8")
     assert "## How to regenerate" in text and _leaks(text) == []

@@ -63,7 +63,7 @@ def test_a_stopping_signal_requeues_the_trials_in_flight_and_ends_every_run(tmp_
     assert requeued and all(signal.Signals(sig).name in t.user_attrs["error"] for t in requeued)
     assert len([t for t in trials if t.state == TrialState.WAITING]) == len(requeued)
     runs = mlflow_runs(tmp_path, "gammasweep-default")
-    parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    parent = [r for r in runs if "gammasweep.study" in r.data.tags]
     assert [r.info.status for r in parent] == ["KILLED"]
     assert not [r.info.run_name for r in runs if r.info.status == "RUNNING"]
     requeued_runs = {t.user_attrs.get("mlflow_run_id") for t in requeued}

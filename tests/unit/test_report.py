@@ -1,5 +1,6 @@
 """End to end: a synthetic family in SQLite, MLflow in SQLite, the report and its artifacts."""
 
+import re
 import struct
 
 import matplotlib.pyplot as plt
@@ -40,7 +41,7 @@ def family(tmp_path_factory):
     return url, ml, runs
 
 
-def test_report_writes_markdown_figures_and_logs_them_to_every_parent_run(family, tmp_path):
+def test_report_writes_markdown_figures_html_and_logs_them_once_to_the_family_run(family, tmp_path):
     url, ml, runs = family
     path = write_report(storage=url, family="fam", out_dir=str(tmp_path / "report"),
                         tracking_uri=ml, experiment_name="gammasweep-fam")
@@ -66,10 +67,21 @@ def test_report_writes_markdown_figures_and_logs_them_to_every_parent_run(family
         assert plt.imread(png).ndim == 3
         assert f"]({png.name})" in text, f"{png.name} is not linked from report.md"
 
+    # report.html stands alone: every figure inlined, nothing fetched from elsewhere
+    page = (path.parent / "report.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == text.count("](") - text.count("](http") > 0
+    assert not re.search(r'(src|href)="(?!data:|#|http://127\.0\.0\.1)', page.split("<body>", 1)[1])
+    assert "<link" not in page and "<script" not in page and "<table>" in page
+
+    # Logged once, to the family run; the studies' parent runs hold none of it.
     client = tracking.client(ml)
-    for run_id in runs.values():
-        logged = {a.path for a in client.list_artifacts(run_id, "report")}
-        assert "report/report.md" in logged and {f"report/{p.name}" for p in pngs} <= logged
+    (fam,) = client.search_runs([experiment], "tags.`gammasweep.family` = 'fam'")
+    assert fam.info.run_name == "fam"
+    logged = {a.path for a in client.list_artifacts(fam.info.run_id, "report")}
+    assert {"report/report.md", "report/report.html"} | {f"report/{p.name}" for p in pngs} <= logged
+    assert all(client.list_artifacts(run_id) == [] for run_id in runs.values())
+    note = client.get_experiment(experiment).tags["mlflow.note.content"]
+    assert f"runs/{fam.info.run_id}/artifacts/report/report.html" in note and "log10_1m_gamma" in note
 
 
 @pytest.fixture(scope="module")
