@@ -1,6 +1,7 @@
 """The family run: one MLflow run per study family, at the top of the runs table.
 
-It holds the family's report once (``report/report.html``, ``report.md`` and its figures), carries
+It holds the family's report once (``report.html`` at the top of its artifacts, ``report/report.md``
+and its figures), carries
 the answer's key numbers as metrics, and every study's parent run nests under it
 (``mlflow.parentRunId``), so the runs table shows the family first however many trials it has.
 The experiment's description (``mlflow.note.content``) says how to read the runs and links it.
@@ -9,12 +10,14 @@ The experiment's description (``mlflow.note.content``) says how to read the runs
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from sweeps import records
 from sweeps.tracking.runs import client, filter_literal, log_all, ui_link
 
-REPORT_PATH = "report"   # the report's folder among the family run's artifacts
+REPORT_PATH = "report"   # the Markdown report and its figures among the family run's artifacts
+HTML = "report.html"     # self-contained, at the top of the artifacts: run → Artifacts → report.html
 
 
 def family_run(tracking_uri: str, experiment_id: str, family: str) -> str:
@@ -73,10 +76,10 @@ def describe(tracking_uri: str, experiment_id: str, family: str, family_run_id: 
     _, url = ui_link(tracking_uri, experiment_id)
     base = url.split("#", 1)[0]
     run = f"{base}#/experiments/{experiment_id}/runs/{family_run_id}"
-    report = f"{run}/artifacts/{REPORT_PATH}/report.html"
+    report = f"{run}/artifacts/{HTML}"
     note = (
         f"**Family `{family}`**: the top run, [{family}]({run}), holds the [report]({report}) "
-        "(its *Artifacts* tab: `report/report.html`) and the answer's key numbers as metrics.\n\n"
+        "(its *Artifacts* tab: `report.html`) and the answer's key numbers as metrics.\n\n"
         "Expand it for one run per study; expand a study for one run per trial, named by its "
         "optimizer and settings. Pruned, diverged and failed trials carry the `outcome` tag.\n\n"
         "To compare trials: select a study's runs, *Compare*, and plot `log10_lr`, "
@@ -90,7 +93,10 @@ def describe(tracking_uri: str, experiment_id: str, family: str, family_run_id: 
 def publish(tracking_uri: str, experiment_id: str, family: str, folder: str, variants: list) -> str:
     """Log the report folder and the key numbers to the family run; returns its id."""
     run_id = family_run(tracking_uri, experiment_id, family)
-    client(tracking_uri).log_artifacts(run_id, folder, artifact_path=REPORT_PATH)
+    c = client(tracking_uri)
+    for f in sorted(Path(folder).iterdir()):
+        if f.is_file() and not f.name.startswith("."):   # not the report's stamp
+            c.log_artifact(run_id, str(f), None if f.name == HTML else REPORT_PATH)
     log_all(tracking_uri, run_id, metrics=key_numbers(variants))
     describe(tracking_uri, experiment_id, family, run_id)
     return run_id

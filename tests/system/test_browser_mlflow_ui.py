@@ -1,12 +1,15 @@
-"""What a person sees: the MLflow UI, in headless Chromium, shows the study's runs and their params.
+"""What a person sees: the MLflow UI, in headless Chromium, shows the family run, its report and
+the study's runs with their params.
 
-The UI is a React app, so the page is rendered by a real browser (Debian's ``chromium``) with a
-virtual-time budget and read back with ``--dump-dom``. Screenshots go to ``$GAMMASWEEP_ARTIFACTS``
-(.ci/run sets it) or to the test's temp folder.
+The UI is a React app, so the page is rendered by a real browser (Debian's ``chromium``): read back
+with ``--dump-dom`` after a virtual-time budget, or clicked through with ``chromedriver`` (spoken to
+over its W3C WebDriver HTTP protocol). Screenshots go to ``$GAMMASWEEP_ARTIFACTS`` (.ci/run sets it)
+or to the test's temp folder.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
@@ -15,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import urllib.parse
+import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -22,10 +26,13 @@ import optuna
 import pytest
 from mlflow.tracking import MlflowClient
 
+from support.servers import free_port
 from support.sweep_runner import run_sweep
+from support.waiting import wait_until
 from sweeps.tracking.run_labels import PREFIX, run_name
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="no chromium: apt-get install chromium (.ci/run does)")]
 FLAGS = [
@@ -100,6 +107,12 @@ def text_of(dom: str) -> str:
     return " ".join(t.parts)
 
 
+def shots(tmp_path: Path) -> Path:
+    out = Path(os.environ.get("GAMMASWEEP_ARTIFACTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def screenshot(url: str, name: str, tmp_path: Path) -> Path:
     out = Path(os.environ.get("GAMMASWEEP_ARTIFACTS") or tmp_path)
     out.mkdir(parents=True, exist_ok=True)
@@ -108,10 +121,17 @@ def screenshot(url: str, name: str, tmp_path: Path) -> Path:
     return path
 
 
-def test_mlflow_ui_shows_the_studys_runs_with_their_params(mlflow_server, tmp_path):
-    proc = run_sweep(tmp_path, "model=quadratic", "optimizer=rmsprop", "hydra.sweeper.study_name=browser",
-                     "hydra.sweeper.n_trials=3", f"mlflow.tracking_uri={mlflow_server.url}",
-                     "mlflow.artifact_location=null")
+@pytest.fixture(scope="module")
+def swept(mlflow_server, tmp_path_factory):
+    """A tiny sweep with its report, tracked by the MLflow server: (output folder, the process)."""
+    out = tmp_path_factory.mktemp("browser")
+    return out, run_sweep(out, "model=quadratic", "optimizer=rmsprop", "hydra.sweeper.study_name=browser",
+                          "hydra.sweeper.n_trials=3", f"mlflow.tracking_uri={mlflow_server.url}",
+                          "mlflow.artifact_location=null", "hydra.sweeper.report=true")
+
+
+def test_mlflow_ui_shows_the_studys_runs_with_their_params(mlflow_server, swept):
+    tmp_path, proc = swept
     study = optuna.load_study(study_name="browser.quadratic.rmsprop", storage=f"sqlite:///{tmp_path}/optuna.db")
     client = MlflowClient(tracking_uri=mlflow_server.url)
     experiment = client.get_experiment_by_name("gammasweep-browser").experiment_id
@@ -147,3 +167,106 @@ def test_mlflow_ui_shows_the_studys_runs_with_their_params(mlflow_server, tmp_pa
 
     path = screenshot(compare, "mlflow-ui-compare-runs.png", tmp_path)
     assert path.stat().st_size > 10_000, "the screenshot is blank"
+
+
+class Browser:
+    """Headless Chromium driven by ``chromedriver`` over the W3C WebDriver protocol (plain HTTP)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.driver = subprocess.Popen([CHROMEDRIVER, f"--port={self.port}"], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+        self.base = f"http://127.0.0.1:{self.port}"
+        wait_until(lambda: self._ready(), 30, interval=0.2)
+        options = {"binary": CHROMIUM, "args": [*FLAGS[:-2], "--window-size=1400,1000"]}
+        self.session = self._call("POST", "/session", {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome", "goog:chromeOptions": options}}})["sessionId"]
+
+    def _ready(self) -> bool:
+        try:
+            return self._call("GET", "/status")["ready"]
+        except OSError:
+            return False
+
+    def _call(self, method: str, path: str, body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as r:
+            return json.loads(r.read())["value"]
+
+    def do(self, method: str, path: str, body: dict | None = None):
+        return self._call(method, f"/session/{self.session}{path}", body)
+
+    def find(self, xpath: str, within: float = 60):
+        """The first element at ``xpath``, once the app has rendered it."""
+        found = []
+
+        def present():
+            found[:] = self.do("POST", "/elements", {"using": "xpath", "value": xpath})
+            return bool(found)
+
+        assert wait_until(present, within, interval=0.5), f"{xpath} never appeared in {self.script('return location.href')}"
+        return found[0]
+
+    def click(self, xpath: str) -> None:
+        element = self.find(xpath)
+        self.do("POST", f"/element/{next(iter(element.values()))}/click", {})
+
+    def script(self, code: str):
+        return self.do("POST", "/execute/sync", {"script": code, "args": []})
+
+    def save(self, path: Path) -> Path:
+        path.write_bytes(base64.b64decode(self.do("GET", "/screenshot")))
+        return path
+
+    def close(self) -> None:
+        try:
+            self.do("DELETE", "")
+        finally:
+            self.driver.terminate()
+            self.driver.wait(30)
+
+
+@pytest.fixture
+def browser():
+    if CHROMEDRIVER is None:
+        pytest.skip("no chromedriver: apt-get install chromium-driver")
+    b = Browser()
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+RUN_LINKS = "return [...document.querySelectorAll('a[href*=\\"/runs/\\"]')].map(a => a.textContent.trim())"
+
+
+def test_from_the_printed_link_the_family_report_renders_in_three_clicks(swept, browser, tmp_path):
+    out, proc = swept
+    link = re.search(r"^MLflow: (\S+)$", proc.stdout, re.M).group(1)
+    browser.do("POST", "/url", {"url": link})
+    # The runs table: the family run is the first row (its studies' runs nest under it).
+    browser.find("//a[normalize-space()='browser']")
+    names = [n for n in browser.script(RUN_LINKS) if n]
+    assert names[0] == "browser", names
+    assert "browser.quadratic.rmsprop" not in names[:1]
+    shot = shots(tmp_path)
+    browser.save(shot / "mlflow-ui-family-run-on-top.png")
+
+    browser.click("//a[normalize-space()='browser']")                              # 1: the family run
+    browser.click("//*[@role='tab' and normalize-space()='Artifacts'] | //a[normalize-space()='Artifacts']"
+                  " | //button[normalize-space()='Artifacts']")                  # 2: its artifacts
+    browser.click("//*[normalize-space(text())='report.html']")                    # 3: the report
+    frame = browser.find("//iframe")
+    browser.save(shot / "mlflow-ui-family-report.png")
+    browser.do("POST", "/frame", {"id": frame})
+    widths = []
+
+    def images_loaded():
+        widths[:] = browser.script("return [...document.images].map(i => i.complete ? i.naturalWidth : 0)")
+        return bool(widths) and all(w > 0 for w in widths)
+
+    assert wait_until(images_loaded, 60, interval=0.5), widths
+    report = (out / "reports" / "browser" / "report.md").read_text(encoding="utf-8")
+    assert len(widths) == report.count(".png)"), widths
