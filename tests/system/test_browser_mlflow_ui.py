@@ -206,7 +206,9 @@ class Browser:
             found[:] = self.do("POST", "/elements", {"using": "xpath", "value": xpath})
             return bool(found)
 
-        assert wait_until(present, within, interval=0.5), f"{xpath} never appeared in {self.script('return location.href')}"
+        assert wait_until(present, within, interval=0.5), (
+            f"{xpath} never appeared in {self.script('return location.href')}: "
+            + self.script("return document.body.innerText")[:3000])
         return found[0]
 
     def click(self, xpath: str) -> None:
@@ -239,7 +241,9 @@ def browser():
         b.close()
 
 
-RUN_LINKS = "return [...document.querySelectorAll('a[href*=\\"/runs/\\"]')].map(a => a.textContent.trim())"
+# the runs table's run names (the experiment's description links runs too, in a new tab)
+TABLE_RUN = "a[href*=\"/runs/\"]:not([target=_blank])"
+RUN_LINKS = f"return [...document.querySelectorAll('{TABLE_RUN}')].map(a => a.textContent.trim())"
 
 
 def test_from_the_printed_link_the_family_report_renders_in_three_clicks(swept, browser, tmp_path):
@@ -247,14 +251,15 @@ def test_from_the_printed_link_the_family_report_renders_in_three_clicks(swept, 
     link = re.search(r"^MLflow: (\S+)$", proc.stdout, re.M).group(1)
     browser.do("POST", "/url", {"url": link})
     # The runs table: the family run is the first row (its studies' runs nest under it).
-    browser.find("//a[normalize-space()='browser']")
+    browser.find("//a[contains(@href, '/runs/') and not(@target='_blank') and normalize-space()='browser']")
     names = [n for n in browser.script(RUN_LINKS) if n]
     assert names[0] == "browser", names
     assert "browser.quadratic.rmsprop" not in names[:1]
     shot = shots(tmp_path)
     browser.save(shot / "mlflow-ui-family-run-on-top.png")
 
-    browser.click("//a[normalize-space()='browser']")                              # 1: the family run
+    browser.click("//a[contains(@href, '/runs/') and not(@target='_blank') and normalize-space()='browser']")  # 1
+    browser.save(shot / "mlflow-ui-family-run.png")
     browser.click("//*[@role='tab' and normalize-space()='Artifacts'] | //a[normalize-space()='Artifacts']"
                   " | //button[normalize-space()='Artifacts']")                  # 2: its artifacts
     browser.click("//*[normalize-space(text())='report.html']")                    # 3: the report
