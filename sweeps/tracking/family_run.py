@@ -75,8 +75,10 @@ def describe(tracking_uri: str, experiment_id: str, family: str, family_run_id: 
     """The experiment's description: how to read the runs table, and a link to the report."""
     _, url = ui_link(tracking_uri, experiment_id)
     base = url.split("#", 1)[0]
+    mode = "?workflowType=machine_learning"   # MLflow 3 opens a run in GenAI mode without it
     run = f"{base}#/experiments/{experiment_id}/runs/{family_run_id}"
-    report = f"{run}/artifacts/{HTML}"
+    report = f"{run}/artifacts/{HTML}{mode}"
+    run += mode
     note = (
         f"**Family `{family}`**: the top run, [{family}]({run}), holds the [report]({report}) "
         "(its *Artifacts* tab: `report.html`) and the answer's key numbers as metrics.\n\n"

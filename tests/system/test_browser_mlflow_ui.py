@@ -137,11 +137,13 @@ def test_mlflow_ui_shows_the_studys_runs_with_their_params(mlflow_server, swept)
     experiment = client.get_experiment_by_name("gammasweep-browser").experiment_id
 
     # The link the sweep prints opens the experiment's runs table (model training, not GenAI
-    # traces), which lists the study's parent run (its trials are nested under it).
+    # traces): the family run, its study's parent run and trials nested under it, and the
+    # experiment's description saying how to read them.
     link = re.search(r"^MLflow: (\S+)$", proc.stdout, re.M).group(1)
     assert link == f"{mlflow_server.url}/#/experiments/{experiment}?workflowType=machine_learning"
-    page = text_of(rendered(link, "browser.quadratic.rmsprop"))
-    assert "browser.quadratic.rmsprop" in page
+    page = text_of(rendered(link, "matching runs"))
+    assert f"{2 + len(study.trials)} matching runs" in page
+    assert "Family browser: the top run, browser, holds the report" in page
     assert screenshot(link, "mlflow-ui-runs-table.png", tmp_path).stat().st_size > 10_000
 
     # The compare page shows every trial's run with its lr, gamma and eps.
