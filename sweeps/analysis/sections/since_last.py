@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..answer import OUTCOMES, Changes, changes
 from ..summary import fmt
+from ._markdown import join
 
 HEADING = "## Since the last report\n"
 
@@ -14,17 +15,20 @@ def since_last_section(old: dict | None, new: dict) -> str:
     if old is None:
         return HEADING + "\nNo previous answer (`answer.json`): this is the family's first report.\n"
     c = changes(old, new)
-    lines = [HEADING, _trials(c)]
+    blocks = [HEADING, _trials(c)]
     if c.verdicts:
-        lines += ["Verdicts that changed:"] + [f"- **{k}**: {was} → **{now}**" for k, was, now in c.verdicts]
+        blocks.append("Verdicts that changed:\n\n"
+                      + "\n".join(f"- **{k}**: {was} → **{now}**" for k, was, now in c.verdicts))
     else:
-        lines.append("No verdict changed.")
+        blocks.append("No verdict changed.")
     if c.moved:
-        lines += ["Estimates outside their previous 95% interval:"]
-        lines += [f"- {k}: {_num(was)} [{_num(lo, False)}, {_num(hi, False)}] → {_num(now)}" for k, was, (lo, hi), now in c.moved]
+        blocks.append("Estimates outside their previous 95% interval:\n\n" + "\n".join(
+            f"- {k}: {_num(was)} [{_num(lo, False)}, {_num(hi, False)}] → {_num(now)}"
+            for k, was, (lo, hi), now in c.moved))
     if c.environment:
-        lines += ["Environment changed:"] + [f"- `{k}`: {was or '–'} → {now or '–'}" for k, was, now in c.environment]
-    return "\n".join(lines[:1] + [""] + lines[1:]) + "\n"
+        blocks.append("Environment changed:\n\n"
+                      + "\n".join(f"- `{k}`: {was or '–'} → {now or '–'}" for k, was, now in c.environment))
+    return join(*blocks)
 
 
 def _trials(c: Changes) -> str:
