@@ -85,6 +85,8 @@ def environment(storage: str, family: str) -> dict[str, str]:
 def code_version() -> str:
     """``git describe`` of the checkout the package runs from, else the installed package's version."""
     root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():   # an installed package: a repository around it is not its own
+        return _version("gammasweep")
     try:
         done = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=root,
                               capture_output=True, text=True, timeout=10,

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import copy
+import math
 
+import numpy as np
+import optuna
+from optuna.distributions import IntDistribution
+from optuna.trial import create_trial
+
+from support.synthetic import LRS, grid, make_study, outcome, sqlite_storage
+from sweeps import records
 from sweeps.analysis import answer
 from sweeps.analysis.sections.since_last import since_last_section
 from sweeps.hydra.reporting import changed_verdicts
+from sweeps.report import write_report
+
+CELL = {"model": "mnist_mlp", "data": "mnist_5k", "optimizer": "rmsprop"}
 
 COMPARISON = "mnist_mlp/mnist_5k/rmsprop: γ=0 vs γ=0.99"
 OLD = {
@@ -96,3 +107,51 @@ def test_the_file_round_trips_and_a_missing_or_broken_one_reads_as_none(tmp_path
     assert [p.name for p in tmp_path.iterdir()] == ["answer.json"]
     (tmp_path / "answer.json").write_text("{cut sh", encoding="utf-8")
     assert answer.read(tmp_path) is None
+
+
+def _family(tmp_path) -> str:
+    """A tuning study over γ and lr, each γ's best re-run on 6 paired seeds (test loss recorded
+    as the sweeper records it): γ = 0 worse by 0.05, the others alike."""
+    url, storage = sqlite_storage(tmp_path / "optuna.db")
+    gammas = (0.0, 0.9, 0.99)
+    tuned = make_study(storage, "fam", CELL, grid(lr=LRS, gamma=gammas),
+                       lambda p: outcome(0.3 + (math.log10(p["optimizer.lr"]) + 2) ** 2 * 0.01))
+    tuned.set_user_attr(records.PROTOCOL, {"reference_gamma": 0.99, "margin": 0.01, "alpha": 0.05})
+    seeds = optuna.create_study(study_name=tuned.study_name + ".seeds", storage=storage)
+    seeds.set_user_attr(records.IDENTITY, tuned.user_attrs[records.IDENTITY] | {"seeds_of": tuned.study_name})
+    dists = tuned.trials[0].distributions | {"train.seed": IntDistribution(0, 100)}
+    rng = np.random.default_rng(0)
+    for gamma in gammas:
+        best = min((t for t in tuned.trials if t.params["optimizer.gamma"] == gamma), key=lambda t: t.value)
+        for s in range(1, 7):
+            v = 0.3 + (0.05 if gamma == 0.0 else 0.0) + 0.01 * s + rng.normal(0, 0.002)
+            seeds.add_trial(create_trial(
+                params=best.params | {"train.seed": s}, distributions=dists, value=v,
+                user_attrs={"source_trial": best.number, "outcome": "trained", "seed": s,
+                            "final": {"val_loss": v, "test_loss": v}}))
+    return url
+
+
+def test_the_answer_holds_the_numbers_the_report_prints_and_the_family_s_environment(tmp_path):
+    url = _family(tmp_path)
+    text = write_report(storage=url, family="fam", out_dir=str(tmp_path / "r")).read_text(encoding="utf-8")
+    found = answer.read(tmp_path / "r")
+    assert "No previous answer" in text
+    assert {v["comparison"]: v["verdict"] for v in found["verdicts"]} == {
+        "mnist_mlp/mnist_5k/rmsprop: γ=0 vs γ=0.99": "different",
+        "mnist_mlp/mnist_5k/rmsprop: γ=0.9 vs γ=0.99": "equivalent"}
+    for v in found["verdicts"]:   # the confirmation table's row of that γ: the same printed numbers
+        gamma = v["comparison"].split("γ=")[1].split(" ")[0]
+        row = next(x for x in text.splitlines() if x.startswith(f"| {gamma} | {v['n']} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert float(cells[5]) == v["difference"] and cells[-1] == v["verdict"]
+        assert [float(x) for x in cells[6].strip("[]").split(", ")] == v["interval"]
+    assert found["trials"] == {"fam.mnist_mlp.mnist_5k.rmsprop": {"complete": 15, "pruned": 0, "fail": 0},
+                               "fam.mnist_mlp.mnist_5k.rmsprop.seeds": {"complete": 18, "pruned": 0, "fail": 0}}
+    env = found["environment"]
+    assert env["data:mnist_5k"] == "synthetic" and env["numpy"] == np.__version__
+    assert env["optuna"] == optuna.__version__ and {"mlflow", "hydra-core", "scipy", "statsmodels", "code"} <= set(env)
+
+    again = write_report(storage=url, family="fam", out_dir=str(tmp_path / "r")).read_text(encoding="utf-8")
+    since = again.split("## Since the last report", 1)[1].split("\n## ", 1)[0]
+    assert "No new trials." in since and "No verdict changed." in since and "Environment" not in since
