@@ -89,7 +89,7 @@ def code_version() -> str:
         return _version("gammasweep")
     try:
         done = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=root,
-                              capture_output=True, text=True, timeout=10,
+                              capture_output=True, text=True, timeout=10, check=False,
                               env=dict(os.environ, GIT_OPTIONAL_LOCKS="0"))
         if done.returncode == 0 and done.stdout.strip():
             return done.stdout.strip()

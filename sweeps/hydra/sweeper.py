@@ -23,7 +23,13 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps import checks, disk_full, tracking
-from sweeps.errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_CHANGED, EXIT_FAILED, redact
+from sweeps.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_BUDGET_EXHAUSTED,
+    EXIT_CHANGED,
+    EXIT_FAILED,
+    redact,
+)
 from sweeps.hydra import parts, reporting
 from sweeps.hydra.job_configs import JobConfigs
 from sweeps.hydra.plan import StudyPlan

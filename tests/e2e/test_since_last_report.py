@@ -11,8 +11,8 @@ import json
 import re
 
 import pytest
-
 from support.sweep_runner import run_sweep
+
 from sweeps.errors import EXIT_CHANGED
 
 ARGS = ["model=noisy_quadratic", "optimizer=rmsprop", "optimizer.gamma=choice(0.0, 0.99)",

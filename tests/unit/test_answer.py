@@ -9,8 +9,8 @@ import numpy as np
 import optuna
 from optuna.distributions import IntDistribution
 from optuna.trial import create_trial
-
 from support.synthetic import LRS, grid, make_study, outcome, sqlite_storage
+
 from sweeps import records
 from sweeps.analysis import answer
 from sweeps.analysis.sections.since_last import since_last_section
