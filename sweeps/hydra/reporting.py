@@ -52,7 +52,7 @@ def write(o: DictConfig, cfg: DictConfig) -> str:
     partial = out / f".{STAMP}.{os.getpid()}"
     partial.write_text(json.dumps(counted, sort_keys=True), encoding="utf-8")
     partial.replace(out / STAMP)   # whole or absent, never half-written
-    log.info("Report: %s", path)
+    log.debug("Report: %s", path)   # the closing lines print it
     return str(path)
 
 
