@@ -106,7 +106,7 @@ def test_on_a_terminal_one_bar_counts_the_trials(tmp_path):
     env = dict(os.environ, TERM="xterm", PYTHONWARNINGS="ignore")
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "sweep.py"), "-m", f"output_dir={tmp_path}", *TINY_SWEEP,
-         "hydra.sweeper.report=false", "mlflow.log_curve_png=false"],
+         "train.eval_every=5", "hydra.sweeper.report=false", "mlflow.log_curve_png=false"],
         cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env)
     os.close(slave)
     chunks = []
