@@ -53,7 +53,7 @@ def test_the_sweep_ends_with_a_table_of_each_study_and_where_to_look(swept):
     assert f"Report: {out}/reports/default/report.md" in proc.stdout
     assert (proc.stdout + proc.stderr).count("Report: ") == 1
     assert re.search(r"Report logged to MLflow: the 'report' artifact of 1 parent run\(s\) in experiment "
-                     r"gammasweep-default\.$", proc.stdout + proc.stderr, re.M)
+                     r"gammasweep-default\.$", proc.stdout + proc.stderr, re.MULTILINE)
     experiment = MlflowClient(f"sqlite:///{out}/mlflow.db").get_experiment_by_name("gammasweep-default")
     assert (f"MLflow: mlflow ui --backend-store-uri sqlite:///{out}/mlflow.db   # then open "
             f"http://127.0.0.1:5000/#/experiments/{experiment.experiment_id}?workflowType=machine_learning"

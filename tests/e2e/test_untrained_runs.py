@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from support.sweep_runner import load, mlflow_runs, run_sweep
 
 STUDY = "default.quadratic.sgd"
@@ -57,7 +56,7 @@ def test_a_pruned_run_keeps_its_curve_up_to_where_it_stopped(swept):
 
 
 def test_every_trial_has_one_line_naming_its_study_and_no_raw_dicts(swept):
-    out, proc = swept
+    _, proc = swept
     text = proc.stdout + proc.stderr
     lines = re.findall(rf"{re.escape(STUDY)} #(\d+) sgd lr=\S+: (.*)", text)
     assert sorted(int(n) for n, _ in lines) == [0, 1, 2, 3], text
