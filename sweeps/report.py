@@ -82,7 +82,8 @@ def write_report(
     answers.write(out, answer)
     if tracking_uri:
         runs = _log_to_mlflow(a, out, tracking_uri, experiment_name)
-        log.info("Report logged to %d MLflow run(s): %s", len(runs), ", ".join(runs))
+        log.info("Report logged to MLflow: the %r artifact of %d parent run(s) in experiment %s.",
+                 ARTIFACT_PATH, len(runs), experiment_name)
     return path
 
 

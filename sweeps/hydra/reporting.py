@@ -58,7 +58,7 @@ def write(o: DictConfig, cfg: DictConfig) -> tuple[str, list[str]]:
     partial = out / f".{STAMP}.{os.getpid()}"
     partial.write_text(json.dumps(counted, sort_keys=True), encoding="utf-8")
     partial.replace(out / STAMP)   # whole or absent, never half-written
-    log.info("Report: %s", path)
+    log.debug("Report: %s", path)   # the closing lines print it
     return str(path), changed_verdicts(previous, answer.read(out))
 
 
