@@ -3,7 +3,7 @@
 from sweeps.redaction import redact
 
 __all__ = ["SweepError", "redact", "EXIT_DONE", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_BUDGET_EXHAUSTED",
-           "EXIT_INTERRUPTED"]
+           "EXIT_CHANGED", "EXIT_INTERRUPTED"]
 
 
 class SweepError(Exception):
@@ -19,4 +19,5 @@ EXIT_DONE = 0           # the invocation added its trials (or had nothing left t
 EXIT_FAILED = 1         # trials crashed beyond max_failure_rate, or an unexpected error
 EXIT_BAD_INPUT = 2      # invalid configuration, search space, data or storage
 EXIT_BUDGET_EXHAUSTED = 3  # every study had already reached max_trials: nothing was run
+EXIT_CHANGED = 4        # hydra.sweeper.fail_on_change: the report's verdicts differ from the last report's
 EXIT_INTERRUPTED = 130    # Ctrl-C: finished trials kept, the ones in flight re-queued

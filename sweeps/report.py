@@ -30,7 +30,9 @@ from .analysis.sections import (
     known_answers_section, lr_gamma_section, lr_max_section, optimizer_section, schedule_section,
     sensitivity_section, tunability_section,
 )
+from .analysis import answer as answers
 from .analysis.sections.first_screen import first_screen
+from .analysis.sections.since_last import since_last_section
 from .analysis.sections.trajectories import trajectories_section
 from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError, redact
@@ -64,8 +66,9 @@ def write_report(
     *, storage: str, family: str, out_dir: str, tracking_uri: str | None = None,
     experiment_name: str | None = None,
 ) -> Path:
-    """Write ``out_dir/report.md``, its PNGs and ``report.html``; with ``tracking_uri``, log the
-    folder as the ``report`` artifact of the family's MLflow run. Returns the report's path."""
+    """Write ``out_dir/report.md``, its PNGs, ``report.html`` and ``answer.json``
+    (``sweeps.analysis.answer``); with ``tracking_uri``, log the folder as the ``report`` artifact
+    of the family's MLflow run. Returns the report's path."""
     a = analyse(family, load_family(storage, family), load_studies(storage, family))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -73,12 +76,15 @@ def write_report(
     _figures(a, out)
     path = out / "report.md"
     experiment_name = experiment_name or f"gammasweep-{family}"
-    path.write_text(_markdown(a, storage, out, tracking_uri, _browse(tracking_uri, experiment_name)),
+    previous, answer = answers.read(out), answers.build(a, storage)   # the previous one, before it is replaced
+    since = since_last_section(previous, answer)
+    path.write_text(_markdown(a, storage, out, tracking_uri, _browse(tracking_uri, experiment_name), since),
                     encoding="utf-8")
     write_html(path)
+    answers.write(out, answer)
     if tracking_uri:
         run = _log_to_mlflow(a, out, tracking_uri, experiment_name)
-        log.info("Report logged to MLflow run %s (the family run %s)", run, family)
+        log.info("Report logged to MLflow run %s (the family run %s).", run, family)
     return path
 
 
@@ -125,8 +131,10 @@ def _browse(tracking_uri: str | None, experiment_name: str) -> str:
             "on `log10_lr`, `log10_eps`, `log10_1m_gamma`).\n")
 
 
-def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | None, browse: str = "") -> str:
-    """The answer first (``first_screen``), then per-task detail, then methods and caveats."""
+def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | None, browse: str = "",
+              since: str = "") -> str:
+    """The answer first (``first_screen``), what changed since the last report, then per-task
+    detail, then methods and caveats."""
     smoke = is_smoke(a.studies)
     detail, omitted = _present([
         sensitivity_section(a), lr_gamma_section(a), lr_max_section(a), divergence_speed_section(a),
@@ -136,6 +144,7 @@ def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | No
     ])
     parts = [
         first_screen(a, smoke),
+        since,
         "## Per task\n\n" + "\n".join(summary(a, smoke)) + "\n",
         *detail,
         ("_Not in this report_ (no data for them in this family): " + "; ".join(omitted) + ".\n")

@@ -16,7 +16,7 @@ from .names import check_study_name
 # The options of conf/hydra/sweeper/gammasweep.yaml (tests/unit/test_checks.py compares them).
 SWEEPER_KEYS = ("study_name", "storage", "direction", "n_trials", "max_trials", "n_jobs", "population",
                 "max_failure_rate", "grid_points", "heartbeat_interval", "grace_period",
-                "retry_failed_trials", "split_by", "report", "seeds", "lr_max", "protocol", "sampler",
+                "retry_failed_trials", "split_by", "report", "fail_on_change", "seeds", "lr_max", "protocol", "sampler",
                 "pruner", "params", "parts")
 SCALES = ("study", "smoke")
 S = "hydra.sweeper."
@@ -51,8 +51,9 @@ def check_sweeper(o: DictConfig) -> None:
             raise refuse(S + "grace_period", grace, f"a number of seconds above heartbeat_interval={beat}")
     if o.population != "auto" and not is_int(o.population, 1):
         raise refuse(S + "population", o.population, "'auto' or an integer >= 1")
-    if not isinstance(o.report, bool):
-        raise refuse(S + "report", o.report, "true or false")
+    for key in ("report", "fail_on_change"):
+        if not isinstance(o[key], bool):
+            raise refuse(S + key, o[key], "true or false")
     _keys(o.split_by, "split_by")
     if not is_int(o.seeds.n, 0):
         raise refuse(S + "seeds.n", o.seeds.n, "an integer >= 0")

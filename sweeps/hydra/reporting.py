@@ -6,6 +6,9 @@ holds the family's tally of finished trials (per study: complete, pruned, failed
 is still the family's. A sweep killed while it reports leaves no stamp or an older one, so the
 next invocation, even one with nothing to add (every study at ``max_trials``, exit 3), writes the
 report again instead of leaving it missing or half-written for good.
+
+``changed_verdicts`` compares the previous report's ``answer.json`` with the new one, for
+``hydra.sweeper.fail_on_change`` (exit 4).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import optuna
 from omegaconf import DictConfig
 from optuna.trial import TrialState
 
+from sweeps.analysis import answer
 from sweeps.storages.rdb import open_existing
 
 log = logging.getLogger(__name__)
@@ -41,19 +45,28 @@ def current(o: DictConfig, cfg: DictConfig) -> bool:
     return (out / "report.md").is_file() and stamp == tally(o.storage, o.study_name)
 
 
-def write(o: DictConfig, cfg: DictConfig) -> str:
-    """Regenerate the family's report (the analysis lives in sweeps.report), then its stamp."""
+def write(o: DictConfig, cfg: DictConfig) -> tuple[str, list[str]]:
+    """Regenerate the family's report (the analysis lives in sweeps.report), then its stamp.
+    Returns its path and the verdicts that changed since the previous report, one phrase each."""
     from sweeps.report import write_report
 
     counted = tally(o.storage, o.study_name)   # before: a trial finished meanwhile makes it stale
     out = folder(o, cfg)
+    previous = answer.read(out)   # before write_report replaces it
     path = write_report(storage=o.storage, family=o.study_name, out_dir=str(out),
                         tracking_uri=cfg.mlflow.tracking_uri, experiment_name=cfg.mlflow.experiment_name)
     partial = out / f".{STAMP}.{os.getpid()}"
     partial.write_text(json.dumps(counted, sort_keys=True), encoding="utf-8")
     partial.replace(out / STAMP)   # whole or absent, never half-written
-    log.info("Report: %s", path)
-    return str(path)
+    log.debug("Report: %s", path)   # the closing lines print it
+    return str(path), changed_verdicts(previous, answer.read(out))
+
+
+def changed_verdicts(old: dict | None, new: dict | None) -> list[str]:
+    """``<comparison>: <old> → <new>`` for each verdict that differs; none without both answers."""
+    if old is None or new is None:
+        return []
+    return [f"{k}: {was} → {now}" for k, was, now in answer.changes(old, new).verdicts]
 
 
 def tally(storage: str, family: str) -> dict[str, list[int]]:

@@ -23,7 +23,13 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps import checks, disk_full, tracking
-from sweeps.errors import EXIT_BAD_INPUT, EXIT_BUDGET_EXHAUSTED, EXIT_FAILED, redact
+from sweeps.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_BUDGET_EXHAUSTED,
+    EXIT_CHANGED,
+    EXIT_FAILED,
+    redact,
+)
 from sweeps.hydra import parts, reporting
 from sweeps.hydra.job_configs import JobConfigs
 from sweeps.hydra.plan import StudyPlan
@@ -63,6 +69,7 @@ class OptunaSweeper(Sweeper):
             curve_worker.use_helper()                   # (worker processes draw their own)
         self.loop = TrialLoop(self.options, backend, progress.Progress(progress.wanted()))
         self.report_path: str | None = None
+        self.changed: list[str] = []   # verdicts that differ from the previous report's
         status, summaries = "FAILED", []
         with signals.stopping():   # SIGTERM and SIGHUP end the sweep as Ctrl-C does
             try:
@@ -84,6 +91,9 @@ class OptunaSweeper(Sweeper):
                 _end_parents(self.loop.parents, status)
         if self.loop.tables:
             print(_closing(self.loop.tables, self.report_path, self.loop.links), flush=True)
+        if self.changed and self.options.fail_on_change:
+            _die(f"gammasweep: the answer changed since the last report: {'; '.join(self.changed)} "
+                 "(hydra.sweeper.fail_on_change).", EXIT_CHANGED)
         if summaries and all(s["added"] == 0 for s in summaries):
             log.info("Every study had already reached hydra.sweeper.max_trials: nothing to add.")
             sys.exit(EXIT_BUDGET_EXHAUSTED)
@@ -103,7 +113,7 @@ class OptunaSweeper(Sweeper):
             summaries.append(self._run_study(plan))
         self.loop.options = o
         if o.report and (any(s["added"] for s in summaries) or not reporting.current(o, plans[0].cfg)):
-            self.report_path = reporting.write(o, plans[0].cfg)   # also when a killed sweep left none
+            self.report_path, self.changed = reporting.write(o, plans[0].cfg)   # also when a killed sweep left none
         return summaries
 
     def _places(self) -> dict[str, str]:

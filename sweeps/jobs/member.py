@@ -64,18 +64,18 @@ class Member:
         metric = self.cfg.optimized_metric
         value = objective(result, metric, self.direction)
         best = best_along(result.history)
-        final = {f"final_{metric}": result.final[metric]}    # the optimized metric first
-        final |= {f"final_{k}": v for k, v in result.final.items()} | best | self.axes
-        final |= {"objective": value, "diverged": float(result.diverged),
-                  "collapsed": float(result.outcome == outcomes.COLLAPSED),
-                  "train_seconds": result.seconds, "steps_done": result.steps_done}
+        trained = result.outcome == outcomes.TRAINED
+        final = result_metrics(result, metric, value, best) if trained else {"penalty": value}
+        final |= self.axes | {"diverged": float(result.diverged),
+                              "collapsed": float(result.outcome == outcomes.COLLAPSED),
+                              "train_seconds": result.seconds, "steps_done": result.steps_done}
         tags = {records.STATE_TAG: result.outcome.upper(), records.OUTCOME_TAG: result.outcome,
                 records.DIVERGED: result.diverged}
         label = run_labels.labelled(self.name, result.outcome)
         if label != self.name:   # renaming costs MLflow a second transaction
             tags[records.RUN_NAME_TAG] = label
         self._still_ours()
-        tracking.log_all(self.uri, self.run_id, self.params, self.history(), final, tags)
+        tracking.log_all(self.uri, self.run_id, self.params, self.history(trained), final, tags)
         if self.cfg.mlflow.log_curve_png:
             curve_worker.submit(result, self.name, self.uri, self.run_id)
         tracking.finish(self.uri, self.run_id)
@@ -87,12 +87,24 @@ class Member:
             if result.trajectory is not None:  # the 2-D path, for the report's contour figures
                 attrs[records.TRAJECTORY] = thin(result.trajectory).tolist()
             self._record(attrs)
-        log.info("%s: %s = %.6g (%s, %.2f s)", self.name, metric, value, result.outcome, result.seconds)
+        shown = f"{metric} = {value:.6g}" if trained else f"penalty {metric} = {value:.6g}"
+        log.info("%s: %s (%s, %.2f s)", self.line_head(), shown, result.outcome, result.seconds)
         return value
 
-    def history(self) -> list[tuple[str, float, int]]:
-        """The metric history with the optimized metric first (MLflow's charts pick the first)."""
-        return sorted(self.reporter.history, key=lambda m: m[0] != self.cfg.optimized_metric)
+    def line_head(self) -> str:
+        """``<study> #12 rmsprop γ=0.99 lr=1e-3``: how the terminal names this trial."""
+        study = self.cfg.trial.get("study") if self.trial is not None else None
+        head = self.name
+        if self.trial is not None:   # the number leads, after the study it is a number of
+            head = f"#{self.trial.number} " + head.removesuffix(f" #{self.trial.number}")
+        return f"{study} {head}" if study else head
+
+    def history(self, trained: bool = True) -> list[tuple[str, float, int]]:
+        """The metric history with the optimized metric first (MLflow's charts pick the first).
+        A run that did not train keeps its curves as ``last_<metric>``: MLflow's charts and compare
+        view plot ``<metric>``, which then holds results of trained runs only."""
+        ordered = sorted(self.reporter.history, key=lambda m: m[0] != self.cfg.optimized_metric)
+        return ordered if trained else [(f"{LAST}{k}", v, step) for k, v, step in ordered]
 
     def pruned(self, message: str = "") -> Pruned:
         tags = {records.STATE_TAG: "PRUNED", records.PRUNED_TAG: True, records.OUTCOME_TAG: "pruned",
@@ -100,8 +112,9 @@ class Member:
         if self.trial is not None and self.reporter.unwritten:   # its step-0 value, kept for its curve
             self._record({})
         self._still_ours()
-        tracking.log_all(self.uri, self.run_id, self.params, self.history(), tags=tags)
+        tracking.log_all(self.uri, self.run_id, self.params, self.history(trained=False), tags=tags)
         tracking.finish(self.uri, self.run_id)
+        log.info("%s: %s", self.line_head(), message or "pruned")
         return Pruned(message)
 
     def _still_ours(self) -> None:
@@ -123,10 +136,21 @@ class Member:
         if self.trial is not None and self.reporter.unwritten:   # the curve so far, if it can
             with contextlib.suppress(Exception):
                 self._record({})
-        tracking.log_all(self.uri, self.run_id, self.params, self.history(), tags={
+        tracking.log_all(self.uri, self.run_id, self.params, self.history(trained=False), tags={
             records.STATE_TAG: "FAILED", records.OUTCOME_TAG: "failed",
             records.RUN_NAME_TAG: run_labels.labelled(self.name, "failed")})
         tracking.finish(self.uri, self.run_id, "FAILED")
+
+
+LAST = "last_"   # the prefix of a metric of a run that did not train: its value when it stopped
+
+
+def result_metrics(result, metric: str, value: float, best: dict[str, float]) -> dict[str, float]:
+    """What a trained run logs as its result: final values (the optimized metric first), the best
+    validation loss along training, and the objective."""
+    final = {f"final_{metric}": result.final[metric]}
+    final |= {f"final_{k}": v for k, v in result.final.items()}
+    return final | best | {"objective": value}
 
 
 def name(cfg: DictConfig, trial: optuna.Trial | None, hyperparameters: dict) -> str:

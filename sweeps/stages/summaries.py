@@ -25,6 +25,7 @@ def summarize(loop: TrialLoop, study: optuna.Study, plan: StudyPlan, launched: i
     uri = cfg.mlflow.tracking_uri
     result = _counts(study, launched)
     s = summary.summarize(study, cfg.optimizer.name, cfg.optimized_metric, launched, seconds)
+    log.info("%s", summary.line(s))
     loop.tables.append(s)
     metrics, params = summary.parent_values(s)
     tags = result["tags"] | {records.NOTE_TAG: summary.note(s, cfg.model.name, cfg.data.name)}
@@ -43,5 +44,4 @@ def _counts(study: optuna.Study, launched: int) -> dict[str, Any]:
         best = study.best_trial
         metrics["best_value"] = best.value
         tags = {records.BEST_TRIAL_TAG: best.number} | {f"{records.BEST_PREFIX}{k}": v for k, v in best.params.items()}
-    log.info("%s: +%d trials, %s", study.study_name, launched, metrics)
     return {"metrics": metrics, "tags": tags}

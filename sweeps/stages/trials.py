@@ -198,11 +198,11 @@ def _without(numbers: set[int], trials: list, outcomes: list) -> tuple[list, lis
 
 
 def _shown(outcome: Any, failed: bool) -> tuple:
-    """How the progress display shows a told trial: its state, and its value or note."""
+    """How the progress display counts a told trial: its state, and its value."""
     if failed:
         return ("failed",)
     if isinstance(outcome, Pruned):
-        return ("pruned", None, outcome.message)
+        return ("pruned",)
     return ("complete", float(outcome))
 
 
@@ -253,7 +253,7 @@ def tell(study: optuna.Study, trial: optuna.Trial, outcome: Any) -> bool:
         value = float(outcome)
     except Exception as e:  # a crashed trial is recorded and the sweep goes on
         message = redact(f"{type(e).__name__}: {e}")   # kept in the storage, shown by reports
-        log.warning("Trial %d of %s failed: %s", trial.number, study.study_name, message)
+        log.warning("%s #%d: failed: %s", study.study_name, trial.number, message)
         trial.set_user_attr(records.ERROR, message[:2000])
         study.tell(trial, state=TrialState.FAIL)
         return True

@@ -69,12 +69,11 @@ class Progress:
         if self.bar is not None:
             self.bar.set_description(study.split(".", 1)[-1], refresh=True)
 
-    def told(self, study: Any, trial: Any, state: str, value: float | None = None, note: str = "") -> None:
-        """One trial done: ``state`` is complete, pruned or failed (``note``: why it was pruned)."""
+    def told(self, study: Any, trial: Any, state: str, value: float | None = None) -> None:
+        """One trial done: ``state`` is complete, pruned or failed. The trial's own line is its
+        job's (``sweeps.jobs.member``); the bar only counts it."""
         if state in self.counts:
             self.counts[state] += 1
-        if state == "pruned":
-            self.write(f"Trial #{trial.number} of {study.study_name}: {note or 'pruned'}")
         if state == "complete" and value is not None and math.isfinite(value):
             sign = 1 if study.direction.name == "MINIMIZE" else -1
             held = self.best.get(study.study_name)

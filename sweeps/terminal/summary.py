@@ -53,6 +53,14 @@ def counts_text(s: StudySummary) -> str:
     return ", ".join(f"{n} {k}" for k, n in s.counts.items() if n) or "no trials"
 
 
+def line(s: StudySummary) -> str:
+    """``<study>: 4 new trials; in all 2 trained, 1 pruned; best val_loss = 1.64 (#3)``."""
+    text = f"{s.study}: {s.added} new trial{'' if s.added == 1 else 's'}; in all {counts_text(s)}"
+    if s.best_value is not None:
+        text += f"; best {s.metric} = {s.best_value:.4g} (#{s.best_number})"
+    return text
+
+
 def note(s: StudySummary, model: str, data: str) -> str:
     """The parent run's description (``mlflow.note.content``): what the study measures, its best."""
     swept = ", ".join(s.best_params) or "nothing"
@@ -82,7 +90,9 @@ def parent_values(s: StudySummary) -> tuple[dict[str, float], dict[str, Any]]:
 
 
 def table(summaries: list[StudySummary]) -> str:
-    """One row per study: trials by outcome, the best value with its lr/γ/ε, wall time."""
+    """One row per study: trials by outcome, the best value with its lr/γ/ε, wall time. A line above
+    the header says which columns are this invocation's (``+new``, ``time``) and which count
+    every trial of the study."""
     head = ["study", "+new", *OUTCOMES[:-1], "best", "lr", "γ", "ε", "time"]
     rows = []
     for s in summaries:
@@ -93,7 +103,9 @@ def table(summaries: list[StudySummary]) -> str:
                      _duration(s.seconds)])
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
-    return "\n".join([fmt(head), *(fmt(r) for r in rows)])
+    legend = ("+new, time: this invocation; trained … failed, best (with its lr, γ, ε): "
+              "all trials of the study")
+    return "\n".join([legend, fmt(head), *(fmt(r) for r in rows)])
 
 
 def _duration(seconds: float) -> str:

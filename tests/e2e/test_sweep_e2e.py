@@ -30,7 +30,8 @@ def test_sweep_resumes_without_losing_or_repeating_trials(tmp_path):
     child = children[0]
     for key in ("lr", "gamma", "eps", "optimizer", "model", "data_fingerprint", "seed", "dtype", "code_version"):
         assert key in child.data.params
-    assert {"val_loss", "train_loss", "objective"} <= set(child.data.metrics)
+    trained = next(c for c in children if c.data.tags["outcome"] == "trained")
+    assert {"val_loss", "train_loss", "objective"} <= set(trained.data.metrics)
     assert "test_loss" not in child.data.metrics  # tuning trials never score the test split
     trial = study.trials[0]
     assert trial.user_attrs["outcome"] in ("trained", "diverged", "collapsed")

@@ -37,6 +37,7 @@ def test_the_sweep_ends_with_a_table_of_each_study_and_where_to_look(swept):
     best = study.best_trial
     lines = proc.stdout.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("study "))
+    assert lines[head - 1].startswith("+new, time: this invocation; ") and "all trials of the study" in lines[head - 1]
     columns, row = lines[head].split(), lines[head + 1].split()
     assert columns == ["study", "+new", "trained", "diverged", "collapsed", "pruned", "failed",
                        "best", "lr", "γ", "ε", "time"]
@@ -50,6 +51,9 @@ def test_the_sweep_ends_with_a_table_of_each_study_and_where_to_look(swept):
         assert float(cells[column]) == pytest.approx(best.params[f"optimizer.{key}"], rel=0.06)
     assert re.fullmatch(r"\d+(\.\d)?s|\d+m\d\ds", cells["time"])
     assert f"Report: {out}/reports/default/report.md" in proc.stdout
+    assert (proc.stdout + proc.stderr).count("Report: ") == 1
+    assert re.search(r"Report logged to MLflow: the 'report' artifact of 1 parent run\(s\) in experiment "
+                     r"gammasweep-default\.$", proc.stdout + proc.stderr, re.MULTILINE)
     experiment = MlflowClient(f"sqlite:///{out}/mlflow.db").get_experiment_by_name("gammasweep-default")
     assert (f"MLflow: mlflow ui --backend-store-uri sqlite:///{out}/mlflow.db   # then open "
             f"http://127.0.0.1:5000/#/experiments/{experiment.experiment_id}?workflowType=machine_learning"
@@ -102,7 +106,7 @@ def test_on_a_terminal_one_bar_counts_the_trials(tmp_path):
     env = dict(os.environ, TERM="xterm", PYTHONWARNINGS="ignore")
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "sweep.py"), "-m", f"output_dir={tmp_path}", *TINY_SWEEP,
-         "hydra.sweeper.report=false", "mlflow.log_curve_png=false"],
+         "train.eval_every=5", "hydra.sweeper.report=false", "mlflow.log_curve_png=false"],
         cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env)
     os.close(slave)
     chunks = []

@@ -24,8 +24,8 @@ from support.workers import (
 
 
 def added(log: str) -> int:
-    """Trials this worker added, from its summary line `<study>: +N trials, {...}`."""
-    return sum(int(n) for n in re.findall(r": \+(\d+) trials, \{", log))
+    """Trials this worker added, from its summary line `<study>: N new trials; in all ...`."""
+    return sum(int(n) for n in re.findall(r": (\d+) new trials?; in all ", log))
 
 
 @pytest.mark.postgres

@@ -106,6 +106,7 @@ def test_the_known_sweeper_options_are_the_configs():
 @pytest.mark.parametrize("change, named", [
     ({"nope": 1}, "hydra.sweeper.nope"),
     ({"report": "maybe"}, "report='maybe'"),
+    ({"fail_on_change": "yes"}, "fail_on_change='yes'"),
     ({"split_by": "abc"}, "split_by='abc'"),
     ({"lr_max": {"rounds": -1}}, "lr_max.rounds=-1"),
     ({"lr_max": {"resolution": 0}}, "lr_max.resolution=0"),
