@@ -83,8 +83,8 @@ def write_report(
     write_html(path)
     answers.write(out, answer)
     if tracking_uri:
-        run = _log_to_mlflow(a, out, tracking_uri, experiment_name)
-        log.info("Report logged to MLflow run %s (the family run %s).", run, family)
+        _log_to_mlflow(a, out, tracking_uri, experiment_name)
+        log.info("Report logged to MLflow: the family run %r in experiment %s.", family, experiment_name)
     return path
 
 

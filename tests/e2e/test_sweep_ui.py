@@ -52,7 +52,7 @@ def test_the_sweep_ends_with_a_table_of_each_study_and_where_to_look(swept):
     assert re.fullmatch(r"\d+(\.\d)?s|\d+m\d\ds", cells["time"])
     assert f"Report: {out}/reports/default/report.md" in proc.stdout
     assert (proc.stdout + proc.stderr).count("Report: ") == 1
-    assert re.search(r"Report logged to MLflow: the 'report' artifact of 1 parent run\(s\) in experiment "
+    assert re.search(r"Report logged to MLflow: the family run 'default' in experiment "
                      r"gammasweep-default\.$", proc.stdout + proc.stderr, re.MULTILINE)
     experiment = MlflowClient(f"sqlite:///{out}/mlflow.db").get_experiment_by_name("gammasweep-default")
     assert (f"MLflow: mlflow ui --backend-store-uri sqlite:///{out}/mlflow.db   # then open "
