@@ -29,7 +29,7 @@ def swept(tmp_path_factory):
 
 def test_only_trained_runs_carry_the_objective_metric(swept):
     out, _ = swept
-    children = [r for r in mlflow_runs(out, "gammasweep-default") if "mlflow.parentRunId" in r.data.tags]
+    children = [r for r in mlflow_runs(out, "gammasweep-default") if "gammasweep.trial" in r.data.tags]
     assert len(children) == 4
     result_keys = {"val_loss", "train_loss", "final_val_loss", "final_train_loss", "best_val_loss", "objective"}
     for run in children:
