@@ -60,6 +60,7 @@ def wait_for_victim(storage: str, name: str, worker: subprocess.Popen, timeout: 
         assert worker.poll() is None, worker.communicate()[0][-3000:]
         trials = trials_of(storage, name)
         running = [t for t in trials if t.state == TrialState.RUNNING and "mlflow_run_id" in t.user_attrs
+                   and t.values is None   # not a trial whose result is being recorded right now
                    and t.user_attrs.get("worker", "").endswith(f":{worker.pid}")]
         if sum(t.state in FINISHED for t in trials) >= 2 and running:
             return running[0]
