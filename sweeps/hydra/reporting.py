@@ -18,17 +18,13 @@ import logging
 import os
 from pathlib import Path
 
-import optuna
 from omegaconf import DictConfig
-from optuna.trial import TrialState
 
 from sweeps.analysis import answer
-from sweeps.storages.rdb import open_existing
 
 log = logging.getLogger(__name__)
 
 STAMP = "report.stamp.json"
-TALLIED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
 def folder(o: DictConfig, cfg: DictConfig) -> Path:
@@ -70,10 +66,5 @@ def changed_verdicts(old: dict | None, new: dict | None) -> list[str]:
 
 
 def tally(storage: str, family: str) -> dict[str, list[int]]:
-    """Per study of the family: its complete, pruned and failed trials."""
-    st, counts = open_existing(storage), {}
-    for name in optuna.get_all_study_names(st):
-        if name.startswith(family + "."):
-            trials = optuna.load_study(study_name=name, storage=st).get_trials(deepcopy=False, states=TALLIED)
-            counts[name] = [sum(t.state == s for t in trials) for s in TALLIED]
-    return counts
+    """Per study of the family: its complete, pruned and failed trials (``answer.trials``'s counts)."""
+    return {name: [counts[k] for k in answer.OUTCOMES] for name, counts in answer.trials(storage, family).items()}
