@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .analysis import analyse, load_family, load_studies, study_names
+from .analysis import cache as caching
 from .analysis.family import FamilyAnalysis
 from .analysis.confirmation import test_metric
 from .analysis.figures import (
@@ -40,6 +41,7 @@ from .redaction import guard_handlers, with_password_from
 from . import tracking
 from .tracking import family_run
 from .report_html import write_html
+from .terminal.progress import ReportProgress
 
 log = logging.getLogger(__name__)
 ARTIFACT_PATH = "report"
@@ -64,16 +66,24 @@ _FIGURES = {"sensitivity": sensitivity_figure, "heatmap": heatmap_figure, "paire
 
 def write_report(
     *, storage: str, family: str, out_dir: str, tracking_uri: str | None = None,
-    experiment_name: str | None = None,
+    experiment_name: str | None = None, progress: ReportProgress | None = None,
 ) -> Path:
     """Write ``out_dir/report.md``, its PNGs, ``report.html`` and ``answer.json``
     (``sweeps.analysis.answer``); with ``tracking_uri``, log the folder as the ``report`` artifact
-    of the family's MLflow run. Returns the report's path."""
-    a = analyse(family, load_family(storage, family), load_studies(storage, family))
+    of the family's MLflow run. Studies without new trials since the last report of ``out_dir``
+    are taken from its cache (``sweeps.analysis.cache``); ``progress`` hears how far it is.
+    Returns the report's path."""
+    progress = progress or ReportProgress(enabled=False)
+    trials, studies = load_family(storage, family), load_studies(storage, family)
     out = Path(out_dir)
+    cache = caching.Cache(caching.folder_for(out), answers.code_version())
+    keys = caching.study_keys(trials, studies)
+    progress.start(len(caching.changed(cache, keys)), len(keys))
+    a = analyse(family, trials, studies, cache, progress.step)
     out.mkdir(parents=True, exist_ok=True)
     _clear_old_figures(out)
-    _figures(a, out)
+    _figures(a, out, cache, keys, progress.step)
+    progress.step("writing report.md, report.html, answer.json")
     path = out / "report.md"
     experiment_name = experiment_name or f"gammasweep-{family}"
     previous, answer = answers.read(out), answers.build(a, storage)   # the previous one, before it is replaced
@@ -82,25 +92,47 @@ def write_report(
                     encoding="utf-8")
     write_html(path)
     answers.write(out, answer)
+    caching.remember(cache, keys)
     if tracking_uri:
+        progress.step("logging it to MLflow")
         _log_to_mlflow(a, out, tracking_uri, experiment_name)
         log.info("Report logged to MLflow: the family run %r in experiment %s.", family, experiment_name)
+    progress.done()
     return path
 
 
-def _figures(a: FamilyAnalysis, out: Path) -> None:
+def _figures(a: FamilyAnalysis, out: Path, cache: caching.Cache, keys: dict[str, str],
+             step=lambda what: None) -> None:
+    """Every figure of the report; those of unchanged studies are copied from ``cache``."""
     for r in a.variants:
-        for kind in PER_VARIANT:
-            if kind == "paired" and r.confirmation.empty:
-                continue   # a figure of nothing: the section says there are no confirmation runs
-            _FIGURES[kind](r, out / variant_file(kind, r.variant.name))
+        step(f"figures of {r.variant.name}")
+        kinds = [k for k in PER_VARIANT if not (k == "paired" and r.confirmation.empty)]  # a figure of nothing:
+        files = {k: out / variant_file(k, r.variant.name) for k in kinds}   # the section says there are no runs
+        _drawn(cache, f"figures-{r.variant.name}",
+               caching.group_key(keys, a.studies, r.variant.study, r.variant.name), list(files.values()),
+               lambda r=r, files=files: [_FIGURES[k](r, f) for k, f in files.items()])
+    step("figures of the whole family")
     imp = a.importances
     measured = imp[imp["study"].isin(imp[imp["importance"].notna()]["study"])]
     if not measured.empty:   # a figure of n/a says nothing: the section's one line says why
         labels = dict(zip(a.studies["study"], a.studies["label"]))
-        importance_figure(measured, labels, out / IMPORTANCES)
+        used = {s: keys.get(s) for s in measured["study"].unique()}
+        _drawn(cache, "figure-importances", caching.family_key(used, sorted(labels.items())), [out / IMPORTANCES],
+               lambda: importance_figure(measured, labels, out / IMPORTANCES))
     if not a.optimizers.empty:
-        optimizer_figure(a.optimizers, out / OPTIMIZERS)
+        _drawn(cache, "figure-optimizers", caching.family_key(keys), [out / OPTIMIZERS],
+               lambda: optimizer_figure(a.optimizers, out / OPTIMIZERS))
+
+
+def _drawn(cache: caching.Cache, name: str, key: str, paths: list[Path], draw) -> None:
+    """``paths`` as ``draw`` writes them, their bytes taken from ``cache`` when stored under ``key``."""
+    stored = cache.get(name, key)
+    if isinstance(stored, dict) and sorted(stored) == sorted(p.name for p in paths):
+        for p in paths:
+            p.write_bytes(stored[p.name])
+        return
+    draw()
+    cache.put(name, key, {p.name: p.read_bytes() for p in paths if p.is_file()})
 
 
 def _clear_old_figures(out: Path) -> None:

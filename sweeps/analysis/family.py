@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pandas as pd
 
 from . import confirmation, seeds
+from .cache import Cache, group_key, study_keys
 from .divergence import divergence_rate
 from .gamma_one import gamma_one
 from .importance import COLUMNS as IMPORTANCE_COLUMNS
@@ -58,11 +60,23 @@ class FamilyAnalysis:
         return bool((self.trials["role"] == "seeds").any())
 
 
-def analyse(family: str, trials: pd.DataFrame, studies: pd.DataFrame) -> FamilyAnalysis:
+def analyse(family: str, trials: pd.DataFrame, studies: pd.DataFrame, cache: Cache | None = None,
+            step: Callable[[str], None] = lambda what: None) -> FamilyAnalysis:
+    """Every analysis of the family. With ``cache``, a tuning study's importances and each variant's
+    results are taken from it unless one of their studies changed; ``step`` hears of each part."""
+    keys = study_keys(trials, studies) if cache is not None else {}
+
+    def variant(v: Variant) -> VariantResult:
+        step(f"analysing {v.name}")
+        if cache is None:
+            return _variant(v, studies)
+        return cache.through(f"variant-{v.name}", group_key(keys, studies, v.study, v.name),
+                             lambda: _variant(v, studies))
+
     return FamilyAnalysis(
         family=family, trials=trials, studies=studies,
-        importances=_importances(trials, studies),
-        variants=[r for r in (_variant(v, studies) for v in sorted(gamma_variants(trials), key=_question_first))
+        importances=_importances(trials, studies, cache, keys),
+        variants=[r for r in (variant(v) for v in sorted(gamma_variants(trials), key=_question_first))
                   if not r.curve.empty],  # a convention with no complete trial has no curve
         gamma_one=gamma_one(trials), schedule=schedule_verdict(trials, _family_protocol(studies)),
         optimizers=optimizer_table(trials, _family_protocol(studies)),
@@ -109,10 +123,13 @@ def _budget(v: Variant) -> pd.DataFrame:
                             direction=v.direction)
 
 
-def _importances(trials: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+def _importances(trials: pd.DataFrame, studies: pd.DataFrame, cache: Cache | None = None,
+                 keys: dict[str, str] | None = None) -> pd.DataFrame:
     tables = []
     for s in studies[studies["role"] == "tuning"].itertuples(index=False):
         rows = trials[trials["study"] == s.study]
         if len(rows):
-            tables.append(importances(rows, s.distributions, s.direction))
+            compute = lambda rows=rows, s=s: importances(rows, s.distributions, s.direction)  # noqa: E731
+            tables.append(compute() if cache is None else
+                          cache.through(f"importances-{s.study}", (keys or {}).get(s.study, ""), compute))
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=IMPORTANCE_COLUMNS)

@@ -45,12 +45,14 @@ def write(o: DictConfig, cfg: DictConfig) -> tuple[str, list[str]]:
     """Regenerate the family's report (the analysis lives in sweeps.report), then its stamp.
     Returns its path and the verdicts that changed since the previous report, one phrase each."""
     from sweeps.report import write_report
+    from sweeps.terminal.progress import ReportProgress
 
     counted = tally(o.storage, o.study_name)   # before: a trial finished meanwhile makes it stale
     out = folder(o, cfg)
     previous = answer.read(out)   # before write_report replaces it
     path = write_report(storage=o.storage, family=o.study_name, out_dir=str(out),
-                        tracking_uri=cfg.mlflow.tracking_uri, experiment_name=cfg.mlflow.experiment_name)
+                        tracking_uri=cfg.mlflow.tracking_uri, experiment_name=cfg.mlflow.experiment_name,
+                        progress=ReportProgress())
     partial = out / f".{STAMP}.{os.getpid()}"
     partial.write_text(json.dumps(counted, sort_keys=True), encoding="utf-8")
     partial.replace(out / STAMP)   # whole or absent, never half-written

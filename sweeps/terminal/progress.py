@@ -2,13 +2,18 @@
 
 Drawn with tqdm on stderr, and only on a terminal: under cron or CI (stderr not a TTY) nothing
 is drawn and the log lines stay as they were. ``GAMMASWEEP_PROGRESS=on|off`` overrides.
+
+The report that follows the trials (``ReportProgress``) logs one line when it starts and one when
+it is written; on a terminal the bar, by then full, names the step in between.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
+import time
 from typing import Any, Mapping, TextIO
 
 from tqdm import tqdm
@@ -98,3 +103,33 @@ class Progress:
             self.bar.close()
         if _ACTIVE is self:
             _ACTIVE = None
+
+
+class ReportProgress:
+    """The report's progress: how many studies are analysed again, then each step on the bar."""
+
+    def __init__(self, enabled: bool = True, logger: logging.Logger | None = None):
+        self.enabled = enabled
+        self.log = logger or logging.getLogger("sweeps.report")
+        self.changed = self.total = 0
+        self.began = time.monotonic()
+
+    def start(self, changed: int, total: int) -> None:
+        self.changed, self.total, self.began = changed, total, time.monotonic()
+        if self.enabled:
+            self.log.info("Building the report: %s …", self._studies())
+
+    def step(self, what: str) -> None:
+        """On a terminal, the bar's description says the step; elsewhere nothing is printed."""
+        bar = _ACTIVE.bar if self.enabled and _ACTIVE is not None else None
+        if bar is not None:
+            bar.set_description("report", refresh=False)
+            bar.set_postfix_str(what, refresh=True)
+
+    def done(self) -> None:
+        if self.enabled:
+            self.log.info("Report built in %.0f s: %s.", time.monotonic() - self.began, self._studies())
+
+    def _studies(self) -> str:
+        return (f"{self.changed} of {self.total} stud{'y' if self.total == 1 else 'ies'} "
+                f"re-analysed ({self.total - self.changed} unchanged)")

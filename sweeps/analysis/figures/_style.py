@@ -27,6 +27,7 @@ _NINES_CAP = 4.0  # 1 − γ below 1e-4 is drawn at γ = 0.9999
 GAMMA_TICKS = (0.0, 0.9, 0.99, 0.999, 0.9999)
 _MIN_TICK_GAP = 0.07  # of the axis width: closer swept values are not labelled (they overlap)
 TITLE_WIDTH = 72      # characters per title line
+_CHARS_PER_INCH = 10  # of a 12 pt title: a line of this many characters per inch fits its figure
 DIVERGED = dict(marker="x", color="red", ms=9, mew=2, ls="none", clip_on=False, zorder=5)
 OFF_RANGE = dict(color="0.3", ms=7, ls="none", clip_on=False, zorder=5)
 
@@ -37,13 +38,19 @@ def figure(width: float, height: float, **kw):
 
 
 def save(fig, path: Path) -> Path:
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", pad_inches=0.1)
+    """The figure as drawn on its canvas: constrained layout keeps every label, legend and title on
+    it, so one draw suffices (``bbox_inches="tight"`` would draw it twice)."""
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
 def title(ax_or_fig, text: str, width: int = TITLE_WIDTH, **kw) -> None:
-    """Set a title wrapped to ``width`` characters a line (a figure gets a suptitle)."""
+    """Set a title wrapped to ``width`` characters a line, fewer on a narrow figure so that the
+    title stays on its canvas (a figure gets a suptitle)."""
+    fig = ax_or_fig.get_figure() if hasattr(ax_or_fig, "get_figure") else None
+    if fig is not None:
+        width = min(width, int(fig.get_figwidth() * _CHARS_PER_INCH))
     wrapped = "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
     if hasattr(ax_or_fig, "suptitle"):
         ax_or_fig.suptitle(wrapped, **kw)
