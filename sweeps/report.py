@@ -74,12 +74,13 @@ def write_report(
     are taken from its cache (``sweeps.analysis.cache``); ``progress`` hears how far it is.
     Returns the report's path."""
     progress = progress or ReportProgress(enabled=False)
-    trials, studies = load_family(storage, family), load_studies(storage, family)
+    studies = load_studies(storage, family)
+    trials = load_family(storage, family, studies)
     out = Path(out_dir)
-    cache = caching.Cache(caching.folder_for(out), answers.code_version())
+    cache = caching.Cache(caching.folder_for(out), caching.code_key(answers.code_version()))
     keys = caching.study_keys(trials, studies)
     progress.start(len(caching.changed(cache, keys)), len(keys))
-    a = analyse(family, trials, studies, cache, progress.step)
+    a = analyse(family, trials, studies, cache, keys, progress.step)
     out.mkdir(parents=True, exist_ok=True)
     _clear_old_figures(out)
     _figures(a, out, cache, keys, progress.step)

@@ -2,10 +2,13 @@
 trials are analysed and drawn again.
 
 An entry is one file, ``<folder>/<name>.pkl``, holding its key beside its value. The key of a
-study is what the report reads of it: its finished trials counted by state (a RUNNING trial that
-completes counts), the last one's completion time, a digest of their numbers, states and values,
-and the study's own row (identity, protocol, search space); with the code version that
-``answer.json`` records (``answer.code_version``), so a new version of the code analyses again.
+study is a digest of what the report reads of it: its finished trials counted by state (a RUNNING
+trial that completes counts), the last one's completion time, their numbers, states and values
+(a finished trial's record does not change), and the study's own row (identity, protocol, search
+space); with the code version that
+``answer.json`` records (``answer.code_version``) and a digest of the report's own source files
+(``code_key``: a checkout with local edits keeps its ``-dirty`` version across edits), so changed
+code analyses and draws again.
 An entry whose key differs is computed again and replaced; a missing, corrupt or foreign file is
 a miss, never an error. The folder is ``.cache`` inside the report's folder, with a ``.gitignore``
 of its own (a report kept in git leaves it out; the family run logs the report's files, not its folders).
@@ -29,6 +32,18 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1   # of the files; another format is a miss
 GITIGNORE = "*\n"
+_SWEEPS = Path(__file__).resolve().parents[1]
+# What computes a cached value: the analyses, their figures and the report that draws them.
+SOURCES = ("analysis/**/*.py", "report.py")
+
+
+def code_key(version: str) -> str:
+    """``version`` with a digest of ``SOURCES``: what a cached value is valid for."""
+    h = hashlib.sha256(version.encode("utf-8"))
+    for pattern in SOURCES:
+        for f in sorted(_SWEEPS.glob(pattern)):
+            h.update(f.relative_to(_SWEEPS).as_posix().encode("utf-8") + f.read_bytes())
+    return f"{version}+{h.hexdigest()[:16]}"
 
 
 def folder_for(report_dir: Path) -> Path:
@@ -66,7 +81,12 @@ def changed(cache: "Cache", keys: dict[str, str]) -> list[str]:
 
 
 def remember(cache: "Cache", keys: dict[str, str]) -> None:
+    """Store the studies' keys for the next report, and drop the entries this report did not use
+    (of a study or variant that is gone)."""
     cache.put("studies", "", dict(keys))
+    for entry in cache.folder.glob("*.pkl"):
+        if entry not in cache.used:
+            entry.unlink(missing_ok=True)
 
 
 def _digest(value: Any) -> str:
@@ -78,9 +98,11 @@ class Cache:
 
     def __init__(self, folder: Path, code: str):
         self.folder, self.code = Path(folder), code
+        self.used: set[Path] = set()   # the entries this report read or wrote
 
     def get(self, name: str, key: str) -> Any | None:
         """The value stored under ``name`` with this ``key``; None when there is none."""
+        self.used.add(self._path(name))
         try:
             with open(self._path(name), "rb") as f:
                 found = pickle.load(f)
@@ -94,6 +116,7 @@ class Cache:
     def put(self, name: str, key: str, value: Any) -> None:
         """Store ``value`` (whole or not at all); a folder that cannot be written only costs time."""
         path = self._path(name)
+        self.used.add(path)
         partial = path.with_name(f".{path.name}.{os.getpid()}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +129,10 @@ class Cache:
             partial.replace(path)
         except OSError as e:
             log.debug("Report cache not written (%s): %s", path, e)
-            partial.unlink(missing_ok=True)
+            try:
+                partial.unlink(missing_ok=True)
+            except OSError:   # its folder is not one
+                pass
 
     def through(self, name: str, key: str, compute: Callable[[], Any]) -> Any:
         """The stored value of ``name`` under ``key``, else ``compute()``, stored."""

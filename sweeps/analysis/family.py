@@ -61,10 +61,12 @@ class FamilyAnalysis:
 
 
 def analyse(family: str, trials: pd.DataFrame, studies: pd.DataFrame, cache: Cache | None = None,
-            step: Callable[[str], None] = lambda what: None) -> FamilyAnalysis:
+            keys: dict[str, str] | None = None, step: Callable[[str], None] = lambda what: None) -> FamilyAnalysis:
     """Every analysis of the family. With ``cache``, a tuning study's importances and each variant's
-    results are taken from it unless one of their studies changed; ``step`` hears of each part."""
-    keys = study_keys(trials, studies) if cache is not None else {}
+    results are taken from it unless one of their studies changed (``keys``: the studies'
+    ``study_keys``); ``step`` hears of each part."""
+    if cache is not None and keys is None:
+        keys = study_keys(trials, studies)
 
     def variant(v: Variant) -> VariantResult:
         step(f"analysing {v.name}")

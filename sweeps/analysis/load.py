@@ -79,10 +79,12 @@ def load_studies(storage: str | optuna.storages.BaseStorage, family: str) -> pd.
     return pd.DataFrame(rows)
 
 
-def load_family(storage: str | optuna.storages.BaseStorage, family: str) -> pd.DataFrame:
-    """One row per finished trial of the family; see the module docstring for the columns."""
+def load_family(storage: str | optuna.storages.BaseStorage, family: str,
+                studies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per finished trial of the family; see the module docstring for the columns.
+    ``studies``: the family's ``load_studies``, when already read."""
     st = _open(storage)
-    studies = load_studies(storage, family)
+    studies = load_studies(storage, family) if studies is None else studies
     rows = []
     for s in studies.itertuples(index=False):
         study = optuna.load_study(study_name=s.study, storage=st)
