@@ -51,6 +51,9 @@ def test_a_changed_verdict_exits_4_under_fail_on_change_and_the_report_names_it(
     assert proc.returncode == EXIT_CHANGED, proc.stderr[-3000:]
     [line] = [x for x in proc.stderr.splitlines() if "changed since the last report" in x]
     assert comparison in line and "Traceback" not in proc.stderr
+    said = (proc.stdout + proc.stderr).splitlines()   # the report's progress: a line as it starts, one as it ends
+    assert len([x for x in said if re.search(r"Building the report: [12] of 2 studies re-analysed", x)]) == 1
+    assert len([x for x in said if "Report built in " in x]) == 1 and "\r" not in proc.stderr
     section = (reports / "report.md").read_text(encoding="utf-8").split("## Since the last report", 1)[1]
     section = section.split("\n## ", 1)[0]
     assert f"**{comparison}**: different → " in section or f"**{comparison}**: equivalent → " in section

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from sweeps.analysis.figures._style import (
-    LR_FORMATTER, edge_markers, gamma_ticks, lr_label, nines, trained_limits,
+    DPI, LR_FORMATTER, edge_markers, figure, gamma_ticks, legend_outside, lr_label, nines, save, title,
+    trained_limits,
 )
 
 
@@ -49,3 +50,18 @@ def test_edge_markers_put_off_range_points_on_the_edge():
     assert [(line.get_marker(), line.get_ydata()[0]) for line in lines] == [("x", 1.0), ("^", 1.0)]
     assert ax.get_ylim() == (0, 1)
     plt.close(fig)
+
+
+def test_a_saved_figure_keeps_its_title_and_outside_legend_on_its_canvas(tmp_path):
+    """Figures are drawn once, at their own size (no tight bounding box): everything must fit."""
+    fig = figure(5.0, 3.0)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], label="a long legend entry beside the axes")
+    legend_outside(ax)
+    title(fig, "mnist_mlp/mnist_5k/rmsprop/convention=pytorch: best final val_loss over lr × γ")
+    image = plt.imread(save(fig, tmp_path / "f.png"))[..., :3]
+    assert image.shape[:2] == (round(3.0 * DPI), round(5.0 * DPI))
+    assert fig.get_suptitle().count("\n") == 1   # wrapped to the figure's width
+    edges = np.concatenate([image[:3].reshape(-1, 3), image[-3:].reshape(-1, 3),
+                            image[:, :3].reshape(-1, 3), image[:, -3:].reshape(-1, 3)])
+    assert (edges == 1.0).all()   # a white margin all round: nothing was cut at the canvas's edge
