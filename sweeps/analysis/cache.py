@@ -23,8 +23,9 @@ import logging
 import os
 import pickle
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -74,13 +75,13 @@ def family_key(keys: dict[str, str], *extra: Any) -> str:
     return _digest((sorted(keys.items()), extra))
 
 
-def changed(cache: "Cache", keys: dict[str, str]) -> list[str]:
+def changed(cache: Cache, keys: dict[str, str]) -> list[str]:
     """The studies whose key differs from the one the last report stored (``remember``)."""
     before = cache.get("studies", "") or {}
     return sorted(s for s, k in keys.items() if before.get(s) != k)
 
 
-def remember(cache: "Cache", keys: dict[str, str]) -> None:
+def remember(cache: Cache, keys: dict[str, str]) -> None:
     """Store the studies' keys for the next report, and drop the entries this report did not use
     (of a study or variant that is gone)."""
     cache.put("studies", "", dict(keys))

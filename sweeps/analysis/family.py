@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pandas as pd
 
@@ -131,7 +131,8 @@ def _importances(trials: pd.DataFrame, studies: pd.DataFrame, cache: Cache | Non
     for s in studies[studies["role"] == "tuning"].itertuples(index=False):
         rows = trials[trials["study"] == s.study]
         if len(rows):
-            compute = lambda rows=rows, s=s: importances(rows, s.distributions, s.direction)  # noqa: E731
+            def compute(rows=rows, s=s) -> pd.DataFrame:
+                return importances(rows, s.distributions, s.direction)
             tables.append(compute() if cache is None else
                           cache.through(f"importances-{s.study}", (keys or {}).get(s.study, ""), compute))
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=IMPORTANCE_COLUMNS)

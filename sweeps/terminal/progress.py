@@ -128,6 +128,7 @@ class ReportProgress:
 
     def done(self) -> None:
         if self.enabled:
+            self.step("built")
             self.log.info("Report built in %.0f s: %s.", time.monotonic() - self.began, self._studies())
 
     def _studies(self) -> str:

@@ -6,8 +6,17 @@ import pickle
 
 import pytest
 from optuna.distributions import FloatDistribution
+from support.synthetic import (
+    GAMMAS,
+    LRS,
+    gamma_strong,
+    grid,
+    lr_only,
+    make_seeds,
+    make_study,
+    sqlite_storage,
+)
 
-from support.synthetic import GAMMAS, LRS, grid, gamma_strong, lr_only, make_seeds, make_study, sqlite_storage
 from sweeps import report
 from sweeps.analysis import cache as caching
 from sweeps.analysis import family, load_family, load_studies
