@@ -297,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         study_names(args.storage, args.family)  # an unknown family: one line, before anything else
         path = write_report(storage=args.storage, family=args.family,
                             out_dir=args.out or f"{base}/reports/{args.family}",
-                            tracking_uri=_tracking(args), experiment_name=args.experiment)
+                            tracking_uri=_tracking(args), experiment_name=args.experiment,
+                            progress=ReportProgress())
     except SweepError as e:
         print(f"gammasweep: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
