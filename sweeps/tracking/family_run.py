@@ -84,8 +84,9 @@ def describe(tracking_uri: str, experiment_id: str, family: str, family_run_id: 
         "(its *Artifacts* tab: `report.html`) and the answer's key numbers as metrics.\n\n"
         "Expand it for one run per study; expand a study for one run per trial, named by its "
         "optimizer and settings. Pruned, diverged and failed trials carry the `outcome` tag.\n\n"
-        "To compare trials: select a study's runs, *Compare*, and plot `log10_lr`, "
-        "`log10_1m_gamma`, `log10_eps` in parallel coordinates.\n"
+        "To compare trials: select a study's runs and *Compare*: parallel coordinates open on "
+        "`1_log10_lr`, `2_log10_1m_gamma`, `3_log10_eps` (lr, 1−γ, ε on log scales) coloured by "
+        "the optimized metric.\n"
     )
     c = client(tracking_uri)
     if c.get_experiment(experiment_id).tags.get(records.NOTE_TAG) != note:
