@@ -86,7 +86,10 @@ def describe(tracking_uri: str, experiment_id: str, family: str, family_run_id: 
         "optimizer and settings. Pruned, diverged and failed trials carry the `outcome` tag.\n\n"
         "To compare trials: select a study's runs and *Compare*: parallel coordinates open on "
         "`1_log10_lr`, `2_log10_1m_gamma`, `3_log10_eps` (lr, 1−γ, ε on log scales) coloured by "
-        "the optimized metric.\n"
+        "the optimized metric.\n\n"
+        "MLflow opens a run clicked in this table in its *GenAI* layout until this browser has "
+        "chosen *Model training* (the switch at the top left; the browser remembers it); the "
+        "links above open it in *Model training*.\n"
     )
     c = client(tracking_uri)
     if c.get_experiment(experiment_id).tags.get(records.NOTE_TAG) != note:
