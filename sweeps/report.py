@@ -38,7 +38,7 @@ from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError, redact
 from .redaction import guard_handlers, with_password_from
 from . import tracking
-from .tracking import family_run
+from .tracking import dashboard_notes, family_run
 from .report_html import write_html
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def write_report(
     write_html(path)
     answers.write(out, answer)
     if tracking_uri:
-        _log_to_mlflow(a, out, tracking_uri, experiment_name)
+        dashboard_notes.annotate(storage, family, tracking_uri, _log_to_mlflow(a, out, tracking_uri, experiment_name))
         log.info("Report logged to MLflow: the family run %r in experiment %s.", family, experiment_name)
     return path
 

@@ -71,14 +71,21 @@ def _metric_name(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "_-./ " else "_" for ch in name)
 
 
+def run_url(tracking_uri: str, experiment_id: str, run_id: str, artifact: str | None = None) -> str:
+    """A run's page (or one of its artifacts) in the UI that ``ui_link`` names, in the Model-training
+    view: MLflow 3.17 takes the view from ``?workflowType=`` or from what this browser last chose
+    (GenAI for a new one), never from the experiment's ``mlflow.experimentKind`` tag."""
+    _, url = ui_link(tracking_uri, experiment_id)
+    page = f"{url.split('#', 1)[0]}#/experiments/{experiment_id}/runs/{run_id}"
+    if artifact:
+        page += f"/artifacts/{artifact}"
+    return page + "?workflowType=machine_learning"
+
+
 def describe(tracking_uri: str, experiment_id: str, family: str, family_run_id: str) -> None:
     """The experiment's description: how to read the runs table, and a link to the report."""
-    _, url = ui_link(tracking_uri, experiment_id)
-    base = url.split("#", 1)[0]
-    mode = "?workflowType=machine_learning"   # MLflow 3 opens a run in GenAI mode without it
-    run = f"{base}#/experiments/{experiment_id}/runs/{family_run_id}"
-    report = f"{run}/artifacts/{HTML}{mode}"
-    run += mode
+    run = run_url(tracking_uri, experiment_id, family_run_id)
+    report = run_url(tracking_uri, experiment_id, family_run_id, HTML)
     note = (
         f"**Family `{family}`**: the top run, [{family}]({run}), holds the [report]({report}) "
         "(its *Artifacts* tab: `report.html`) and the answer's key numbers as metrics.\n\n"
