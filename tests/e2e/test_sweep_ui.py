@@ -15,7 +15,7 @@ from optuna.distributions import FloatDistribution, IntDistribution
 from support import wait_until
 from support.sweep_runner import ROOT, interruptible, load, mlflow_runs, run_sweep
 from sweeps import tracking
-from sweeps.tracking import run_labels
+from sweeps.tracking import family_run, run_labels
 from sweeps.terminal import console, progress
 from sweeps.hydra.search_space import to_json
 from sweeps.study import differences
@@ -210,6 +210,9 @@ def test_links_open_the_model_training_view():
     command, url = tracking.ui_link("sqlite:///outputs/mlflow.db", "1")
     assert command == f"mlflow ui --backend-store-uri sqlite:///{Path('outputs/mlflow.db').resolve()}"
     assert url == "http://127.0.0.1:5000/#/experiments/1?workflowType=machine_learning"
+    # a run's page and an artifact of it, without the password of a server's URI
+    assert family_run.run_url("http://u:secret@10.0.0.2:5000", "7", "abc", "report.html") == (
+        "http://10.0.0.2:5000/#/experiments/7/runs/abc/artifacts/report.html?workflowType=machine_learning")
 
 
 def test_a_refused_study_says_what_differs_in_words():
