@@ -1,10 +1,10 @@
 """Every use of a library's private API, one module per library.
 
-Optuna, Hydra and MLflow give us no public call for a few things the sweeper needs: a single
-trial's row without reading the whole study, heartbeats' stale trials with our own reasons, the
-grid's order, many rows in one transaction, a job config without Hydra's full composition, the
-joblib and submitit launchers' job functions, a prebuilt MLflow store, optuna-dashboard's notes. Each such use lives here,
-behind a small named function whose docstring names the private thing it touches, so that a new
+Optuna, Hydra, MLflow and optuna-dashboard give us no public call for a few things the sweeper
+needs: a single trial's row without reading the whole study, heartbeats' stale trials with our own
+reasons, the grid's order, many rows in one transaction, a job config without Hydra's full
+composition, the joblib and submitit launchers' job functions, a prebuilt MLflow store, many
+dashboard notes at once. Each such use lives here, behind a small named function whose docstring names the private thing it touches, so that a new
 release of a library breaks one module and one test, not the service.
 
 - ``optuna_private``: the storage and ids behind a study and a trial, stale trials, a trial's cache
