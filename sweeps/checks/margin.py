@@ -4,7 +4,7 @@
     margin: {absolute: 0.01}          the same, said explicitly
     margin: {relative: 0.01}          1 % of the reference's mean test metric (runs that trained)
     margin: {points: 1}               1 accuracy point (0.01 of an accuracy in [0, 1])
-    margin: {mnist_mlp: {relative: 0.01}, noisy_quadratic: 0.0005, default: 0.01}
+    margin: {by_model: {mnist_mlp: {relative: 0.01}, noisy_quadratic: 0.0005, default: 0.01}}
                                       per model (``model`` of the runs); ``default`` for the rest
 
 ``leaf(spec, model)`` is the ``(kind, value)`` that applies to a model; ``check_margin`` refuses
@@ -22,9 +22,11 @@ from sweeps.errors import SweepError
 from ._values import is_real
 
 KINDS = ("absolute", "relative", "points")
+BY_MODEL = "by_model"
 ALLOWED = ("a finite number > 0 (absolute, in the test metric's units), {absolute: x}, "
            "{relative: x} (x times the reference's mean test metric), {points: x} (accuracy "
-           "points, for an accuracy metric) or a mapping from model names (and `default`) to one of those")
+           "points, for an accuracy metric), each x > 0, or {by_model: {<model>: one of those, "
+           "default: one of those}}")
 
 
 def _positive(value: Any) -> bool:
@@ -41,8 +43,9 @@ def _is_leaf(spec: Any) -> bool:
 def leaf(spec: Any, model: str | None) -> tuple[str, float] | None:
     """``(kind, value)`` of the margin that applies to ``model``; None when the mapping names
     neither the model nor ``default``."""
-    if isinstance(spec, Mapping) and not _is_leaf(spec):
-        spec = spec.get(model, spec.get("default")) if model is not None else spec.get("default")
+    if isinstance(spec, Mapping) and BY_MODEL in spec:
+        per = spec[BY_MODEL]
+        spec = per.get(model, per.get("default")) if model is not None else per.get("default")
         if spec is None:
             return None
     if _positive(spec):
@@ -53,8 +56,9 @@ def leaf(spec: Any, model: str | None) -> tuple[str, float] | None:
 
 def check_margin(spec: Any, key: str = "hydra.sweeper.protocol.margin") -> None:
     """Refuse a margin outside the grammar of the module docstring."""
-    ok = _is_leaf(spec) or (isinstance(spec, Mapping) and len(spec) > 0
-                           and all(isinstance(k, str) and _is_leaf(v) for k, v in spec.items()))
+    per = spec.get(BY_MODEL) if isinstance(spec, Mapping) and len(spec) == 1 else None
+    ok = _is_leaf(spec) or (isinstance(per, Mapping) and len(per) > 0
+                           and all(isinstance(k, str) and _is_leaf(v) for k, v in per.items()))
     if not ok:
         shown = dict(spec) if isinstance(spec, Mapping) else spec
         raise SweepError(f"{key}={shown!r} is not allowed; it must be {ALLOWED}.")
