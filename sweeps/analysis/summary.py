@@ -105,13 +105,13 @@ def confirmation_clause(r: VariantResult, smoke: bool = False) -> str:
 
 
 def protocol_words(t: pd.DataFrame, p: dict) -> str:
-    """``margin ±0.0042 (1% of …), simultaneous 99.5% t-intervals over 10 γ, family-wise α = 0.05``."""
+    """``margin ±0.0042 (1% of …); intervals are simultaneous 99.5% t-intervals over the 10 γ …``."""
     rule = p.get("margin_rule")
     m = int(t["m"].iloc[0]) if "m" in t and len(t) else 0
     level = float(t["level"].iloc[0]) if "level" in t and len(t) else math.nan
     text = f"margin ±{fmt(p['margin'])}" + (f" ({rule})" if rule and not rule.startswith("±") else "")
     if finite(level):
-        text += (f"; intervals are simultaneous {level:.3%} t-intervals over the {m} γ tested "
+        text += (f"; intervals are simultaneous {100 * level:.4g}% t-intervals over the {m} γ tested "
                  f"(Bonferroni, family-wise α = {p['alpha']:g}), and the verdict is read off them")
     return text
 

@@ -60,7 +60,9 @@ def _bullet(r: VariantResult, smoke: bool) -> str:
     untested = _not_compared(r)
     failed = [failure_words(x) for x in r.confirmation.to_dict("records")
               if x.get("failed", 0) or x.get("ref_failed", 0)] if "failed" in r.confirmation else []
-    return (f"**{r.variant.name}** (margin ±{fmt(r.protocol['margin'])}{_mde(r)}): "
+    rule = r.protocol.get("margin_rule") or ""
+    said = f" = {rule}" if rule and not rule.startswith("±") else ""
+    return (f"**{r.variant.name}** (margin ±{fmt(r.protocol['margin'])}{said}{_mde(r)}): "
             + "; ".join(tested + untested) + "." + (" Failures: " + "; ".join(failed) + "." if failed else ""))
 
 
