@@ -152,4 +152,6 @@ def test_the_schedule_verdict_pairs_each_schedules_best_confirmation_runs(tmp_pa
                                                      "seed": s, "final": {"test_loss": v}}))
     [row] = schedule_verdict(load_family(url, "fam")).to_dict("records")
     assert row["verdict"].startswith("different") and row["n_pairs"] == 10
+    assert row["constant_pick"] == row["rising_pick"] == "best re-run on validation"
+    assert row["constant_seed_n"] == row["rising_seed_n"] == 10
     assert row["test_diff"] == pytest.approx(-0.03, abs=0.003) and row["ci_high"] < 0
