@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
-
-import math
 
 import numpy as np
 import optuna

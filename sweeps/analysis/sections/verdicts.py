@@ -127,7 +127,10 @@ def schedule_section(a: FamilyAnalysis) -> str:
 def optimizer_section(a: FamilyAnalysis) -> str:
     out = ["## Optimizers\n",
            "Each study's best tuning run, and the spread over seeds of its re-run configuration with "
-           "the best mean (mean ± std and min–max; the re-run's source trial is given).\n"]
+           "the best mean (mean ± std and min–max; the re-run's source trial is given). "
+           "\"− RMSprop\": the confirmation runs of each study's setting best on validation, paired by "
+           "seed with RMSprop's, with the simultaneous t-interval (Bonferroni over the studies compared) "
+           "from which the verdict is read against 0 and the declared margin.\n"]
     t = a.optimizers
     if t.empty:
         return join(*out, missing("no tuning study has a complete trial", OPTIMIZER_PRESET))
