@@ -48,9 +48,11 @@ STORAGE_PASSWORD = "OPTUNA_DB_PASSWORD"
 
 
 def _paired(r, path: Path) -> Path:
+    margin = r.protocol["margin"]   # NaN when a relative margin has no reference run: no band
     return paired_figure(r.confirmation if len(r.confirmation) and "mean_diff" in r.confirmation
                          else _NO_PAIRS, reference=r.protocol["reference_gamma"],
-                         margin=r.protocol["margin"], metric=test_metric(r.variant.metric), path=path)
+                         margin=margin if margin == margin else 0.0, metric=test_metric(r.variant.metric),
+                         path=path)
 
 
 def _budget(r, path: Path) -> Path:
