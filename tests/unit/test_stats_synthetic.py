@@ -83,12 +83,12 @@ def test_too_few_seeds_always_inconclusive(n):
 
 
 def test_every_verdict_is_its_printed_interval_against_zero_and_the_margin():
-    """Property over 150 random tables (random n, effects, noise, margin, failures): in every row,
+    """Property over 100 random tables (random n, effects, noise, margin, failures): in every row,
     *equivalent* ⇔ the interval lies inside ±margin, *different* ⇔ it excludes 0 and does not,
     *inconclusive* ⇔ neither; the adjusted p-values say the same."""
     rng = np.random.default_rng(7)
     rows = 0
-    for _ in range(150):
+    for _ in range(100):
         n, k = int(rng.choice([3, 5, 10])), int(rng.integers(1, 5))
         configs = (REFERENCE, *GAMMAS[:k])
         base = rng.normal(0, 0.05, n)
@@ -108,7 +108,7 @@ def test_every_verdict_is_its_printed_interval_against_zero_and_the_margin():
                 assert (x["p_diff_adj"] < 0.05) == excludes, x
                 assert (x["p_equiv_adj"] < 0.05) == inside, x
             rows += 1
-    assert rows > 250
+    assert rows > 150
 
 
 def test_a_null_with_small_sd_is_equivalent_at_ten_seeds():
@@ -125,21 +125,21 @@ def test_a_null_with_large_sd_is_inconclusive_and_its_mde_says_why():
     assert mde > 3 * MARGIN
 
 
-@pytest.mark.parametrize(("n", "m"), [(10, 1), (10, 7), (5, 3)])
+@pytest.mark.parametrize(("n", "m"), [(10, 1), (10, 7)])
 def test_the_mde_is_honest(n, m):
     """At margin = MDE (true sd), a true difference of 0 is called *equivalent* in ≈ 80 % of
-    400 simulated studies: Monte-Carlo sd 2 %, allowance ±6 %."""
+    300 simulated studies: Monte-Carlo sd 2.3 %, allowance ±6.5 % (2.8 sd)."""
     rng = np.random.default_rng(n * 10 + m)
     sd = 0.01
     margin = equivalence_mde(sd, n, 1 - 0.05 / m)
     configs = (REFERENCE, *GAMMAS[:m])
     hits = []
-    for _ in range(400):
+    for _ in range(300):
         base = rng.normal(0, 0.05, n)
         value = base[None, :] + rng.normal(0, sd / math.sqrt(2), (m + 1, n))
         runs = pd.DataFrame({"config": np.repeat(configs, n), "seed": np.tile(np.arange(n), m + 1),
                              "value": value.ravel()})
         t = compare_paired(runs, reference=REFERENCE, margin=margin, direction="minimize")
         hits.append(t.loc[0, "verdict"] == "equivalent")
-    print(f"\nn = {n}, m = {m}: MDE {margin:.4f}, equivalent in {np.mean(hits):.3f} of 400")
-    assert abs(np.mean(hits) - 0.8) <= 0.06
+    print(f"\nn = {n}, m = {m}: MDE {margin:.4f}, equivalent in {np.mean(hits):.3f} of 300")
+    assert abs(np.mean(hits) - 0.8) <= 0.065
