@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from omegaconf import DictConfig, ListConfig
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sweeps.errors import SweepError
 from sweeps.samplers import check_pruner, check_sampler
 
 from ._values import is_finite, is_int, is_real, refuse
+from .margin import check_margin
 from .names import check_study_name
 
 # The options of conf/hydra/sweeper/gammasweep.yaml (tests/unit/test_checks.py compares them).
@@ -80,12 +81,13 @@ def _keys(value: Any, key: str) -> None:
 def check_protocol(p: DictConfig) -> None:
     """The report's declared test settings (``hydra.sweeper.protocol``)."""
     rules = {"reference_gamma": (lambda v: 0 <= v <= 1, "a γ in [0, 1]"),
-             "margin": (lambda v: v > 0 and math.isfinite(v), "a finite number > 0"),
              "alpha": (lambda v: 0 < v < 1, "a number in (0, 1)")}
     for key, (ok, allowed) in rules.items():
         value = p.get(key)
         if not is_real(value) or not ok(value):
             raise refuse(f"{S}protocol.{key}", value, allowed)
+    margin = p.get("margin")
+    check_margin(OmegaConf.to_container(margin) if isinstance(margin, DictConfig) else margin)
     if p.get("scale", "study") not in SCALES:
         raise refuse(S + "protocol.scale", p.get("scale"),
                      "study (the numbers answer the question) or smoke (they only exercise the pipeline)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
@@ -121,12 +122,38 @@ def test_the_known_sweeper_options_are_the_configs():
     ({"pruner": {"n_startup_trials": "abc"}}, "pruner.n_startup_trials='abc'"),
     ({"pruner": {"foo": 1}}, "pruner.foo is not an option of the median pruner"),
     ({"pruner": {"name": "bogus"}}, "Unknown pruner 'bogus'"),
+    ({"protocol": {"margin": 0}}, "protocol.margin=0"),
+    ({"protocol": {"margin": {"relative": -0.01}}}, "protocol.margin={'relative': -0.01}"),
+    ({"protocol": {"margin": {"percent": 1}}}, "protocol.margin={'percent': 1}"),
+    ({"protocol": {"margin": {"mnist_mlp": {"relative": 0.01}}}}, "protocol.margin={'mnist_mlp'"),
+    ({"protocol": {"margin": {"by_model": {"mnist_mlp": {"relative": 0.01, "points": 1}}}}}, "by_model"),
 ])
 def test_a_bad_sweeper_option_is_refused_naming_it(change, named):
     checks.check_sweeper(SWEEPER)
     with pytest.raises(SweepError) as e:
         checks.check_sweeper(OmegaConf.merge(SWEEPER, change))
     assert named in str(e.value)
+
+
+@pytest.mark.parametrize("margin", [0.01, {"absolute": 0.01}, {"relative": 0.01}, {"points": 1},
+                                    {"by_model": {"mnist_mlp": {"relative": 0.01}, "noisy_quadratic": 0.0005,
+                                                  "default": 0.01}}])
+def test_a_margin_is_absolute_relative_or_in_points_and_may_be_per_model(margin):
+    checks.check_sweeper(OmegaConf.merge(SWEEPER, {"protocol": {"margin": None}}, {"protocol": {"margin": margin}}))
+
+
+def test_a_declared_margin_resolves_per_model_against_the_reference():
+    from sweeps.analysis.margin import resolve
+
+    spec = {"by_model": {"mnist_mlp": {"relative": 0.01}, "binary_mlp": {"points": 1}, "default": 0.002}}
+    assert resolve(spec, model="mnist_mlp", metric="test_loss", reference_values=[0.4, 0.5])[0] \
+        == pytest.approx(0.0045)
+    assert resolve(spec, model="binary_mlp", metric="test_accuracy", reference_values=[])[0] == pytest.approx(0.01)
+    assert resolve(spec, model="reddi", metric="test_loss", reference_values=[])[0] == 0.002
+    margin, why = resolve({"relative": 0.01}, model=None, metric="test_loss", reference_values=[])
+    assert math.isnan(margin) and "no reference run trained" in why
+    margin, why = resolve({"points": 1}, model=None, metric="test_loss", reference_values=[1.0])
+    assert math.isnan(margin) and "does not apply to test_loss" in why
 
 
 @pytest.mark.parametrize("name", samplers.SAMPLERS)

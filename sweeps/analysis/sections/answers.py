@@ -26,9 +26,13 @@ REDDI_CONVERGED = 0.1     # final suboptimality below this fraction of the start
 def across_section(a: FamilyAnalysis) -> str:
     out = ["## γ across tasks, batch sizes and conventions\n",
            "One row per γ study: its paired verdicts against the declared reference γ (confirmation "
-           "runs, test split, Holm over the γ values of the row), the largest paired difference with "
-           "its 95% interval, the γ with the best confirmed mean, and the γ values whose best lr on "
-           "validation lies on the edge of the lr grid (there the grid, not γ, may decide).\n"]
+           "runs, test split, simultaneous intervals over the γ values of the row), the largest paired "
+           "difference with that interval, the γ with the best confirmed mean, and the γ values whose "
+           "best lr on validation lies on the edge of the lr grid (there the grid, not γ, may decide).\n\n"
+           "**Descriptive across rows.** Each row's error rate is controlled within the row only; the "
+           "counts summed or compared across rows (\"k of n equivalent\", \"worse on every task\") add "
+           "verdicts of separate families with no overall correction, so they describe these studies "
+           "and are not a test.\n"]
     rows = [_across_row(r) for r in a.variants]
     if not rows:
         return join(*out, missing("no study of this family sweeps γ", RIGOROUS))

@@ -18,7 +18,7 @@ def tunability_section(a: FamilyAnalysis) -> str:
     out = ["## Tunability\n",
            "Tunability of γ (Probst, Boulesteix & Bischl, 2019): d = test metric at the default γ − "
            "at the γ chosen on validation (the best tuning trial's γ), sign flipped for a maximised "
-           "metric, on the paired confirmation runs, with its 95% BCa interval; d ≥ 0 means tuning γ "
+           "metric, on the paired confirmation runs that trained, with its 95% t-interval; d ≥ 0 means tuning γ "
            "helps, and an interval containing 0 means the data cannot tell. Defaults: "
            + ", ".join(f"{k} γ = {v:g}" for k, v in DEFAULT_GAMMAS.items()) + ".\n"]
     if not a.variants:
