@@ -82,7 +82,7 @@ def test_training_settings_out_of_range(changes, named):
 @pytest.mark.parametrize("warmup, named", [(-1, "an integer >= 0"), (2.5, "an integer >= 0"),
                                            (True, "an integer >= 0"), (21, "at most train.steps=20")])
 def test_a_warmup_is_whole_steps_within_the_run(warmup, named):
-    cfg = _train(steps=20)
+    cfg = _train(steps=20, eval_every=10)
     cfg.optimizer = {"name": "rmsprop", "lr_warmup": 20}
     checks.check_training(cfg)
     cfg.optimizer.lr_warmup = warmup
