@@ -1,0 +1,61 @@
+"""How easy γ makes tuning: the width of the lr window in which the validation value stays within
+``TOLERANCE`` (5 %) of that γ's best.
+
+Per γ, the curve is the best validation value at each lr tried (over ε and anything else swept;
+a run that did not train holds its penalty). With b the best point of the curve, an lr is inside
+when its value is within TOLERANCE·|b| of b (below it for a minimised metric, above for a
+maximised one). The window is the run of consecutive lr values around b's lr that are inside;
+each end lies where the curve, drawn as straight lines between the lr tried on a log10(lr) axis,
+crosses b ± TOLERANCE·|b| (a non-finite value is crossed at the last inside point). An end that
+reaches the smallest or largest lr tried is censored there: the window is at least that wide.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+TOLERANCE = 0.05
+COLUMNS = ["window_low", "window_high", "window_decades", "window_censored"]
+
+
+def window(lr: pd.Series, value: pd.Series, direction: str, tolerance: float = TOLERANCE) -> dict:
+    """The window's ends (lr), its width in decades and which ends are censored ("", "below",
+    "above" or "both")."""
+    frame = pd.DataFrame({"lr": np.asarray(lr, float), "v": np.asarray(value, float)}).dropna(subset=["lr"])
+    if direction == "maximize":
+        frame["v"] = -frame["v"]   # minimise throughout
+    frame["v"] = frame["v"].where(np.isfinite(frame["v"]), math.inf)
+    curve = frame.groupby("lr", sort=True)["v"].min()
+    if curve.empty or not np.isfinite(curve.to_numpy()).any():
+        return dict(zip(COLUMNS, (math.nan, math.nan, math.nan, "")))
+    x, y = np.log10(curve.index.to_numpy()), curve.to_numpy()
+    i = int(np.argmin(y))
+    limit = y[i] + tolerance * abs(y[i])
+    left, lc = _end(x, y, i, -1, limit)
+    right, rc = _end(x, y, i, +1, limit)
+    censored = {(False, False): "", (True, False): "below", (False, True): "above", (True, True): "both"}[(lc, rc)]
+    return dict(zip(COLUMNS, (10 ** left, 10 ** right, right - left, censored)))
+
+
+def _end(x: np.ndarray, y: np.ndarray, i: int, step: int, limit: float) -> tuple[float, bool]:
+    """Walk from the best point ``i`` in direction ``step`` while inside; return where the curve
+    crosses ``limit`` and whether the walk ran off the lr range instead."""
+    j = i
+    while 0 <= j + step < len(x) and y[j + step] <= limit:
+        j += step
+    if not 0 <= j + step < len(x):
+        return float(x[j]), True
+    out = y[j + step]
+    frac = 0.0 if not math.isfinite(out) else (limit - y[j]) / (out - y[j])
+    return float(x[j] + frac * (x[j + step] - x[j])), False
+
+
+def windows(rows: pd.DataFrame, direction: str, tolerance: float = TOLERANCE) -> pd.DataFrame:
+    """One row per γ of the COMPLETE ``rows``: γ and its window."""
+    done = rows[(rows["state"] == "COMPLETE") & rows["lr"].notna() & rows["gamma"].notna()]
+    out = [{"gamma": float(g)} | window(part["lr"], part["value"], direction, tolerance)
+           for g, part in done.groupby("gamma", sort=True)]
+    return pd.DataFrame(out, columns=["gamma", *COLUMNS])
