@@ -51,7 +51,7 @@ def lr_max_table(v: Variant, params: list[str]) -> pd.DataFrame:
                     "lr_max": math.sqrt(lo * hi) if not censored else math.nan,
                     "censored": censored, "n_runs": len(same),
                     "n_bisection": int(same.index.isin(range(len(v.tuning), len(rows))).sum())}
-                   | lr_window.window(g["lr"], g["value"], v.direction))
+                   | lr_window.window(g["lr"], lr_window.trained_values(g), v.direction))
     return pd.DataFrame(out, columns=COLUMNS)
 
 

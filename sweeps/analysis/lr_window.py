@@ -1,8 +1,9 @@
 """How easy γ makes tuning: the width of the lr window in which the validation value stays within
 ``TOLERANCE`` (5 %) of that γ's best.
 
-Per γ, the curve is the best validation value at each lr tried (over ε and anything else swept;
-a run that did not train holds its penalty). With b the best point of the curve, an lr is inside
+Per γ, the curve is the best validation value at each lr tried over the runs that trained (over ε
+and anything else swept); an lr where no run trained is outside the window, whatever its penalty
+value, and a γ with no trained run has no window. With b the best point of the curve, an lr is inside
 when its value is within TOLERANCE·|b| of b (below it for a minimised metric, above for a
 maximised one). The window is the run of consecutive lr values around b's lr that are inside;
 each end lies where the curve, drawn as straight lines between the lr tried on a log10(lr) axis,
@@ -53,9 +54,16 @@ def _end(x: np.ndarray, y: np.ndarray, i: int, step: int, limit: float) -> tuple
     return float(x[j] + frac * (x[j + step] - x[j])), False
 
 
+def trained_values(rows: pd.DataFrame) -> pd.Series:
+    """``value`` where the run trained (models/outcome.py), NaN (outside) where it did not."""
+    if "outcome" not in rows:
+        return rows["value"]
+    return rows["value"].where(rows["outcome"] == "trained")
+
+
 def windows(rows: pd.DataFrame, direction: str, tolerance: float = TOLERANCE) -> pd.DataFrame:
     """One row per γ of the COMPLETE ``rows``: γ and its window."""
     done = rows[(rows["state"] == "COMPLETE") & rows["lr"].notna() & rows["gamma"].notna()]
-    out = [{"gamma": float(g)} | window(part["lr"], part["value"], direction, tolerance)
+    out = [{"gamma": float(g)} | window(part["lr"], trained_values(part), direction, tolerance)
            for g, part in done.groupby("gamma", sort=True)]
     return pd.DataFrame(out, columns=["gamma", *COLUMNS])

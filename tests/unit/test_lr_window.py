@@ -59,9 +59,16 @@ def test_one_window_per_gamma_from_the_best_value_at_each_lr():
             rows += [{"gamma": gamma, "lr": lr, "value": v + worse, "state": "COMPLETE", "eps": eps}
                      for lr, v in zip(LR, vee(LR, -2.5, slope))]
     rows.append({"gamma": 0.99, "lr": 1e-3, "value": None, "state": "RUNNING", "eps": 1e-8})
-    t = windows(pd.DataFrame(rows), "minimize")
+    frame = pd.DataFrame(rows).assign(outcome="trained")
+    t = windows(frame, "minimize")
     assert t["gamma"].tolist() == [0.9, 0.99]
     assert t["window_decades"].tolist() == pytest.approx([1.25, 2.5])
+    # a run that did not train is outside, whatever its penalty; a γ with none trained has no window
+    frame.loc[np.isclose(frame["lr"], 10 ** -2.25), "outcome"] = "diverged"
+    frame.loc[frame["gamma"] == 0.9, "outcome"] = "collapsed"
+    t = windows(frame, "minimize")
+    assert math.isnan(t["window_decades"].iloc[0])
+    assert t["window_high"].iloc[1] == pytest.approx(10 ** -2.5)   # ends at the last trained lr
 
 
 def test_the_sentence_names_the_widest_and_narrowest_windows_of_its_table():
