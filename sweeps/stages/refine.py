@@ -6,7 +6,9 @@ swept, e.g. ε, held at the anchor's values). Around the anchor's lr, within one
 side (to the neighbouring coarse values; one-sided at the grid's edge), the stage adds the lr
 values 10^(j/per_decade), j integer — a grid aligned to whole decades, ``per_decade`` points a
 decade — that the setting has not tried yet. They are trials of the tuning study itself, so the
-pick of the best lr per γ, the confirmation runs and the lr window width all see them.
+pick of the best lr per γ, the confirmation runs and the lr window width all see them. A study
+that tunes on several seeds (``train.seed`` a param) ranks settings by their mean over the seeds
+and runs every refined lr on each of them.
 
 Resumable: the anchor is chosen among the coarse values only and the points are aligned, so a
 second invocation finds every point tried (done, running or queued) and adds nothing.
@@ -31,6 +33,7 @@ from sweeps.storages.lock import storage_lock
 from sweeps.study import planned_params
 
 LR = "optimizer.lr"
+SEED = "train.seed"   # a param of the study when it tunes on several seeds (hydra.sweeper.seeds.tune)
 SAME = 1e-9   # relative: two lr values this close are one point (grid values are rounded to 12 digits)
 
 
@@ -45,9 +48,18 @@ def _tried(lr: float, values: list[float]) -> bool:
     return any(abs(lr - v) <= SAME * v for v in values)
 
 
+def _setting(params: dict) -> tuple:
+    """What a trial sets apart from lr and its tuning seed."""
+    return tuple(sorted((k, str(v)) for k, v in params.items() if k not in (LR, SEED)))
+
+
 def to_add(trials: list[optuna.trial.FrozenTrial], per: list[str], coarse: list[float], per_decade: int,
            direction: str) -> list[dict]:
-    """The params of every refinement trial still missing from ``trials`` (all states)."""
+    """The params of every refinement trial still missing from ``trials`` (all states).
+
+    With tuning seeds (``train.seed`` a param of the study), a setting is ranked by its mean over
+    the seeds it trained on, one that failed on some seed behind those that trained on all, and
+    every refined lr runs on every tuning seed of its group."""
     sign = 1 if direction == "minimize" else -1
     coarse = sorted(coarse)
     groups: dict[tuple, list] = {}
@@ -57,18 +69,30 @@ def to_add(trials: list[optuna.trial.FrozenTrial], per: list[str], coarse: list[
             groups.setdefault(tuple(params.get(k) for k in per), []).append(t)
     out = []
     for key, ts in sorted(groups.items(), key=lambda kv: tuple(map(str, kv[0]))):
-        on_grid = [t for t in ts if t.state == TrialState.COMPLETE and records.outcome(t) == "trained"
-                   and _tried(t.params[LR], coarse)]
-        if not on_grid:
-            continue   # no coarse run trained: no optimum to refine around
-        anchor = min(on_grid, key=lambda t: (sign * t.value, t.params[LR]))
-        rest = {k: v for k, v in anchor.params.items() if k != LR}
+        settings: dict[tuple, list] = {}
+        for t in ts:
+            if t.state == TrialState.COMPLETE and _tried(t.params[LR], coarse):
+                settings.setdefault((t.params[LR], _setting(t.params)), []).append(t)
+        ranked = []
+        for (lr, _), runs in settings.items():
+            values = [sign * t.value for t in runs if records.outcome(t) == "trained"]
+            if values:   # a setting that trained on no seed has no optimum to refine around
+                ranked.append(((len(values) < len(runs), sum(values) / len(values), lr), runs[0]))
+        if not ranked:
+            continue
+        anchor = min(ranked, key=lambda r: r[0])[1]
+        rest = {k: v for k, v in anchor.params.items() if k not in (LR, SEED)}
+        seeds = sorted({planned_params(t)[SEED] for t in ts if SEED in planned_params(t)}) or [None]
         best = anchor.params[LR]
         i = min(range(len(coarse)), key=lambda j: abs(math.log(coarse[j] / best)))
         lo, hi = coarse[max(i - 1, 0)], coarse[min(i + 1, len(coarse) - 1)]
-        same = [planned_params(t)[LR] for t in ts
-                if {k: v for k, v in planned_params(t).items() if k != LR} == rest]
-        out += [rest | {LR: lr} for lr in fine_points(lo, hi, per_decade) if not _tried(lr, same)]
+        tried: dict = {}
+        for t in ts:
+            params = planned_params(t)
+            if _setting(params) == _setting(rest):
+                tried.setdefault(params.get(SEED), []).append(params[LR])
+        out += [rest | {LR: lr} | ({} if seed is None else {SEED: seed})
+                for lr in fine_points(lo, hi, per_decade) for seed in seeds if not _tried(lr, tried.get(seed, []))]
     return out
 
 

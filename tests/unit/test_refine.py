@@ -69,3 +69,29 @@ def test_a_second_pass_adds_nothing_once_the_points_are_queued_or_done():
     for params in first[3:]:          # three still queued
         study.enqueue_trial(params)
     assert to_add(study.get_trials(), ["optimizer.gamma"], COARSE, 8, "minimize") == []
+
+
+def test_with_tuning_seeds_the_anchor_is_the_best_mean_and_every_seed_runs_each_point():
+    dist = DIST | {"train.seed": CategoricalDistribution([0, 1000, 2000])}
+
+    def seeded(lr, seed, value, outcome="trained"):
+        return create_trial(params={LR: lr, "optimizer.gamma": 0.9, "optimizer.eps": 1e-8, "train.seed": seed},
+                            distributions=dist, value=value, user_attrs={records.OUTCOME: outcome})
+
+    trials = []
+    for lr in COARSE:
+        trials += [seeded(lr, s, loss(lr, 1e-3) + 0.01 * i) for i, s in enumerate((0, 1000, 2000))]
+    # 10^-1.5 is best on one seed alone, far worse on the others: the mean keeps 1e-3
+    trials[3 * 5] = seeded(COARSE[5], 0, -0.5)
+    # 10^-3.5 trained on two seeds only: ranked behind settings that trained on all
+    trials[3 * 1 + 2] = seeded(COARSE[1], 2000, 9.0, outcome="diverged")
+    added = to_add(trials, ["optimizer.gamma"], COARSE, 8, "minimize")
+    lrs = sorted({p[LR] for p in added})
+    assert lrs == pytest.approx([10 ** (-3.5 + j / 8) for j in range(1, 8) if j != 4])
+    assert sorted(p["train.seed"] for p in added) == sorted([0, 1000, 2000] * 6)
+    study = optuna.create_study()
+    for t in trials:
+        study.add_trial(t)
+    for p in added[:5]:
+        study.enqueue_trial(p)
+    assert len(to_add(study.get_trials(), ["optimizer.gamma"], COARSE, 8, "minimize")) == 18 - 5
