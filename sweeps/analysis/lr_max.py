@@ -51,8 +51,13 @@ def lr_max_table(v: Variant, params: list[str]) -> pd.DataFrame:
                     "lr_max": math.sqrt(lo * hi) if not censored else math.nan,
                     "censored": censored, "n_runs": len(same),
                     "n_bisection": int(same.index.isin(range(len(v.tuning), len(rows))).sum())}
-                   | lr_window.window(g["lr"], lr_window.trained_values(g), v.direction))
+                   | _window(g, params, v.direction))
     return pd.DataFrame(out, columns=COLUMNS)
+
+
+def _window(rows: pd.DataFrame, params: list[str], direction: str) -> dict:
+    m = lr_window.seed_means(rows, params)
+    return lr_window.window(m["lr"], m["value"], direction)
 
 
 def scaling(table: pd.DataFrame) -> dict:

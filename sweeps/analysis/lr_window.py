@@ -2,7 +2,8 @@
 ``TOLERANCE`` (5 %) of that γ's best.
 
 Per γ, the curve is the best validation value at each lr tried over the runs that trained (over ε
-and anything else swept); an lr where no run trained is outside the window, whatever its penalty
+and anything else swept; with tuning seeds, a setting's value is its mean over them, and a setting
+that failed on any seed is outside); an lr where no run trained is outside the window, whatever its penalty
 value, and a γ with no trained run has no window. With b the best point of the curve, an lr is inside
 when its value is within TOLERANCE·|b| of b (below it for a minimised metric, above for a
 maximised one). The window is the run of consecutive lr values around b's lr that are inside;
@@ -61,9 +62,24 @@ def trained_values(rows: pd.DataFrame) -> pd.Series:
     return rows["value"].where(rows["outcome"] == "trained")
 
 
-def windows(rows: pd.DataFrame, direction: str, tolerance: float = TOLERANCE) -> pd.DataFrame:
-    """One row per γ of the COMPLETE ``rows``: γ and its window."""
+def seed_means(rows: pd.DataFrame, params: list[str]) -> pd.DataFrame:
+    """lr and value per setting (lr and ``params``, the seed aside): the mean over its tuning
+    seeds of the values that trained, NaN (outside) if it failed on any seed. One row per trial
+    when ``params`` (the swept short names) do not include the seed."""
+    if "seed" not in params:
+        return pd.DataFrame({"lr": rows["lr"], "value": trained_values(rows)})
+    keys = ["lr", *(p for p in params if p in rows and p not in ("lr", "seed", "gamma"))]
+    frame = rows.assign(v=trained_values(rows))[keys + ["v"]]
+    means = frame.groupby(keys, dropna=False, sort=True)["v"].agg(lambda v: v.mean(skipna=False))
+    return means.rename("value").reset_index()
+
+
+def windows(rows: pd.DataFrame, direction: str, params: list[str] = (), tolerance: float = TOLERANCE) -> pd.DataFrame:
+    """One row per γ of the COMPLETE ``rows``: γ and its window (``params``: the swept short
+    names that make a setting, besides lr)."""
     done = rows[(rows["state"] == "COMPLETE") & rows["lr"].notna() & rows["gamma"].notna()]
-    out = [{"gamma": float(g)} | window(part["lr"], trained_values(part), direction, tolerance)
-           for g, part in done.groupby("gamma", sort=True)]
+    out = []
+    for g, part in done.groupby("gamma", sort=True):
+        m = seed_means(part, list(params))
+        out.append({"gamma": float(g)} | window(m["lr"], m["value"], direction, tolerance))
     return pd.DataFrame(out, columns=["gamma", *COLUMNS])

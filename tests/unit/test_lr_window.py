@@ -79,3 +79,15 @@ def test_the_sentence_names_the_widest_and_narrowest_windows_of_its_table():
     assert window_sentence(t) == ("The lr window is widest at γ = 0.99 (≥ 2.50 decades) and narrowest "
                                   "at γ = 0 (0.31 decades).")
     assert window_sentence(t.iloc[:1]) == ""
+
+
+def test_with_tuning_seeds_a_setting_counts_by_its_mean_and_fails_if_any_seed_failed():
+    rows = [{"gamma": 0.9, "lr": lr, "eps": 1e-8, "seed": seed, "state": "COMPLETE", "outcome": "trained",
+             "value": v + (0.2 if seed else -0.2)}
+            for lr, v in zip(LR, vee(LR, -2.5, 0.08)) for seed in (0, 1000)]
+    frame = pd.DataFrame(rows)
+    t = windows(frame, "minimize", params=["eps", "seed"])
+    assert t["window_decades"].iloc[0] == pytest.approx(1.25)   # the means are the vee itself
+    frame.loc[np.isclose(frame["lr"], 10 ** -2.25) & (frame["seed"] == 1000), "outcome"] = "diverged"
+    t = windows(frame, "minimize", params=["eps", "seed"])
+    assert t["window_high"].iloc[0] == pytest.approx(10 ** -2.5)
