@@ -3,8 +3,8 @@
 import math
 
 import pytest
-
 from support.sweep_runner import load, run_sweep
+
 from sweeps.stages.refine import LR
 
 ARGS = ["model=quadratic", "optimizer=rmsprop", "optimizer.lr=tag(log, interval(1e-3, 1.0))",

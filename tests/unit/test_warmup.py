@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from support.population import compare
+from test_optimizers_vs_torch import SHAPES, torch_factory
 
 import models
 import optimizers
-from support.population import compare
-from test_optimizers_vs_torch import SHAPES, torch_factory
 
 torch = pytest.importorskip("torch")
 
