@@ -17,7 +17,7 @@ from .names import check_study_name
 # The options of conf/hydra/sweeper/gammasweep.yaml (tests/unit/test_checks.py compares them).
 SWEEPER_KEYS = ("study_name", "storage", "direction", "n_trials", "max_trials", "n_jobs", "population",
                 "max_failure_rate", "grid_points", "heartbeat_interval", "grace_period",
-                "retry_failed_trials", "split_by", "report", "fail_on_change", "seeds", "lr_max", "protocol", "sampler",
+                "retry_failed_trials", "split_by", "report", "fail_on_change", "seeds", "refine", "lr_max", "protocol", "sampler",
                 "pruner", "params", "parts")
 SCALES = ("study", "smoke")
 S = "hydra.sweeper."
@@ -61,6 +61,10 @@ def check_sweeper(o: DictConfig) -> None:
     if not is_int(o.seeds.top_k, 1):
         raise refuse(S + "seeds.top_k", o.seeds.top_k, "an integer >= 1")
     _keys(o.seeds.per, "seeds.per")
+    if not is_int(o.refine.per_decade, 0):
+        raise refuse(S + "refine.per_decade", o.refine.per_decade,
+                     "an integer >= 0 (lr points a decade around each best lr; 0: no refinement)")
+    _keys(o.refine.per, "refine.per")
     if not is_int(o.lr_max.rounds, 0):
         raise refuse(S + "lr_max.rounds", o.lr_max.rounds, "an integer >= 0 (0: no bisection)")
     if not is_finite(o.lr_max.resolution) or not o.lr_max.resolution > 0:

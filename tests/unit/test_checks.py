@@ -80,6 +80,17 @@ def test_training_settings_out_of_range(changes, named):
         checks.check_training(_train(**changes))
 
 
+@pytest.mark.parametrize("warmup, named", [(-1, "an integer >= 0"), (2.5, "an integer >= 0"),
+                                           (True, "an integer >= 0"), (21, "at most train.steps=20")])
+def test_a_warmup_is_whole_steps_within_the_run(warmup, named):
+    cfg = _train(steps=20, eval_every=10)
+    cfg.optimizer = {"name": "rmsprop", "lr_warmup": 20}
+    checks.check_training(cfg)
+    cfg.optimizer.lr_warmup = warmup
+    with pytest.raises(SweepError, match=rf"optimizer.lr_warmup={warmup!r} is not allowed.*{named}"):
+        checks.check_training(cfg)
+
+
 def test_a_batch_holds_at_most_the_training_set():
     data = SimpleNamespace(x_train=np.zeros((300, 2)))
     checks.check_batch_size(_train(batch_size=300), data)

@@ -12,6 +12,7 @@ import pandas as pd
 from models.outcome import TRAINED
 
 from ..direction import best_index
+from ..known import edge_sentence, sgd_optimum, spacing
 from ..family import FamilyAnalysis, VariantResult
 from ..gamma_one import problem
 from ..sensitivity import complete
@@ -115,7 +116,9 @@ def _reddi(rows: pd.DataFrame) -> str:
                           "lr": sub.loc[i, "lr"] if i is not None else math.nan})
         first = next((x["γ"] for x in lines if x["best"] < REDDI_CONVERGED * start), None)
         out.append(f"**{prob}, convention {conv}** (f at the start {num(start)}): the smallest γ whose "
-                   f"best run converged is {num(first, 'g') if first is not None else 'none of the grid'}.\n")
+                   f"best run converged is {num(first, 'g') if first is not None else 'none of the grid'}.\n"
+                   + edge_sentence([x["γ"] for x in lines], [x["best"] < REDDI_CONVERGED * start for x in lines])
+                   + f" lr grid: {spacing(g['lr'])}.\n")
         out.append(table(lines, {"γ": lambda x: num(x["γ"], "g"), "runs converged": "converged",
                                  "best final suboptimality": "best", "at lr": lambda x: num(x["lr"], ".3g")}))
     return join(*out)
@@ -146,7 +149,20 @@ def _rotation(rows: pd.DataFrame) -> str:
     ratio = _rotation_ratios(lines)
     if ratio:
         out.append("Fewest steps, RMSprop ÷ SGD: " + "; ".join(ratio) + ".\n")
+    out.append(f"lr grid: {spacing(rows['lr'])}. " + _sgd_check(lines, rows))
     return join(*out)
+
+
+def _sgd_check(lines: list[dict], rows: pd.DataFrame) -> str:
+    """SGD's grid best against its analytic optimum lr* = 2/(λmin + λmax) (sweeps/analysis/known.py)."""
+    tol = rows["tolerance"].dropna() if "tolerance" in rows else pd.Series(dtype=float)
+    sgd = [x for x in lines if x["optimizer"] == "sgd" and finite(x["steps"])]
+    if tol.empty or not sgd:
+        return "\n"
+    lr_star, k_star = sgd_optimum(float(tol.iloc[0]))
+    best = min(sgd, key=lambda x: x["steps"])
+    return (f"SGD's grid best lr = {best['lr']:.3g}, analytic {lr_star:.3g}: steps {best['steps']:.0f} "
+            f"vs {k_star} (at lr*, from any start: f − f* shrinks by ((κ − 1)/(κ + 1))² a step).\n")
 
 
 def _rotation_ratios(lines: list[dict]) -> list[str]:
