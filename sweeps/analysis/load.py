@@ -26,6 +26,7 @@ from optuna.trial import TrialState
 from ..errors import SweepError
 from ..storages.rdb import open_existing
 from sweeps import records
+from sweeps.factor import declared
 from .tuning_seeds import setting_of
 
 SEEDS_SUFFIX = ".seeds"
@@ -39,7 +40,7 @@ TEXT = ("gamma_schedule", "eps_in_sqrt", "bias_correction", "mlflow_run_id", "er
 _IDENTITY_FIELDS = {"model", "data", "optimizer", "data_fingerprint", "optimizer_settings", "train", "model_options",
                     "optimized_metric", "search_space", "seeds_of", "lr_max_of"}
 _STUDY_COLUMNS = ("study", "label", "role", "tuning_study", "model", "data", "optimizer", "direction",
-                  "metric")
+                  "metric", "factor")
 
 
 def short_name(key: str) -> str:
@@ -79,6 +80,8 @@ def load_studies(storage: str | optuna.storages.BaseStorage, family: str) -> pd.
                         "protocol"):
                 r[key] = r[key] or base[key]
             r["label"] = base["label"]
+    for r in rows:   # the key of the factor its protocol compares (optimizer.gamma unless declared)
+        r["factor"] = declared(r["protocol"])[0]
     return pd.DataFrame(rows)
 
 
