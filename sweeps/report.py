@@ -34,6 +34,7 @@ from .analysis import answer as answers
 from .analysis.sections.first_screen import first_screen
 from .analysis.sections.since_last import since_last_section
 from .analysis.sections.trajectories import trajectories_section
+from .analysis.sections.tuning_seeds import tuning_seeds_section
 from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError, redact
 from .redaction import guard_handlers, with_password_from
@@ -49,7 +50,7 @@ STORAGE_PASSWORD = "OPTUNA_DB_PASSWORD"
 
 def _paired(r, path: Path) -> Path:
     return paired_figure(r.confirmation if len(r.confirmation) and "mean_diff" in r.confirmation
-                         else _NO_PAIRS, reference=r.protocol["reference_gamma"],
+                         else _NO_PAIRS, reference=r.protocol["reference"],
                          margin=r.protocol["margin"], metric=test_metric(r.variant.metric), path=path)
 
 
@@ -138,7 +139,7 @@ def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | No
     smoke = is_smoke(a.studies)
     detail, omitted = _present([
         sensitivity_section(a), lr_gamma_section(a), lr_max_section(a), divergence_speed_section(a),
-        tunability_section(a), budget_section(a), gamma_one_section(a), schedule_section(a),
+        tunability_section(a), tuning_seeds_section(a), budget_section(a), gamma_one_section(a), schedule_section(a),
         optimizer_section(a), across_section(a), known_answers_section(a),
         trajectories_section(storage, a.family, out),
     ])

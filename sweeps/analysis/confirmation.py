@@ -82,6 +82,16 @@ def runs(v: Variant) -> pd.DataFrame:
     return out[out["value"].notna()].drop_duplicates(["config", "seed"], keep="first")
 
 
+def setting_means(v: Variant) -> dict[str, float]:
+    """Every re-run setting's mean test value (or penalty) over its confirmation runs."""
+    done = v.seeds[v.seeds["state"] == "COMPLETE"]
+    if done.empty:
+        return {}
+    metric = test_metric(v.metric)
+    values = pd.Series([_value(r, metric, v.direction) for _, r in done.iterrows()], index=done.index)
+    return values.groupby(done["setting"]).mean().dropna().to_dict()
+
+
 def compare(v: Variant, r: pd.DataFrame, proto: dict, *, n_resamples: int = 9999) -> pd.DataFrame:
     """``stats.compare_paired`` of the variant's confirmation runs; an empty frame without any,
     and every γ *inconclusive* when the reference γ has no confirmation run. ``r``: ``runs(v)``."""
