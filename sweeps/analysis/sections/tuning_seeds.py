@@ -42,7 +42,7 @@ def tuning_seeds_section(a: FamilyAnalysis) -> str:
                         "difference": "reference" if d is None else num(d["difference"], "+.3g"),
                         "range": "–" if d is None else f"{num(d['low'], '+.3g')} … {num(d['high'], '+.3g')}",
                         "on": "–" if d is None else d["basis"]})
-        blocks += [f"**{v.name}** ({v.metric}):", table(out, {
+        blocks += [f"**{v.name}**:", table(out, {
             v.label: "value", "picked lr": "pick", "agrees": "agrees", "distinct single-seed picks": "distinct",
             "tuned difference": "difference", "over single-seed picks": "range", "on": "on"})]
         shown = True
