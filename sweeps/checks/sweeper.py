@@ -138,18 +138,27 @@ def _check_factor(p: DictConfig) -> None:
 
 
 def check_factor_swept(o: DictConfig, plans: list) -> None:
-    """A part with confirmation runs compares ``protocol.factor``: every one of its studies must
-    sweep it as a ``choice`` that holds ``protocol.reference``."""
-    if not o.seeds.n:
-        return
+    """A part whose confirmation runs are per value of ``protocol.factor`` (it is in
+    ``seeds.per``) compares those values: some study of the part must sweep the factor, each that
+    does as a ``choice`` holding ``protocol.reference``. Studies without the factor (SGD has no γ)
+    re-run their best setting with nothing to compare."""
     factor, reference = declared(o.protocol)
-    for plan in plans:
-        d = plan.distributions.get(factor)
+    if not o.seeds.n or factor not in seeds_per(o):
+        return
+    swept = [p for p in plans if factor in p.distributions]
+    if not swept:
+        names = ", ".join(p.name for p in plans)
+        raise SweepError(
+            f"{S}protocol.factor is {factor!r}, but no study of this part sweeps it ({names}): the "
+            f"confirmation runs compare the factor's values, so set params.{factor}: choice(...) in the "
+            "part, or declare the factor it sweeps.")
+    for plan in swept:
+        d = plan.distributions[factor]
         if not isinstance(d, CategoricalDistribution):
             raise SweepError(
-                f"{S}protocol.factor is {factor!r}, but study {plan.name!r} does not sweep it as a choice "
-                f"({'not swept' if d is None else 'an interval'}): the confirmation runs compare the factor's "
-                f"values, so set params.{factor}: choice(...) in the part, or declare the factor it sweeps.")
+                f"{S}protocol.factor is {factor!r}, but study {plan.name!r} sweeps it as an interval: the "
+                "confirmation runs compare a few values of the factor, each with the reference, so sweep "
+                f"it as params.{factor}: choice(...).")
         if not any(_same(reference, c) for c in d.choices):
             raise SweepError(
                 f"{S}protocol.reference={reference!r} is not one of {factor}'s values in study {plan.name!r} "

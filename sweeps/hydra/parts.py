@@ -89,9 +89,9 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
         space = parse(preset + list(arguments), loader, tuple(part.split_by))
         made = [with_tuning_seeds(p, part.seeds.tune)
                 for p in make_plans(space, o.study_name, compose, loader.get_group_options)]
-        check_factor_swept(part, made)
         check_keys_exist(part, lambda key: any(OmegaConf.select(p.cfg, key, default=_ABSENT) is not _ABSENT
                                                for p in made) or key_exists(key, compose, loader.get_group_options))
+        check_factor_swept(part, made)
         for plan in made:
             plans.append(plan)
             options.setdefault(plan.name, part)

@@ -161,11 +161,14 @@ def test_the_factor_must_be_a_swept_choice_holding_the_reference():
     with pytest.raises(SweepError, match=r"protocol.reference=0.5 is not one of optimizer.beta1's values"):
         check_factor_swept(OmegaConf.merge(o, {"protocol": {"reference": 0.5}}), [plan])
     interval = SimpleNamespace(name="f.adam", distributions={"optimizer.beta1": FloatDistribution(0.0, 0.99)})
-    with pytest.raises(SweepError, match=r"does not sweep it as a choice \(an interval\)"):
+    with pytest.raises(SweepError, match=r"sweeps it as an interval"):
         check_factor_swept(o, [interval])
-    with pytest.raises(SweepError, match=r"not swept"):
-        check_factor_swept(o, [SimpleNamespace(name="f.sgd", distributions={})])
+    sgd = SimpleNamespace(name="f.sgd", distributions={})
+    check_factor_swept(o, [plan, sgd])   # a study without the factor re-runs its best, compares nothing
+    with pytest.raises(SweepError, match=r"no study of this part sweeps it \(f.sgd\)"):
+        check_factor_swept(o, [sgd])
     check_factor_swept(OmegaConf.merge(o, {"seeds": {"n": 0}}), [interval])   # no confirmation: no comparison
+    check_factor_swept(OmegaConf.merge(o, {"seeds": {"per": []}}), [sgd])     # re-runs not per factor value
 
 
 def test_the_factor_defaults_to_gamma_and_older_protocols_read_as_gamma():
@@ -191,3 +194,16 @@ def test_a_study_tuned_on_one_seed_is_refused_when_tuning_seeds_are_added():
         open_study(plan.name, storage, "minimize", seeded.identity)
     with pytest.raises(SweepError, match="sweeps train.seed"):
         with_tuning_seeds(seeded, 3)
+
+
+def test_a_population_job_holds_one_tuning_seed():
+    """Trials that differ in their seed do not train stacked, so a batch's jobs are formed per seed."""
+    from sweeps.jobs.population_task import stackable
+    from sweeps.stages.trials import stackable_groups
+
+    trials = [SimpleNamespace(number=i, params={"optimizer.lr": 10.0 ** -i, "train.seed": SEEDS[i % 3]})
+              for i in range(9)]
+    groups = stackable_groups(trials, 2)
+    assert sorted(t.number for g in groups for t in g) == list(range(9))
+    assert all(len(g) <= 2 and stackable(g) for g in groups)
+    assert len(groups) == 6   # 3 seeds x ceil(3 / 2)
