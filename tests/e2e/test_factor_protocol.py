@@ -35,6 +35,11 @@ def test_every_grid_point_is_trained_on_three_distinct_tuning_seeds(swept):
         points.setdefault(_setting(t), []).append(t.params["train.seed"])
     assert len(points) == 4 * 3
     assert all(sorted(seeds) == sorted(TUNING_SEEDS) for seeds in points.values()), points
+    values: dict[tuple, list] = {}
+    for t in trials:   # each seed trains on its own, stacked with other lr or not (population jobs)
+        values.setdefault(_setting(t), []).append((t.value, t.user_attrs.get("outcome")))
+    trained = [[v for v, _ in vs] for vs in values.values() if all(o == "trained" for _, o in vs)]
+    assert trained and all(len(set(vs)) == 3 for vs in trained), trained
     runs = [r for r in mlflow_runs(swept, f"gammasweep-{FAMILY}") if r.data.tags.get("gammasweep.trial")
             and r.data.tags.get("gammasweep.study", STUDY) == STUDY and "seed" in r.data.params]
     recorded = {(float(r.data.params["beta1"]), int(r.data.params["seed"])) for r in runs}
