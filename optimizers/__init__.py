@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import adagrad, adam, momentum, nesterov, rmsprop, rmsprop_graves, sgd
+from . import _warmup, adagrad, adam, momentum, nesterov, rmsprop, rmsprop_graves, sgd
 from ._base import Optimizer, Spec
 from ._validation import HyperparameterError, resolve
 
@@ -48,7 +48,7 @@ def defaults(name: str) -> dict[str, Any]:
     equal values), otherwise it raises HyperparameterError.
     """
     spec = _spec(name)
-    report = dict(spec.defaults)
+    report = dict(spec.defaults) | _warmup.DEFAULTS
     for alias, target in spec.aliases.items():
         report[alias] = spec.defaults[target]
     return report
@@ -57,9 +57,10 @@ def defaults(name: str) -> dict[str, Any]:
 def create(name: str, **hyperparameters: Any) -> Optimizer:
     """Return optimizer ``name`` with ``update(params, grads)``; raise HyperparameterError on bad input.
 
-    Names: sgd, momentum, nesterov, adagrad, rmsprop, rmsprop_graves, adam. Unknown names,
+    Names: sgd, momentum, nesterov, adagrad, rmsprop, rmsprop_graves, adam; each also takes
+    ``lr_warmup`` (steps of linear warm-up, 0 by default; see _warmup.py). Unknown names,
     unknown hyperparameters and values out of range are rejected with a message naming the value
     and what is allowed.
     """
     spec = _spec(name)
-    return Optimizer(spec, resolve(name, spec.defaults, hyperparameters, spec.aliases))
+    return Optimizer(spec, resolve(name, dict(spec.defaults) | _warmup.DEFAULTS, hyperparameters, spec.aliases))

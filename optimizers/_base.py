@@ -7,7 +7,8 @@ Each optimizer module supplies two functions over a NamedTuple state (optax styl
 
 ``step`` updates ``param`` and the state's buffers in place (this is the training hot path) and
 returns the state with its step counter advanced; it reads nothing else. ``Optimizer.update`` has
-the interface of "Deep Learning from Scratch" (common/optimizer.py): ``update(params, grads)``.
+the interface of "Deep Learning from Scratch" (common/optimizer.py): ``update(params, grads)``. Every optimizer also takes ``lr_warmup`` (``_warmup.py``): while it
+lasts, ``step`` gets the warmed-up lr in place of ``lr``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from . import _warmup
 
 
 class Spec(NamedTuple):
@@ -83,7 +86,10 @@ class Optimizer:
                     f"{self.name}: grads[{key!r}] must have the shape of params[{key!r}], "
                     f"{param.shape}, but got shape {np.shape(grad)}."
                 )
-            self.state[key] = self._spec.step(param, grad, state, **self._key_hp[key])
+            hp = self._key_hp[key]
+            if _warmup.active(self.step_count, hp.get("lr_warmup", 0)):
+                hp = hp | {"lr": hp["lr"] * _warmup.factor(self.step_count, hp["lr_warmup"])}
+            self.state[key] = self._spec.step(param, grad, state, **hp)
         self.step_count += 1
 
     def keep_trials(self, rows: Any, params: dict[str, np.ndarray]) -> Optimizer:

@@ -64,6 +64,7 @@ REAL_RULES: dict[str, Interval] = {
 # Names other libraries use (torch's RMSprop alpha, Keras's rho), for the "did you mean" hint.
 _OTHER_NAMES = {"alpha": "gamma", "rho": "gamma", "learning_rate": "lr", "epsilon": "eps"}
 BOOL_NAMES = frozenset({"eps_in_sqrt", "bias_correction"})
+COUNT_NAMES = frozenset({"lr_warmup"})  # whole numbers of steps
 CHOICES: dict[str, tuple[str, ...]] = {"gamma_schedule": SCHEDULES}
 
 
@@ -99,6 +100,24 @@ def check_real(opt: str, name: str, value: Any, interval: Interval) -> float | n
     return arr
 
 
+def check_count(opt: str, name: str, value: Any) -> int | np.ndarray:
+    """Return ``value`` as a Python int or a float64 array copy of whole numbers ≥ 0, or raise."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf" and value.ndim > 0:
+        arr = np.array(value, dtype=np.float64)
+        if any(n != 1 for n in arr.shape[1:]) or not np.all((arr >= 0) & (arr == np.floor(arr))):
+            raise HyperparameterError(
+                f"{opt}: an array for {name} must hold one whole number >= 0 per trial, shape (K,) "
+                f"or (K, 1, ..., 1), but got {name}={arr.tolist()} of shape {arr.shape}."
+            )
+        return arr
+    if (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+            and math.isfinite(value) and value >= 0 and value == int(value)):
+        return int(value)
+    raise HyperparameterError(
+        f"{opt}: {name} must be a whole number of steps >= 0 (0: no warm-up), but got {name}={value!r}."
+    )
+
+
 def check_bool(opt: str, name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise HyperparameterError(
@@ -121,6 +140,8 @@ def check_value(opt: str, name: str, value: Any, label: str | None = None) -> An
     label = label or name
     if name in REAL_RULES:
         return check_real(opt, label, value, REAL_RULES[name])
+    if name in COUNT_NAMES:
+        return check_count(opt, label, value)
     if name in BOOL_NAMES:
         return check_bool(opt, label, value)
     if name in CHOICES:

@@ -39,7 +39,7 @@ from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError, redact
 from .redaction import guard_handlers, with_password_from
 from . import tracking
-from .tracking import family_run
+from .tracking import dashboard_notes, family_run
 from .report_html import write_html
 
 log = logging.getLogger(__name__)
@@ -49,9 +49,11 @@ STORAGE_PASSWORD = "OPTUNA_DB_PASSWORD"
 
 
 def _paired(r, path: Path) -> Path:
+    margin = r.protocol["margin"]   # NaN when a relative margin has no reference run: no band
     return paired_figure(r.confirmation if len(r.confirmation) and "mean_diff" in r.confirmation
                          else _NO_PAIRS, reference=r.protocol["reference"],
-                         margin=r.protocol["margin"], metric=test_metric(r.variant.metric), path=path)
+                         margin=margin if margin == margin else 0.0, metric=test_metric(r.variant.metric),
+                         path=path)
 
 
 def _budget(r, path: Path) -> Path:
@@ -84,7 +86,7 @@ def write_report(
     write_html(path)
     answers.write(out, answer)
     if tracking_uri:
-        _log_to_mlflow(a, out, tracking_uri, experiment_name)
+        dashboard_notes.annotate(storage, family, tracking_uri, _log_to_mlflow(a, out, tracking_uri, experiment_name))
         log.info("Report logged to MLflow: the family run %r in experiment %s.", family, experiment_name)
     return path
 
@@ -189,8 +191,22 @@ def _methods(a: FamilyAnalysis, storage: str) -> str:
         "Every sentence of this report is generated from these trials. Verdicts (*different*, "
         "*equivalent*, *inconclusive*) come only from paired tests of the confirmation runs on the test "
         "split (`sweeps/analysis/confirmation.py`, `sweeps/analysis/stats/`): each γ's setting is chosen "
-        "on the validation split of the tuning runs, then re-run on the same seeds for every γ; "
-        "intervals are 95% BCa, unadjusted, while verdicts use Holm-adjusted tests. Tuning values are "
+        "on the validation split of the tuning runs, then re-run on the same seeds for every γ. "
+        "Within a task the m γ values compared with the reference form one family: each difference "
+        "(γ − reference, seeds where both runs trained) gets the two-sided t-interval at confidence "
+        "1 − α/m (Bonferroni: the m intervals hold all m true differences together with probability "
+        "≥ 1 − α), and the verdict is read off the printed interval: inside ±margin *equivalent* (TOST "
+        "at α/(2m)), excluding 0 *different* (paired t at α/m), else *inconclusive*; so sentence, table "
+        "and verdict cannot disagree. Bonferroni rather than Holm because Holm's step-down has no "
+        "interval that matches its rejections; the t-interval rather than a bootstrap because BCa "
+        "intervals are too narrow at 10 seeds. The margin is declared per task "
+        "(`hydra.sweeper.protocol.margin`: absolute, relative to the reference's mean, or in accuracy "
+        "points); beside it each task gives the smallest margin its design could call equivalent "
+        "(80% power at a true difference of 0, the measured sd of the differences, exact t "
+        "computation). Runs that diverged or collapsed never enter a loss comparison: failure counts "
+        "are compared apart, paired by seed, by McNemar's exact test (binomial on the discordant "
+        "seeds), Holm over the γ values with any discordant seed. Counts across tasks are descriptive "
+        "(no correction across families). Tuning values are "
         "descriptive (a best-of-many single run is biased upwards). Pruned runs stopped early and have "
         "no final value; step 0 (the untrained model) is never shown to the pruner.\n"
     )

@@ -10,8 +10,9 @@
 - a live trial's cache of its reported values (``Trial._cached_frozen_trial``);
 - ``GridSampler``'s points in its order (``_all_grids``, ``_param_names``, ``_search_space``) and
   the system attributes Optuna gives a grid trial, and those of an enqueued trial;
-- multi-row upserts into the RDB storage's tables (``optuna.storages._rdb.models``,
-  ``_create_scoped_session``), in Optuna's stored forms.
+- multi-row upserts into the RDB storage's tables (trials' attributes and heartbeats, a study's
+  system attributes: ``optuna.storages._rdb.models``, ``_create_scoped_session``), in Optuna's
+  stored forms.
 
 tests/unit/test_adapters_optuna.py pins each behaviour relied on.
 """
@@ -202,6 +203,20 @@ def write_first_beats(rdb: RDBStorage, trial_ids: list[int], system_attrs: dict[
         _upsert(session, insert(models.TrialSystemAttributeModel), attrs, ("trial_id", "key"), ("value_json",))
         _upsert(session, insert(models.TrialHeartbeatModel), [{"trial_id": i} for i in trial_ids if beat],
                 ("trial_id",), (), {"heartbeat": sqlalchemy.func.now()})   # a new row's heartbeat defaults to the database's now
+
+
+def write_study_system_attrs(storage: Any, study_id: int, attrs: dict[str, Any]) -> None:
+    """Set ``attrs`` as system attributes of the study, stored as ``set_study_system_attr`` stores
+    them (JSON), in one transaction on an RDB storage (one call per key on any other)."""
+    rdb = batch_writable(storage)
+    if rdb is None:
+        for k, v in attrs.items():
+            storage.set_study_system_attr(study_id, k, v)
+        return
+    rows = [{"study_id": study_id, "key": k, "value_json": json.dumps(v)} for k, v in attrs.items()]
+    with _create_scoped_session(rdb.scoped_session) as session:
+        _upsert(session, _INSERT[rdb.engine.name](models.StudySystemAttributeModel), rows,
+                ("study_id", "key"), ("value_json",))
 
 
 def _upsert(session, stmt, rows: list[dict], unique: tuple, columns: tuple, set_: dict | None = None) -> None:

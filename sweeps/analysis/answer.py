@@ -1,12 +1,16 @@
 """The family's answer as data: ``reports/<family>/answer.json``, and what changed since the last one.
 
     {"verdicts": [{"comparison": "<task>: γ=<x> vs γ=<ref>" (β1, μ … for another factor), "verdict", "difference",
-                   "interval": [lo, hi], "n"}, ...],
+                   "interval": [lo, hi], "level", "margin", "mde", "n",
+                   "failures": {"failed", "reference_failed", "seeds", "p", "p_holm"}}, ...],
      "trials": {study: {"complete": n, "pruned": n, "fail": n}},
      "environment": {"numpy": ..., ..., "data:<dataset>": fingerprint, "code": ...}}
 
 Numbers are the report's own (``summary.fmt``, the format of its tables), read back as floats, so
-an estimate "moved" exactly when the printed number left the printed interval. A rerun reads the
+an estimate "moved" exactly when the printed number left the printed interval. ``interval`` is the
+one the verdict is read from: the simultaneous t-interval at confidence ``level`` (Bonferroni over
+the task's γ values); ``margin`` the resolved equivalence margin and ``mde`` the smallest margin
+the design could call equivalent (``stats/_power.py``). A rerun reads the
 previous file before the report overwrites it (``read``, then ``write``) and ``changes`` compares.
 """
 
@@ -52,9 +56,21 @@ def verdicts(a: FamilyAnalysis) -> list[dict]:
                 "verdict": x["verdict"],
                 "difference": _printed(x.get("mean_diff"), signed=True),
                 "interval": [_printed(low), _printed(high)] if _finite(low) and _finite(high) else None,
+                "level": float(x["level"]) if _finite(x.get("level")) else None,
+                "margin": _printed(x.get("margin")), "mde": _printed(x.get("mde")),
                 "n": int(x.get("n") or 0),
+                "failures": _failures(x),
             })
     return out
+
+
+def _failures(x: dict) -> dict | None:
+    """The failure comparison of one row; None when the table has none."""
+    if not _finite(x.get("failed")):
+        return None
+    p, p_holm = x.get("p_fail"), x.get("p_fail_holm")
+    return {"failed": int(x["failed"]), "reference_failed": int(x["ref_failed"]), "seeds": int(x["n_seeds"]),
+            "p": float(p) if _finite(p) else None, "p_holm": float(p_holm) if _finite(p_holm) else None}
 
 
 def trials(storage: str, family: str) -> dict[str, dict[str, int]]:

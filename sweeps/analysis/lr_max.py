@@ -21,14 +21,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import lr_window
 from .direction import best_index
 from .variants import Variant
 
-COLUMNS = ["gamma", "lo", "hi", "lr_max", "censored", "n_runs", "n_bisection"]
+COLUMNS = ["gamma", "lo", "hi", "lr_max", "censored", "n_runs", "n_bisection", *lr_window.COLUMNS]
 
 
 def lr_max_table(v: Variant, params: list[str]) -> pd.DataFrame:
-    """One row per γ; ``params`` are the swept short names (lr and γ aside) that define a setting."""
+    """One row per γ; ``params`` are the swept short names (lr and γ aside) that define a setting.
+    Beside lr_max, each γ's lr window (``lr_window.py``) over the same runs."""
     rows = pd.concat([v.tuning, v.lr_max], ignore_index=True) if len(v.lr_max) else v.tuning
     done = rows[(rows["state"] == "COMPLETE") & rows["lr"].notna() & rows["gamma"].notna()]
     out = []
@@ -48,8 +50,14 @@ def lr_max_table(v: Variant, params: list[str]) -> pd.DataFrame:
         out.append({"gamma": float(gamma), "lo": lo, "hi": hi,
                     "lr_max": math.sqrt(lo * hi) if not censored else math.nan,
                     "censored": censored, "n_runs": len(same),
-                    "n_bisection": int(same.index.isin(range(len(v.tuning), len(rows))).sum())})
+                    "n_bisection": int(same.index.isin(range(len(v.tuning), len(rows))).sum())}
+                   | _window(g, params, v.direction))
     return pd.DataFrame(out, columns=COLUMNS)
+
+
+def _window(rows: pd.DataFrame, params: list[str], direction: str) -> dict:
+    m = lr_window.seed_means(rows, params)
+    return lr_window.window(m["lr"], m["value"], direction)
 
 
 def scaling(table: pd.DataFrame) -> dict:

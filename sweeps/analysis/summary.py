@@ -1,7 +1,8 @@
 """The report's plain-language summary, generated from the numbers (no hand-written claims).
 
 The only qualitative words — *different*, *equivalent*, *inconclusive* and the answer built from
-them — come from the paired tests of the confirmation runs (``confirmation.py``, ``stats/``);
+them — come from the paired tests of the confirmation runs (``confirmation.py``, ``stats/``),
+read off the simultaneous interval printed beside them;
 everything else is a number with its source (tuning runs are marked descriptive). Numbers are
 formatted by ``fmt``, the one format the tables use too.
 """
@@ -77,7 +78,7 @@ def confirmation_clause(r: VariantResult, smoke: bool = False) -> str:
         return ("No verdict: no confirmation runs (set hydra.sweeper.seeds.n ≥ 3 to re-run each γ's "
                 f"best setting on paired seeds and score {metric} once).")
     head = (f"Confirmation on paired seeds, {metric} against γ = {p['reference_gamma']:g} "
-            f"(margin ±{p['margin']:g}, Holm α = {p['alpha']:g}): ")
+            f"({protocol_words(t, p)}): ")
     if smoke:
         return (head + "; ".join(f"γ {diff(x)}" for x in t.to_dict("records"))
                 + ". Smoke run: these differences exercise the tests and state no verdict.")
@@ -99,7 +100,55 @@ def confirmation_clause(r: VariantResult, smoke: bool = False) -> str:
     else:
         overall = (f"inconclusive: {counts['inconclusive']} of {len(t)} γ values neither differ nor "
                    "are equivalent at this number of seeds")
-    return head + "; ".join(parts) + f". Verdict: **{overall}**."
+    extra = " ".join(c for c in (failure_clause(t), power_clause(t, p)) if c)
+    return head + "; ".join(parts) + f". Verdict: **{overall}**." + (f" {extra}" if extra else "")
+
+
+def protocol_words(t: pd.DataFrame, p: dict) -> str:
+    """``margin ±0.0042 (1% of …); intervals are simultaneous 99.5% t-intervals over the 10 γ …``."""
+    rule = p.get("margin_rule")
+    m = int(t["m"].iloc[0]) if "m" in t and len(t) else 0
+    level = float(t["level"].iloc[0]) if "level" in t and len(t) else math.nan
+    text = f"margin ±{fmt(p['margin'])}" + (f" ({rule})" if rule and not rule.startswith("±") else "")
+    if finite(level):
+        text += (f"; intervals are simultaneous {100 * level:.4g}% t-intervals over the {m} γ tested "
+                 f"(Bonferroni, family-wise α = {p['alpha']:g}), and the verdict is read off them")
+    return text
+
+
+def failure_clause(t: pd.DataFrame) -> str:
+    """``Failures: γ = 1: 5 of 5 did not train (reference 0 of 5; exact p = 0.062, Holm 0.12).``"""
+    if "failed" not in t:
+        return ""
+    rows = t[(t["failed"] > 0) | (t["ref_failed"] > 0)]
+    if rows.empty:
+        return ""
+    return "Failures (diverged or collapsed, compared apart; losses only where both trained): " + "; ".join(
+        failure_words(x) for x in rows.to_dict("records")) + "."
+
+
+def failure_words(x: dict) -> str:
+    p = (f"exact p = {x['p_fail']:.2g}, Holm {x['p_fail_holm']:.2g}" if finite(x.get("p_fail"))
+         else "no discordant seed, no test")
+    return (f"γ = {x['config']:g}: {int(x['failed'])} of {int(x['n_seeds'])} did not train "
+            f"(reference {int(x['ref_failed'])} of {int(x['n_seeds'])}; {p})")
+
+
+def power_clause(t: pd.DataFrame, p: dict) -> str:
+    """The smallest margin the design could call equivalent, against the declared one."""
+    if "mde" not in t or not t["mde"].notna().any():
+        return ""
+    mde = t["mde"].dropna()
+    margin = float(p["margin"])
+    short = int((mde >= margin).sum())
+    span = fmt(mde.min()) if len(mde) == 1 else f"{fmt(mde.min())}–{fmt(mde.max())} (median {fmt(mde.median())})"
+    text = (f"Power: at the measured sd of the differences the smallest margin this design could call "
+            f"equivalent (80% power, true difference 0) is ±{span}, against the declared ±{fmt(margin)}")
+    if short == len(mde):
+        return text + ": equivalence was out of reach (power below 80%) for every γ tested."
+    if short:
+        return text + f": equivalence was out of reach (power below 80%) for {short} of {len(mde)} γ."
+    return text + ": equivalence was within reach for every γ tested."
 
 
 def diff(x: dict) -> str:
@@ -151,9 +200,12 @@ def gamma_one_sentence(row: dict) -> str:
 def schedule_sentence(row: dict, smoke: bool = False) -> str:
     diff = (f"rising − constant {fmt(row['test_diff'], True)} {interval(row['ci_low'], row['ci_high'])} "
             f"on {row['n_pairs']} paired seeds, " if finite(row["ci_low"]) else "")
-    return (f"Schedule on {row['problem']} with {row['optimizer']}: constant γ best "
-            f"{row['constant_best']:.4g} (γ = {row['constant_gamma']:g}), rising γ best "
-            f"{row['rising_best']:.4g} (γ₀ = {row['rising_gamma']:g}) in tuning, both with lr re-tuned; "
+    edge = (f" (γ = {row['constant_gamma']:g} is the largest γ of the grid: its edge)"
+            if row.get("constant_on_edge") else "")
+    return (f"Schedule on {row['problem']} with {row['optimizer']}, each schedule's setting best on "
+            f"validation among those re-run: constant γ = {row['constant_gamma']:g}{edge}, "
+            f"{row['constant_best']:.4g} on validation; rising γ₀ = {row['rising_gamma']:g}, "
+            f"{row['rising_best']:.4g}; both with lr re-tuned; "
             f"confirmation: {diff}" + ("smoke run, no verdict." if smoke else f"verdict **{row['verdict']}**."))
 
 

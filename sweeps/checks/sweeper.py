@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from omegaconf import DictConfig, ListConfig
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from optuna.distributions import CategoricalDistribution
 
@@ -14,12 +14,13 @@ from sweeps.factor import GAMMA, declared
 from sweeps.samplers import check_pruner, check_sampler
 
 from ._values import is_finite, is_int, is_real, refuse
+from .margin import check_margin
 from .names import check_study_name
 
 # The options of conf/hydra/sweeper/gammasweep.yaml (tests/unit/test_checks.py compares them).
 SWEEPER_KEYS = ("study_name", "storage", "direction", "n_trials", "max_trials", "n_jobs", "population",
                 "max_failure_rate", "grid_points", "heartbeat_interval", "grace_period",
-                "retry_failed_trials", "split_by", "report", "fail_on_change", "seeds", "lr_max", "protocol", "sampler",
+                "retry_failed_trials", "split_by", "report", "fail_on_change", "seeds", "refine", "lr_max", "protocol", "sampler",
                 "pruner", "params", "parts")
 SCALES = ("study", "smoke")
 SEED_STRIDE = 1000   # tuning seed i is train.seed + SEED_STRIDE·i (hydra.plan.tuning_seeds)
@@ -66,6 +67,10 @@ def check_sweeper(o: DictConfig) -> None:
     check_tuning_seeds(o)
     if o.seeds.per is not None:   # null: per value of protocol.factor
         _keys(o.seeds.per, "seeds.per")
+    if not is_int(o.refine.per_decade, 0):
+        raise refuse(S + "refine.per_decade", o.refine.per_decade,
+                     "an integer >= 0 (lr points a decade around each best lr; 0: no refinement)")
+    _keys(o.refine.per, "refine.per")
     if not is_int(o.lr_max.rounds, 0):
         raise refuse(S + "lr_max.rounds", o.lr_max.rounds, "an integer >= 0 (0: no bisection)")
     if not is_finite(o.lr_max.resolution) or not o.lr_max.resolution > 0:
@@ -101,12 +106,13 @@ def _keys(value: Any, key: str) -> None:
 def check_protocol(p: DictConfig) -> None:
     """The report's declared test settings (``hydra.sweeper.protocol``)."""
     _check_factor(p)
-    rules = {"margin": (lambda v: v > 0 and math.isfinite(v), "a finite number > 0"),
-             "alpha": (lambda v: 0 < v < 1, "a number in (0, 1)")}
+    rules = {"alpha": (lambda v: 0 < v < 1, "a number in (0, 1)")}
     for key, (ok, allowed) in rules.items():
         value = p.get(key)
         if not is_real(value) or not ok(value):
             raise refuse(f"{S}protocol.{key}", value, allowed)
+    margin = p.get("margin")
+    check_margin(OmegaConf.to_container(margin) if isinstance(margin, DictConfig) else margin)
     if p.get("scale", "study") not in SCALES:
         raise refuse(S + "protocol.scale", p.get("scale"),
                      "study (the numbers answer the question) or smoke (they only exercise the pipeline)")

@@ -46,10 +46,22 @@ def check_training(cfg: DictConfig) -> None:
         raise refuse("train.score_test", t.score_test, "true or false")
     if t.blas_threads is not None and not is_int(t.blas_threads, 1):
         raise refuse("train.blas_threads", t.blas_threads, "null or an integer >= 1")
+    check_warmup(cfg)
     subset = t.get("eval_subset", "auto")
     if subset not in (None, "auto", "all") and not is_int(subset, 1):
         raise refuse("train.eval_subset", subset,
                      "auto (evaluation ≤ 10% of training), all, or an integer >= 1 (validation examples)")
+
+
+def check_warmup(cfg: DictConfig) -> None:
+    """``optimizer.lr_warmup``: whole steps of linear warm-up (optimizers/_warmup.py), at most the
+    run's ``train.steps`` — a longer warm-up would never reach the lr the trial is labelled with."""
+    w = (cfg.get("optimizer") or {}).get("lr_warmup", 0)
+    if not is_int(w, 0):
+        raise refuse("optimizer.lr_warmup", w, "an integer >= 0 (steps of linear warm-up; 0: none)")
+    if is_int(cfg.train.steps, 1) and w > cfg.train.steps:
+        raise refuse("optimizer.lr_warmup", w, f"at most train.steps={cfg.train.steps}: a longer warm-up "
+                     "never reaches the trial's lr")
 
 
 def _check_steps(steps) -> None:

@@ -72,7 +72,9 @@ def _plan(cell: dict[str, str], space: SearchSpace, family: str, compose) -> Stu
     identity = {
         **groups,
         "data_fingerprint": data.fingerprint if data is not None else "none",
-        "optimizer_settings": {k: v for k, v in optimizer.items() if f"optimizer.{k}" not in dists},
+        # lr_warmup = 0 is every optimizer's plain update: not a setting that sets a study apart
+        "optimizer_settings": {k: v for k, v in optimizer.items() if f"optimizer.{k}" not in dists
+                               and not (k == "lr_warmup" and v == 0)},
         "train": {k: cfg.train[k] for k in _MEASURE},
         "optimized_metric": cfg.optimized_metric,
         "search_space": to_json(dists),

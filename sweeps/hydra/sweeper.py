@@ -3,7 +3,7 @@
 Registered with Hydra by ``hydra_plugins.gammasweep_sweeper``; configured in
 ``conf/hydra/sweeper/gammasweep.yaml``. Each (model, data, optimizer) gets a study of its own
 (``plan``); a preset in parts sweeps several spaces into one family (``parts``). A study goes
-through the stages of ``sweeps.stages`` — tuning, then the lr_max bisection and the confirmation
+through the stages of ``sweeps.stages`` — tuning, a finer lr grid around each optimum, the lr_max bisection and the confirmation
 runs when asked for — each a loop that asks Optuna for a batch, launches it through the launch
 backend (``sweeps.launch``) and tells the outcomes. Studies live in an RDB storage, so running the
 same command again resumes them.
@@ -36,7 +36,7 @@ from sweeps.hydra.plan import StudyPlan
 from sweeps.jobs.builders import USER_ERRORS
 from sweeps.launch import lifeline, signals
 from sweeps.launch.backends import backend_for
-from sweeps.stages import confirmation, lr_max, tuning
+from sweeps.stages import confirmation, lr_max, refine, tuning
 from sweeps.stages.trials import TooManyFailures, TrialLoop
 from sweeps.terminal import console, progress, summary
 from sweeps.tracking import curve_worker
@@ -131,6 +131,8 @@ class OptunaSweeper(Sweeper):
         """The study's stages; work after tuning counts as added (the report is regenerated)."""
         o = self.loop.options
         study, k, result = tuning.run(self.loop, plan)
+        if o.refine.per_decade:
+            result["added"] += refine.run(self.loop, study, plan, k)
         if o.lr_max.rounds:
             result["added"] += lr_max.run(self.loop, study, plan, k)
         if o.seeds.n:

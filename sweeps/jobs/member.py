@@ -55,7 +55,7 @@ class Member:
                     tracking.finish(self.uri, self.run_id, "KILLED")
                 raise
         self.axes = run_labels.log_axes(hyperparameters)   # params and metrics: readable plot axes
-        self.params = run_params(cfg, hyperparameters, fingerprint) | self.axes
+        self.params = run_params(cfg, hyperparameters, fingerprint) | run_labels.axis_params(self.axes)
         self.reporter = Reporter(cfg.optimized_metric, trial)
         self.direction = direction
 

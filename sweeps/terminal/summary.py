@@ -9,7 +9,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from sweeps.tracking.run_labels import log_axes, number, run_name
+from sweeps.tracking.run_labels import axis_params, log_axes, number, run_name
 from sweeps import records
 
 OUTCOMES = ("trained", "diverged", "collapsed", "pruned", "failed", "running")
@@ -85,7 +85,7 @@ def parent_values(s: StudySummary) -> tuple[dict[str, float], dict[str, Any]]:
                    if isinstance(v, (int, float)) and not isinstance(v, bool)}
         axes = log_axes(s.best_params)
         metrics |= {f"best_{k}": float(v) for k, v in (numeric | axes).items()}
-        params = {records.BEST_TRIAL_TAG: s.best_number} | s.best_params | axes
+        params = {records.BEST_TRIAL_TAG: s.best_number} | s.best_params | axis_params(axes)
     return metrics, params
 
 

@@ -71,21 +71,32 @@ def _metric_name(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "_-./ " else "_" for ch in name)
 
 
+def run_url(tracking_uri: str, experiment_id: str, run_id: str, artifact: str | None = None) -> str:
+    """A run's page (or one of its artifacts) in the UI that ``ui_link`` names, in the Model-training
+    view: MLflow 3.17 takes the view from ``?workflowType=`` or from what this browser last chose
+    (GenAI for a new one), never from the experiment's ``mlflow.experimentKind`` tag."""
+    _, url = ui_link(tracking_uri, experiment_id)
+    page = f"{url.split('#', 1)[0]}#/experiments/{experiment_id}/runs/{run_id}"
+    if artifact:
+        page += f"/artifacts/{artifact}"
+    return page + "?workflowType=machine_learning"
+
+
 def describe(tracking_uri: str, experiment_id: str, family: str, family_run_id: str) -> None:
     """The experiment's description: how to read the runs table, and a link to the report."""
-    _, url = ui_link(tracking_uri, experiment_id)
-    base = url.split("#", 1)[0]
-    mode = "?workflowType=machine_learning"   # MLflow 3 opens a run in GenAI mode without it
-    run = f"{base}#/experiments/{experiment_id}/runs/{family_run_id}"
-    report = f"{run}/artifacts/{HTML}{mode}"
-    run += mode
+    run = run_url(tracking_uri, experiment_id, family_run_id)
+    report = run_url(tracking_uri, experiment_id, family_run_id, HTML)
     note = (
         f"**Family `{family}`**: the top run, [{family}]({run}), holds the [report]({report}) "
         "(its *Artifacts* tab: `report.html`) and the answer's key numbers as metrics.\n\n"
         "Expand it for one run per study; expand a study for one run per trial, named by its "
         "optimizer and settings. Pruned, diverged and failed trials carry the `outcome` tag.\n\n"
-        "To compare trials: select a study's runs, *Compare*, and plot `log10_lr`, "
-        "`log10_1m_gamma`, `log10_eps` in parallel coordinates.\n"
+        "To compare trials: select a study's runs and *Compare*: parallel coordinates open on "
+        "`1_log10_lr`, `2_log10_1m_gamma`, `3_log10_eps` (lr, 1−γ, ε on log scales) coloured by "
+        "the optimized metric.\n\n"
+        "MLflow opens a run clicked in this table in its *GenAI* layout until this browser has "
+        "chosen *Model training* (the switch at the top left; the browser remembers it); the "
+        "links above open it in *Model training*.\n"
     )
     c = client(tracking_uri)
     if c.get_experiment(experiment_id).tags.get(records.NOTE_TAG) != note:

@@ -4,6 +4,8 @@ Names lead with what differs between the runs of a study — the optimizer and i
 and end with the trial number: ``rmsprop γ=0.99 lr=1e-3 ε=1e-8 #12`` (a confirmation run:
 ``… seed=3 #12``). lr, ε and 1−γ span decades, so each is also logged as its log10: on those axes
 parallel coordinates and contour plots spread the trials out instead of piling them at 0.
+As params they are named ``1_log10_lr``, ``2_log10_1m_gamma``, ``3_log10_eps`` (``axis_params``) so
+that MLflow's compare view offers them first (see ``AXIS_PARAMS``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,23 @@ def log_axes(hyperparameters: dict[str, Any]) -> dict[str, float]:
     if gamma is not None and gamma < 1:
         out["log10_1m_gamma"] = math.log10(1 - gamma)
     return out
+
+
+# The log10 axes as params, named to sort first. MLflow 3.x's compare page preselects params by
+# sorted name: parallel coordinates take the first three params that differ between the selected
+# runs, ``diffParamKeys.sort().slice(0, 3)`` (ParallelCoordinatesPlotPanel.tsx), and the contour
+# plot's X and Y axes are the first two numeric params, ``CompareRunUtil.getKeys(paramLists,
+# true)``, sorted (CompareRunContour.tsx); both under mlflow/server/js/src/experiment-tracking/
+# components/. A leading digit sorts before every letter, so these come first, in this order,
+# ahead of ``batch_size``, ``eps``, ``gamma``. Metrics keep the plain names: the contour's Z axis
+# is the first metric by name, and the parallel plot's colour the first metric logged (the
+# optimized one, ``val_loss``).
+AXIS_PARAMS = {"log10_lr": "1_log10_lr", "log10_1m_gamma": "2_log10_1m_gamma", "log10_eps": "3_log10_eps"}
+
+
+def axis_params(axes: dict[str, float]) -> dict[str, float]:
+    """``log_axes``' values under their param names (``AXIS_PARAMS``)."""
+    return {AXIS_PARAMS[k]: v for k, v in axes.items()}
 
 
 def _scalar(v: Any) -> float | None:

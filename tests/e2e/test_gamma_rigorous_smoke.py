@@ -33,7 +33,16 @@ def test_smoke_runs_every_part_and_reports_the_cross_study_answers(tmp_path):
     assert "## γ across tasks, batch sizes and conventions" in report
     assert "| noisy_quadratic/rmsprop/convention=pytorch/batch_size=32 | 60 | 32 |" in report
     assert "### Reddi et al. 2018's counterexample" in report
-    assert re.search(r"\| 45 \| sgd \| 3 \| \d \|", report)   # rotation: 3 lr of SGD at 45°
+    assert re.search(r"\| 45 \| sgd \| 9 \| \d \|", report)   # rotation: SGD's 3 lr and 6 refined at 45°
+    assert re.search(r"SGD's grid best lr = [\d.]+, analytic 0.238: steps \d+ vs 47", report)
+    assert re.search(r"The failure band's edge lies in|No γ tried converged|Every γ tried converged", report)
+    # the refinement added lr off the coarse grid; the warm-up arm is a study of its own
+    tuned = load(tmp_path, "gamma_rigorous_smoke.binary_mlp.binary_teacher.rmsprop.convention=pytorch")
+    coarse = {1e-4, 10 ** -2.5, 1e-1}
+    assert any(min(abs(t.params["optimizer.lr"] / c - 1) for c in coarse) > 1e-6 for t in tuned.trials)
+    assert load(tmp_path, "gamma_rigorous_smoke.binary_mlp.binary_teacher.rmsprop.convention=pytorch"
+                          ".lr_warmup=10.seeds").trials
+    assert "lr window (5%), decades" in report and "The lr window is widest at" in report
     assert "Schedule on binary_mlp/binary_teacher" in report
     # a smoke family says so first and states no finding; deterministic problems have no seeds to test
     assert report.startswith("**Smoke run**") and "answer nothing" in report.splitlines()[0]

@@ -67,7 +67,7 @@ def test_every_number_of_the_answer_is_the_number_in_its_table(confirmed, tmp_pa
     text = write_report(storage=confirmed, family="fam", out_dir=str(tmp_path)).read_text(encoding="utf-8")
     answer = next(x for x in text.splitlines() if x.startswith("- **mnist_mlp/mnist_5k/rmsprop**")
                   and "Verdict" in x)
-    evidence = answer.split("Holm α = 0.05): ", 1)[1].split(". Verdict", 1)[0]
+    evidence = answer.split("read off them): ", 1)[1].split(". Verdict", 1)[0]
     found = 0
     for claim in evidence.split("; "):
         verdict, items = claim.split(" at γ ", 1)
@@ -99,22 +99,21 @@ def test_the_first_screen_leads_with_the_verdicts_and_their_table_numbers(confir
 
 
 def test_a_reviewer_re_deriving_the_differences_gets_the_same_answer(confirmed):
-    """Independent code: numpy differences by seed, scipy's paired t-test, Holm by hand."""
+    """Independent code: numpy differences by seed, the t quantile at α/(2m), Bonferroni by hand."""
     trials = load_family(confirmed, "fam")
     seeds = trials[trials["role"] == "seeds"].pivot(index="seed", columns="gamma", values="final_test_loss")
     others = [g for g in seeds.columns if g != 0.99]
-    p = [stats.ttest_rel(seeds[g], seeds[0.99]).pvalue for g in others]
-    order = np.argsort(p)
-    holm = np.empty(len(p))
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (len(p) - rank) * p[i]))
-        holm[i] = running
+    m = len(others)
     a = analyse("fam", trials, load_studies(confirmed, "fam"))
     t = a.variants[0].confirmation.set_index("config")
-    for g, ph in zip(others, holm):
-        assert t.loc[g, "mean_diff"] == pytest.approx((seeds[g] - seeds[0.99]).mean(), rel=1e-12)
-        assert t.loc[g, "p_diff_holm"] == pytest.approx(ph, rel=1e-9)
+    for g in others:
+        d = (seeds[g] - seeds[0.99]).to_numpy()
+        half = stats.t.ppf(1 - 0.05 / (2 * m), len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        assert t.loc[g, "mean_diff"] == pytest.approx(d.mean(), rel=1e-12)
+        assert (t.loc[g, "ci_low"], t.loc[g, "ci_high"]) == pytest.approx((d.mean() - half, d.mean() + half),
+                                                                           rel=1e-9)
+        p = stats.ttest_rel(seeds[g], seeds[0.99]).pvalue
+        assert t.loc[g, "p_diff_adj"] == pytest.approx(min(1.0, m * p), rel=1e-9)
 
 
 @pytest.mark.slow
@@ -153,4 +152,41 @@ def test_the_schedule_verdict_pairs_each_schedules_best_confirmation_runs(tmp_pa
                                                      "seed": s, "final": {"test_loss": v}}))
     [row] = schedule_verdict(load_family(url, "fam")).to_dict("records")
     assert row["verdict"].startswith("different") and row["n_pairs"] == 10
+    assert row["constant_pick"] == row["rising_pick"] == "best re-run on validation"
+    assert row["constant_seed_n"] == row["rising_seed_n"] == 10
     assert row["test_diff"] == pytest.approx(-0.03, abs=0.003) and row["ci_high"] < 0
+
+
+def test_diverged_confirmation_runs_are_counted_apart_and_the_margin_is_relative(tmp_path):
+    """γ = 0.9 diverges on seeds 1-4 of 8 (stored with a penalty test loss of 9.9): its losses are
+    compared on seeds 5-8 only, its failures by the exact test, and the declared relative margin
+    is 2 % of γ = 0.99's mean test loss."""
+    url, storage = sqlite_storage(tmp_path / "optuna.db")
+    tuned = make_study(storage, "fam", CELL, grid(lr=LRS, gamma=(0.9, 0.99)), _tuning)
+    tuned.set_user_attr(records.PROTOCOL, {"reference_gamma": 0.99, "margin": {"relative": 0.02},
+                                           "alpha": 0.05})
+    study = optuna.create_study(study_name=tuned.study_name + ".seeds", storage=storage)
+    study.set_user_attr(records.IDENTITY, tuned.user_attrs[records.IDENTITY] | {"seeds_of": tuned.study_name})
+    dists = tuned.trials[0].distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
+    ref = {s: 0.3 + 0.01 * s for s in range(1, 9)}
+    for gamma in (0.9, 0.99):
+        best = min((t for t in tuned.trials if t.params["optimizer.gamma"] == gamma), key=lambda t: t.value)
+        for s in range(1, 9):
+            failed = gamma == 0.9 and s <= 4
+            v = 9.9 if failed else ref[s] + (0.001 * s if gamma == 0.9 else 0.0)
+            study.add_trial(create_trial(
+                params=best.params | {"train.seed": s}, distributions=dists, value=v,
+                user_attrs={"source_trial": best.number, "outcome": "diverged" if failed else "trained",
+                            "seed": s, "final": {"val_loss": v, "test_loss": v}}))
+    a = analyse("fam", load_family(url, "fam"), load_studies(url, "fam"))
+    r = a.variants[0]
+    assert r.protocol["margin"] == pytest.approx(0.02 * np.mean(list(ref.values())))
+    [x] = r.confirmation.to_dict("records")
+    assert (x["n"], x["n_seeds"], x["failed"], x["ref_failed"]) == (4, 8, 4, 0)
+    assert x["mean_diff"] == pytest.approx(0.001 * np.mean([5, 6, 7, 8]))   # 9.9 never enters
+    assert x["p_fail"] == pytest.approx(stats.binomtest(4, 4, 0.5).pvalue)
+    means = r.confirm_means.set_index("config")
+    assert means.loc[0.9, "n_trained"] == 4 and means.loc[0.9, "mean"] < 1
+    text = write_report(storage=url, family="fam", out_dir=str(tmp_path / "report")).read_text(encoding="utf-8")
+    assert "γ = 0.9: 4 of 8 did not train (reference 0 of 8; exact p = 0.12" in text
+    assert "2% of the reference's mean test_loss" in text

@@ -15,7 +15,7 @@ from optuna.distributions import FloatDistribution, IntDistribution
 from support import wait_until
 from support.sweep_runner import ROOT, interruptible, load, mlflow_runs, run_sweep
 from sweeps import tracking
-from sweeps.tracking import run_labels
+from sweeps.tracking import family_run, run_labels
 from sweeps.terminal import console, progress
 from sweeps.hydra.search_space import to_json
 from sweeps.study import differences
@@ -168,7 +168,7 @@ def test_mlflow_runs_read_like_the_question(swept):
     assert parent.data.metrics["best_val_loss"] == pytest.approx(best.value)
     assert parent.data.params["best_trial"] == str(best.number)
     assert float(parent.data.params["lr"]) == pytest.approx(best.params["optimizer.lr"])
-    assert float(parent.data.params["log10_lr"]) == pytest.approx(math.log10(best.params["optimizer.lr"]))
+    assert float(parent.data.params["1_log10_lr"]) == pytest.approx(math.log10(best.params["optimizer.lr"]))
     note = parent.data.tags["mlflow.note.content"]
     counts = collections.Counter(t.user_attrs["outcome"] for t in study.trials)
     assert "val_loss" in note and f"#{best.number}" in note
@@ -184,7 +184,7 @@ def test_mlflow_runs_read_like_the_question(swept):
         assert run.data.tags["outcome"] == outcome and run.info.status == "FINISHED"
         for key, value in (("log10_lr", math.log10(p["lr"])), ("log10_eps", math.log10(p["eps"])),
                            ("log10_1m_gamma", math.log10(1 - p["gamma"]))):
-            assert float(run.data.params[key]) == pytest.approx(value)
+            assert float(run.data.params[run_labels.AXIS_PARAMS[key]]) == pytest.approx(value)
             assert run.data.metrics[key] == pytest.approx(value)
 
 
@@ -198,6 +198,10 @@ def test_run_names_and_log_axes():
     axes = run_labels.log_axes({"lr": 1e-3, "eps": 1e-8, "gamma": 0.99})
     assert axes == pytest.approx({"log10_lr": -3, "log10_eps": -8, "log10_1m_gamma": -2})
     assert "log10_1m_gamma" not in run_labels.log_axes({"lr": 1e-3, "gamma": 1.0})
+    # As params they sort first, lr, 1−γ, ε, as MLflow's compare view orders its default axes
+    params = run_labels.axis_params(axes)
+    assert sorted([*params, "batch_size", "beta1", "eps", "gamma", "lr"])[:3] == [
+        "1_log10_lr", "2_log10_1m_gamma", "3_log10_eps"]
 
 
 def test_links_open_the_model_training_view():
@@ -206,6 +210,9 @@ def test_links_open_the_model_training_view():
     command, url = tracking.ui_link("sqlite:///outputs/mlflow.db", "1")
     assert command == f"mlflow ui --backend-store-uri sqlite:///{Path('outputs/mlflow.db').resolve()}"
     assert url == "http://127.0.0.1:5000/#/experiments/1?workflowType=machine_learning"
+    # a run's page and an artifact of it, without the password of a server's URI
+    assert family_run.run_url("http://u:secret@10.0.0.2:5000", "7", "abc", "report.html") == (
+        "http://10.0.0.2:5000/#/experiments/7/runs/abc/artifacts/report.html?workflowType=machine_learning")
 
 
 def test_a_refused_study_says_what_differs_in_words():

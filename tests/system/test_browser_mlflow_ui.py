@@ -29,7 +29,9 @@ from mlflow.tracking import MlflowClient
 from support.servers import free_port
 from support.sweep_runner import run_sweep
 from support.waiting import wait_until
-from sweeps.tracking.run_labels import PREFIX, run_name
+from sweeps import tracking
+from sweeps.tracking.family_run import describe, family_run
+from sweeps.tracking.run_labels import AXIS_PARAMS, PREFIX, run_name
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -154,7 +156,7 @@ def test_mlflow_ui_shows_the_studys_runs_with_their_params(mlflow_server, swept)
     rows = _Rows()
     rows.feed(rendered(compare, ">gamma<"))
     assert sorted(rows.rows["Run ID"]) == sorted(ids), rows.rows.keys()
-    axes = ("lr", "gamma", "eps", "log10_lr", "log10_eps", "log10_1m_gamma")
+    axes = ("lr", "gamma", "eps", *AXIS_PARAMS.values())
     shown = {run_id: {k: rows.rows[k][i] for k in ("Run Name", *axes)}
              for i, run_id in enumerate(rows.rows["Run ID"])}
     for trial in study.trials:
@@ -162,8 +164,8 @@ def test_mlflow_ui_shows_the_studys_runs_with_their_params(mlflow_server, swept)
         outcome = trial.user_attrs.get("outcome", "pruned")
         assert cells["Run Name"] == PREFIX.get(outcome, "") + run_name("rmsprop", trial.params, trial.number)
         p = {k.split(".")[-1]: v for k, v in trial.params.items()}
-        p |= {"log10_lr": math.log10(p["lr"]), "log10_eps": math.log10(p["eps"]),
-              "log10_1m_gamma": math.log10(1 - p["gamma"])}
+        p |= {AXIS_PARAMS["log10_lr"]: math.log10(p["lr"]), AXIS_PARAMS["log10_eps"]: math.log10(p["eps"]),
+              AXIS_PARAMS["log10_1m_gamma"]: math.log10(1 - p["gamma"])}
         for name in axes:   # the log10 axes too, so parallel coordinates spread the trials out
             assert float(cells[name]) == pytest.approx(p[name], rel=1e-9), name
 
@@ -277,3 +279,101 @@ def test_from_the_printed_link_the_family_report_renders_in_three_clicks(swept, 
     assert wait_until(images_loaded, 60, interval=0.5), widths
     report = (out / "reports" / "browser" / "report.md").read_text(encoding="utf-8")
     assert len(widths) == report.count(".png)"), widths
+
+
+def model_training(browser: Browser) -> bool:
+    """Whether the page is in MLflow's Model-training mode: its sidebar lists the model registry;
+    in GenAI mode it lists Observability (traces, sessions) instead."""
+    text = browser.script("return document.body.innerText")
+    return "Model registry" in text and "Observability" not in text
+
+
+def test_the_descriptions_links_open_the_family_run_in_model_training(swept, browser, tmp_path):
+    """The experiment's description links the family run and its report.html, and the report's
+    "Runs in MLflow" section the printed link. MLflow 3.17 keeps the GenAI/Model-training switch
+    per browser (GenAI for a new one) and does not read the experiment's ``mlflow.experimentKind``
+    on a run page: every link carries ``?workflowType=machine_learning``; a fresh browser
+    (chromedriver's own profile) shows what each opens."""
+    out, proc = swept
+    link = re.search(r"^MLflow: (\S+)$", proc.stdout, re.M).group(1)
+    report = (out / "reports" / "browser" / "report.md").read_text(encoding="utf-8")
+    assert f"<{link}>" in report, "the report's MLflow section gives the printed link"
+    browser.do("POST", "/url", {"url": link})
+    browser.find("//a[@target='_blank' and contains(@href, '/runs/')]")
+    hrefs = browser.script("return [...document.querySelectorAll('a[target=_blank][href*=\"/runs/\"]')]"
+                           ".map(a => a.href)")
+    run, html = sorted(set(hrefs), key=len)
+    assert html == run.replace("?", "/artifacts/report.html?") and run.endswith("?workflowType=machine_learning")
+    browser.do("POST", "/url", {"url": run})
+    browser.find("//*[normalize-space()='browser.quadratic.rmsprop']")   # among its child runs
+    assert model_training(browser)
+    browser.do("POST", "/url", {"url": html})
+    browser.find("//iframe")
+    assert model_training(browser)
+    browser.save(shots(tmp_path) / "mlflow-ui-report-link.png")
+
+
+def test_compare_preselects_the_log_axes(swept, browser, tmp_path):
+    """From the printed link: expand the family and its study, tick the trained trials, *Compare*:
+    parallel coordinates open on lr, 1−γ, ε (log10) coloured by val_loss; the contour plot on lr
+    and 1−γ."""
+    out, proc = swept
+    study = optuna.load_study(study_name="browser.quadratic.rmsprop", storage=f"sqlite:///{out}/optuna.db")
+    trained = [t.user_attrs["mlflow_run_id"] for t in study.trials if t.user_attrs.get("outcome") == "trained"]
+    assert len(trained) >= 2, "a comparison needs two trained trials"
+    link = re.search(r"^MLflow: (\S+)$", proc.stdout, re.M).group(1)
+    browser.do("POST", "/url", {"url": link})
+    runs = MlflowClient(tracking_uri=re.match(r"(http://[^/]+)", link).group(1))
+    parent = study.user_attrs["mlflow_parent_run_id"]
+    family = runs.get_run(parent).data.tags["mlflow.parentRunId"]
+    for row in (family, parent):   # expand the family run, then its study's run
+        browser.click(f"//div[@row-id='{row}']//button[contains(@data-component-id, 'runnamecellrenderer')]")
+    for run_id in trained:
+        browser.click(f"//div[@row-id='{run_id}']//input[contains(@class, 'ag-checkbox-input')]")
+    browser.click("//button[normalize-space()='Compare']")
+    titles = "return [...document.querySelectorAll('{}')].map(e => e.textContent)"
+    axes = []
+
+    def drawn(selector: str, n: int):
+        def ready():
+            axes[:] = browser.script(titles.format(selector))
+            return len(axes) >= n
+        return ready
+
+    assert wait_until(drawn(".parcoords .axis-title", 4), 60, interval=0.5), axes
+    assert axes == ["1_log10_lr", "2_log10_1m_gamma", "3_log10_eps", "val_loss"]
+    browser.save(shots(tmp_path) / "mlflow-ui-compare-log-axes.png")
+    browser.click("//*[@role='tab' and normalize-space()='Contour Plot']")
+    assert wait_until(drawn(".xtitle, .ytitle", 2), 60, interval=0.5), axes
+    assert axes == ["1_log10_lr", "2_log10_1m_gamma"]
+
+
+def test_the_family_run_tops_the_first_page_of_many_runs(mlflow_server, browser, tmp_path):
+    """150 trial runs (MLflow shows 100 a page, newest first): the oldest run, the family's, is
+    still the first row — the UI fetches the parents of a page's runs — and expands to its studies."""
+    os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
+    url = mlflow_server.url
+    experiment = tracking.ensure_experiment(url, "gammasweep-many", None)
+    family = family_run(url, experiment, "many")
+    describe(url, experiment, "many", family)
+    studies = {}
+    # the trial runs straight into the server's database: 300 HTTP calls would take ~20 s
+    direct = MlflowClient(tracking_uri=f"sqlite:///{mlflow_server.root}/mlflow.db")
+    for optimizer in ("sgd", "rmsprop"):
+        name = f"many.quadratic.{optimizer}"
+        studies[name] = tracking.client(url).create_run(
+            experiment, run_name=name, tags={"gammasweep.study": name, "mlflow.parentRunId": family}).info.run_id
+        for n in range(75):
+            direct.create_run(experiment, run_name=f"{optimizer} lr={n} #{n}",
+                              tags={"mlflow.parentRunId": studies[name], "gammasweep.trial": str(n)})
+    _, link = tracking.ui_link(url, experiment)
+    browser.do("POST", "/url", {"url": link})
+    browser.find("//a[contains(@href, '/runs/') and not(@target='_blank') and normalize-space()='many']")
+    names = [n for n in browser.script(RUN_LINKS) if n]
+    assert names[0] == "many", names[:5]
+    browser.click(f"//div[@row-id='{family}']//button[contains(@data-component-id, 'runnamecellrenderer')]")
+    assert wait_until(lambda: set(studies) <= set(browser.script(RUN_LINKS)), 60, interval=0.5), (
+        browser.script(RUN_LINKS)[:5])
+    names = [n for n in browser.script(RUN_LINKS) if n]
+    assert names[0] == "many" and set(names[1:3]) == set(studies), names[:5]
+    browser.save(shots(tmp_path) / "mlflow-ui-first-page-150-runs.png")

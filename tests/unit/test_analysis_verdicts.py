@@ -92,6 +92,28 @@ def test_schedule_verdict_compares_the_best_of_each_schedule():
     assert row["verdict"].startswith("inconclusive")  # no paired confirmation runs: no verdict
 
 
+def test_schedule_rows_use_one_pick_and_say_when_constant_gamma_sits_on_the_grid_edge():
+    """Constant γ is best at the grid's largest γ: the row says so, in the table and the sentence."""
+    from sweeps.analysis.sections.verdicts import schedule_section
+    from sweeps.analysis.summary import schedule_sentence
+
+    def objective(p):
+        out = gamma_strong(p)
+        if p["optimizer.gamma_schedule"] == "constant":
+            return outcome(0.3 - 0.1 * p["optimizer.gamma"] + 0.01 * (math.log10(p["optimizer.lr"]) + 2) ** 2)
+        return out
+
+    points = grid(lr=LRS, gamma=GAMMAS, gamma_schedule=("constant", "rising"))
+    storage, trials = _family(("rmsprop", points, objective))
+    t = schedule_verdict(trials)
+    [row] = t.to_dict("records")
+    assert row["constant_gamma"] == max(GAMMAS) and row["constant_on_edge"]
+    assert row["constant_pick"] == row["rising_pick"] == "best tuning run (none re-run)"
+    assert "largest γ of the grid" in schedule_sentence(row)
+    a = analyse("fam", trials, load_studies(storage, "fam"))
+    assert "(grid edge)" in schedule_section(a) and "the grid's edge, not an interior optimum" in schedule_section(a)
+
+
 def test_optimizer_table_has_every_study_best_and_its_seed_spread():
     _, trials = _family(("rmsprop", grid(lr=LRS, gamma=GAMMAS), gamma_strong), ("sgd", grid(lr=LRS), lr_only),
                         seeds={"rmsprop": lambda p: (p["optimizer.lr"], p["optimizer.gamma"]) == (1e-2, 0.9)})
@@ -118,3 +140,23 @@ def test_summary_states_the_answer_from_the_numbers():
     assert any("No confirmation runs" in line for line in lines)
     best = next(line for line in lines if "Best tuning run of the 2 studies on mnist_mlp/mnist_5k" in line)
     assert "with test_loss 0.1" in best and "no verdict" in best
+
+
+def test_the_failure_sentence_reads_its_numbers_from_the_table():
+    """γ = 1 fails on all 5 seeds, the reference on none: the sentence gives 5 of 5, 0 of 5 and the
+    exact p the table holds (binomial 5 of 5: 0.0625), and the loss comparison has no pair."""
+    import numpy as np
+    import pandas as pd
+
+    from sweeps.analysis.stats import compare_paired
+    from sweeps.analysis.summary import failure_clause
+
+    base = np.linspace(0.3, 0.4, 5)
+    runs = pd.DataFrame({"config": [0.99] * 5 + [1.0] * 5, "seed": list(range(5)) * 2,
+                         "value": [*base, *[np.nan] * 5], "trained": [True] * 5 + [False] * 5})
+    t = compare_paired(runs, reference=0.99, margin=0.01, direction="minimize")
+    [x] = t.to_dict("records")
+    assert (x["n"], x["verdict"]) == (0, "inconclusive")
+    assert failure_clause(t).endswith(
+        f"γ = 1: 5 of 5 did not train (reference 0 of 5; exact p = {x['p_fail']:.2g}, Holm {x['p_fail_holm']:.2g}).")
+    assert f"{x['p_fail']:.2g}" == "0.062"

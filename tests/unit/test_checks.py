@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
@@ -79,6 +80,17 @@ def test_training_settings_out_of_range(changes, named):
         checks.check_training(_train(**changes))
 
 
+@pytest.mark.parametrize("warmup, named", [(-1, "an integer >= 0"), (2.5, "an integer >= 0"),
+                                           (True, "an integer >= 0"), (21, "at most train.steps=20")])
+def test_a_warmup_is_whole_steps_within_the_run(warmup, named):
+    cfg = _train(steps=20, eval_every=10)
+    cfg.optimizer = {"name": "rmsprop", "lr_warmup": 20}
+    checks.check_training(cfg)
+    cfg.optimizer.lr_warmup = warmup
+    with pytest.raises(SweepError, match=rf"optimizer.lr_warmup={warmup!r} is not allowed.*{named}"):
+        checks.check_training(cfg)
+
+
 def test_a_batch_holds_at_most_the_training_set():
     data = SimpleNamespace(x_train=np.zeros((300, 2)))
     checks.check_batch_size(_train(batch_size=300), data)
@@ -121,12 +133,38 @@ def test_the_known_sweeper_options_are_the_configs():
     ({"pruner": {"n_startup_trials": "abc"}}, "pruner.n_startup_trials='abc'"),
     ({"pruner": {"foo": 1}}, "pruner.foo is not an option of the median pruner"),
     ({"pruner": {"name": "bogus"}}, "Unknown pruner 'bogus'"),
+    ({"protocol": {"margin": 0}}, "protocol.margin=0"),
+    ({"protocol": {"margin": {"relative": -0.01}}}, "protocol.margin={'relative': -0.01}"),
+    ({"protocol": {"margin": {"percent": 1}}}, "protocol.margin={'percent': 1}"),
+    ({"protocol": {"margin": {"mnist_mlp": {"relative": 0.01}}}}, "protocol.margin={'mnist_mlp'"),
+    ({"protocol": {"margin": {"by_model": {"mnist_mlp": {"relative": 0.01, "points": 1}}}}}, "by_model"),
 ])
 def test_a_bad_sweeper_option_is_refused_naming_it(change, named):
     checks.check_sweeper(SWEEPER)
     with pytest.raises(SweepError) as e:
         checks.check_sweeper(OmegaConf.merge(SWEEPER, change))
     assert named in str(e.value)
+
+
+@pytest.mark.parametrize("margin", [0.01, {"absolute": 0.01}, {"relative": 0.01}, {"points": 1},
+                                    {"by_model": {"mnist_mlp": {"relative": 0.01}, "noisy_quadratic": 0.0005,
+                                                  "default": 0.01}}])
+def test_a_margin_is_absolute_relative_or_in_points_and_may_be_per_model(margin):
+    checks.check_sweeper(OmegaConf.merge(SWEEPER, {"protocol": {"margin": None}}, {"protocol": {"margin": margin}}))
+
+
+def test_a_declared_margin_resolves_per_model_against_the_reference():
+    from sweeps.analysis.margin import resolve
+
+    spec = {"by_model": {"mnist_mlp": {"relative": 0.01}, "binary_mlp": {"points": 1}, "default": 0.002}}
+    assert resolve(spec, model="mnist_mlp", metric="test_loss", reference_values=[0.4, 0.5])[0] \
+        == pytest.approx(0.0045)
+    assert resolve(spec, model="binary_mlp", metric="test_accuracy", reference_values=[])[0] == pytest.approx(0.01)
+    assert resolve(spec, model="reddi", metric="test_loss", reference_values=[])[0] == 0.002
+    margin, why = resolve({"relative": 0.01}, model=None, metric="test_loss", reference_values=[])
+    assert math.isnan(margin) and "no reference run trained" in why
+    margin, why = resolve({"points": 1}, model=None, metric="test_loss", reference_values=[1.0])
+    assert math.isnan(margin) and "does not apply to test_loss" in why
 
 
 @pytest.mark.parametrize("name", samplers.SAMPLERS)

@@ -16,7 +16,8 @@ def test_available():
 
 
 def test_defaults_follow_pytorch_and_chainer():
-    d = optimizers.defaults
+    d = lambda name: {k: v for k, v in optimizers.defaults(name).items() if k != "lr_warmup"}  # noqa: E731
+    assert all(optimizers.defaults(name)["lr_warmup"] == 0 for name in NAMES)  # no warm-up, as torch.optim
     assert d("sgd") == {"lr": 0.01}
     assert d("momentum") == d("nesterov") == {"lr": 0.01, "momentum": 0.9}
     assert d("adagrad") == {"lr": 0.01, "eps": 1e-10}

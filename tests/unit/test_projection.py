@@ -31,7 +31,7 @@ def test_a_budget_caps_the_grid():
 def test_a_preset_in_parts_is_planned_part_by_part():
     stages, _ = projection.plan(["study=gamma_rigorous"])
     tuning = [s for s in stages if s.stage == "tuning"]
-    assert len(tuning) == 27 and len({s.study for s in tuning}) == 27   # every part's studies, once
+    assert len(tuning) == 29 and len({s.study for s in tuning}) == 29   # every part's studies, once
     kinds = {s.kind[:4] for s in tuning}
     assert ("mnist_mlp", "fashion_mnist", 3900, 128) in kinds   # a part's own steps
     assert {("binary_mlp", "binary_teacher", 1000, b) for b in (32, 128, 512)} <= kinds

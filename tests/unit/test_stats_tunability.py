@@ -19,7 +19,7 @@ def _runs(direction: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("direction", ["minimize", "maximize"])
 def test_positive_when_tuning_helps(direction):
-    t = tunability(_runs(direction), default=0.99, direction=direction, n_resamples=999)
+    t = tunability(_runs(direction), default=0.99, direction=direction)
     assert t["best"] == 0.9 and t["selected_on_same_data"] is True
     assert t["n"] == 12 and t["d"] == pytest.approx(0.05, abs=0.01)
     assert 0 < t["ci_low"] < t["d"] < t["ci_high"]
@@ -27,7 +27,7 @@ def test_positive_when_tuning_helps(direction):
 
 @pytest.mark.parametrize("direction", ["minimize", "maximize"])
 def test_best_given_by_the_caller(direction):
-    t = tunability(_runs(direction), default=0.99, best=0.5, direction=direction, n_resamples=999)
+    t = tunability(_runs(direction), default=0.99, best=0.5, direction=direction)
     assert t["best"] == 0.5 and t["selected_on_same_data"] is False
     assert t["d"] < 0 and t["ci_high"] < 0  # a worse "best" chosen elsewhere shows as a loss
 

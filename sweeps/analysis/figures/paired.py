@@ -1,8 +1,8 @@
 """Forest plot of paired differences: each γ against a reference γ, with the equivalence margin.
 
-One point per γ: the mean of the paired difference (config − reference, same seeds) and its 95 %
-interval, coloured by the verdict of the tests; the band ±margin is where a difference counts as
-negligible. γ on the axis of ``_style`` (−log10(1 − γ)), γ = 1 in its own panel.
+One point per γ: the mean of the paired difference (config − reference, same seeds) and the
+simultaneous t-interval its verdict is read from, coloured by that verdict; the band ±margin is
+where a difference counts as negligible. γ on the axis of ``_style`` (−log10(1 − γ)), γ = 1 in its own panel.
 """
 
 from __future__ import annotations
@@ -70,6 +70,6 @@ def paired_figure(table: pd.DataFrame, *, reference: float, margin: float, metri
         ax.text(0.5, 0.5, "no paired comparison to show", transform=ax.transAxes, ha="center", color="0.4")
     ax.set_ylabel(f"Δ {metric} (config − reference)")
     title(fig, f"Paired difference in {metric}: each γ − reference γ = {gamma_label(reference)} "
-               f"(mean and 95% interval)")
+               f"(mean and the interval its verdict reads)")
     legend_right(ax, one)
     return save(fig, path)

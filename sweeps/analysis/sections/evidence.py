@@ -7,6 +7,7 @@ import math
 from ..confirmation import DEFAULT_GAMMAS
 from ..family import FamilyAnalysis
 from ..figures._names import variant_file
+from ..lr_window import TOLERANCE
 from ..summary import finite, fmt, interval
 from ._markdown import image, join, missing, num, table
 from ._presets import GAMMA
@@ -18,7 +19,7 @@ def tunability_section(a: FamilyAnalysis) -> str:
     out = ["## Tunability\n",
            "Tunability of γ (Probst, Boulesteix & Bischl, 2019): d = test metric at the default γ − "
            "at the γ chosen on validation (the best tuning trial's γ), sign flipped for a maximised "
-           "metric, on the paired confirmation runs, with its 95% BCa interval; d ≥ 0 means tuning γ "
+           "metric, on the paired confirmation runs that trained, with its 95% t-interval; d ≥ 0 means tuning γ "
            "helps, and an interval containing 0 means the data cannot tell. Defaults: "
            + ", ".join(f"{k} γ = {v:g}" for k, v in DEFAULT_GAMMAS.items()) + ".\n"]
     if not a.variants:
@@ -42,18 +43,39 @@ def lr_max_section(a: FamilyAnalysis) -> str:
            "estimate is √(lo·hi). *above*/*below*: censored at the edge of the lr range tried. The "
            "slope b of log10 lr_max against log10(1 − γ) is a least-squares fit over the uncensored "
            "γ < 1, with its 95% interval; a start-up transient of the square average predicts "
-           "b ≈ 0.5 without bias correction.\n"]
+           "b ≈ 0.5 without bias correction. How easy γ makes tuning: the lr window, the width in "
+           f"decades of the lr range around that γ's best where the best validation value at each lr "
+           f"is within {TOLERANCE:.0%} of the best (relative to it; linear interpolation of the value "
+           "against log10 lr between the lr tried, the refinement's points included; ≥: the window "
+           "reaches the edge of the lr range tried).\n"]
     if not a.variants:
         return join(*out, missing(_NONE, GAMMA))
     for r in a.variants:
         s = r.lr_scaling
         fit = (f"Slope b = {fmt(s['slope'])} [{fmt(s['ci_low'])}, {fmt(s['ci_high'])}] over {s['n']} γ."
                if finite(s["slope"]) else f"No slope: {s['n']} uncensored γ < 1 (3 needed).")
-        out += [f"\n### {r.variant.name}\n", fit, table(r.lr_max, {
+        out += [f"\n### {r.variant.name}\n", fit, window_sentence(r.lr_max), table(r.lr_max, {
             "γ": lambda x: f"{x['gamma']:g}", "lo (trained)": lambda x: num(x["lo"], ".3g"),
             "hi (failed)": lambda x: num(x["hi"], ".3g"), "lr_max": lambda x: num(x["lr_max"], ".3g"),
-            "censored": "censored", "runs": "n_runs", "of them bisection": "n_bisection"})]
+            "censored": "censored", "runs": "n_runs", "of them bisection": "n_bisection",
+            f"lr window ({TOLERANCE:.0%}), decades": _window_cell})]
     return join(*out)
+
+
+def _window_cell(x) -> str:
+    if not finite(x.get("window_decades")):
+        return "–"
+    return ("≥ " if x["window_censored"] else "") + f"{x['window_decades']:.2f}"
+
+
+def window_sentence(t) -> str:
+    """The widest and the narrowest lr window among the γ of one variant, read from its table."""
+    t = t[t["window_decades"].notna()] if "window_decades" in t else t.iloc[:0]
+    if len(t) < 2:
+        return ""
+    wide, narrow = t.loc[t["window_decades"].idxmax()], t.loc[t["window_decades"].idxmin()]
+    return (f"The lr window is widest at γ = {wide['gamma']:g} ({_window_cell(wide)} decades) and "
+            f"narrowest at γ = {narrow['gamma']:g} ({_window_cell(narrow)} decades).")
 
 
 def budget_section(a: FamilyAnalysis) -> str:

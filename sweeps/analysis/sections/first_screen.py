@@ -14,7 +14,7 @@ from models.outcome import TRAINED
 from ..confirmation import test_metric
 from ..family import FamilyAnalysis, VariantResult
 from ..figures._names import variant_file
-from ..summary import diff_numbers, swept_range
+from ..summary import diff_numbers, failure_words, fmt, swept_range
 
 SMOKE_LINE = ("**Smoke run** (`hydra.sweeper.protocol.scale: smoke`): these numbers exercise the "
               "pipeline end to end and answer nothing; no verdict is stated.")
@@ -32,8 +32,10 @@ def first_screen(a: FamilyAnalysis, smoke: bool = False) -> str:
         lines.append(
             f"**{question(v)}** Each {x} with lr re-tuned on validation{_on_seeds(v)}, its best "
             f"setting re-run on paired seeds and scored once on {test_metric(v.metric)}, "
-            f"against {x} = {_v(p['reference'])} (margin ±{p['margin']:g}, Holm α = {p['alpha']:g}; "
-            f"difference {x} − reference, 95% interval unadjusted):")
+            f"against {x} = {_v(p['reference'])} (difference {x} − reference with its simultaneous "
+            f"t-interval, Bonferroni over each task's {x} at family-wise α = {p['alpha']:g}; the word is read "
+            "off the interval: inside ±margin *equivalent*, excluding 0 *different*; losses only where "
+            "both runs trained, failures counted apart):")
     else:
         lines.append(f"**{question(a.variants[0].variant) if a.variants else QUESTION}** This family has no "
                      "paired confirmation runs, "
@@ -58,7 +60,22 @@ def _bullet(r: VariantResult, smoke: bool) -> str:
         word = "" if smoke else (f"**{x['verdict']}**" if x["verdict"] != "inconclusive" else "inconclusive")
         tested.append(" ".join(w for w in (f"{r.protocol['label']} = {x['config']:g}", word, diff_numbers(x)) if w))
     untested = _not_compared(r)
-    return f"**{r.variant.name}**: " + "; ".join(tested + untested) + "."
+    failed = [failure_words(x) for x in r.confirmation.to_dict("records")
+              if x.get("failed", 0) or x.get("ref_failed", 0)] if "failed" in r.confirmation else []
+    rule = r.protocol.get("margin_rule") or ""
+    said = f" = {rule}" if rule and not rule.startswith("±") else ""
+    return (f"**{r.variant.name}** (margin ±{fmt(r.protocol['margin'])}{said}{_mde(r)}): "
+            + "; ".join(tested + untested) + "." + (" Failures: " + "; ".join(failed) + "." if failed else ""))
+
+
+def _mde(r: VariantResult) -> str:
+    """``; the design's smallest: ±0.018``, and a plain word when the margin is out of its reach."""
+    t = r.confirmation
+    if "mde" not in t or not t["mde"].notna().any():
+        return ""
+    mde = float(t["mde"].median())
+    reach = "" if mde < float(r.protocol["margin"]) else ", so equivalence was out of reach"
+    return f"; the smallest it could call equivalent, median over γ: ±{fmt(mde)}{reach}"
 
 
 def _not_compared(r: VariantResult) -> list[str]:

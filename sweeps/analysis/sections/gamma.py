@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..confirmation import test_metric
 from ..family import FamilyAnalysis
-from ..summary import finite, fmt, interval
+from ..summary import finite, fmt, interval, power_clause, protocol_words
 from ..figures._names import variant_file
 from ..points import GAMMA_EDGES
 from ..speed import TARGET_QUANTILE
@@ -48,9 +48,9 @@ def confirmation_table(r) -> str:
     p, t = r.protocol, r.confirmation
     metric = test_metric(r.variant.metric)
     x = p["label"]
-    intro = (f"Confirmation ({metric}, paired seeds; reference {x} = {p['reference']:g}, "
-             f"equivalence margin ±{p['margin']:g}, Holm α = {p['alpha']:g}; difference = {x} − "
-             "reference, 95% BCa interval, unadjusted; verdicts from the Holm-adjusted tests):\n")
+    intro = (f"Confirmation ({metric}, paired seeds; reference {x} = {p['reference']:g}; difference = "
+             f"{x} − reference among the seeds where both runs trained; {protocol_words(t, p)}; failures "
+             "compared apart by McNemar's exact test, Holm):\n")
     if r.variant.deterministic:
         return "Confirmation: not applicable (deterministic: every seed gives the same run).\n"
     if t.empty:
@@ -67,11 +67,15 @@ def confirmation_table(r) -> str:
         p["label"]: lambda x: f"{x['config']:g}", "runs": "n", "its lr": lambda x: num(x.get("lr"), ".3g"),
         f"mean {metric}": lambda x: num(x.get("mean")), "std": lambda x: num(x.get("std"), ".2g"),
         "difference": lambda x: _cell(x.get("mean_diff"), True),
-        "95% interval": lambda x: interval(x.get("ci_low"), x.get("ci_high")) or "–",
-        "p (Holm)": lambda x: num(x.get("p_diff_holm"), ".2g"),
-        "TOST p (Holm)": lambda x: num(x.get("p_equiv_holm"), ".2g"),
+        "simultaneous interval": lambda x: interval(x.get("ci_low"), x.get("ci_high")) or "–",
+        "p (adj.)": lambda x: num(x.get("p_diff_adj"), ".2g"),
+        "TOST p (adj.)": lambda x: num(x.get("p_equiv_adj"), ".2g"),
+        "MDE": lambda x: num(x.get("mde"), ".3g"),
+        "failed (ref.)": lambda x: (f"{int(x['failed'])} ({int(x['ref_failed'])}) of {int(x['n_seeds'])}"
+                                    if finite(x.get("failed")) else "–"),
+        "failure p (Holm)": lambda x: num(x.get("p_fail_holm"), ".2g"),
         "verdict": "verdict",
-    })
+    }) + (f"\n{power_clause(t, p)}\n" if power_clause(t, p) else "")
 
 
 def _cell(x, signed: bool = False) -> str:

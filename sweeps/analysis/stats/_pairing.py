@@ -1,11 +1,13 @@
 """Checking a table of runs and pairing two of its configs by seed (common random numbers).
 
-A run is one row ``(config, seed, value)``. Two configs run with the same seed share the
-initialisation and the batch order, so their per-seed difference
+A run is one row ``(config, seed, value)``, with an optional boolean ``trained`` (False: the run
+diverged or collapsed; its value is then not a loss and may be NaN). Two configs run with the
+same seed share the initialisation and the batch order, so their per-seed difference
 
     d_s = value(a, s) − value(b, s)
 
-cancels the seed's effect; only seeds present for both configs are paired.
+cancels the seed's effect; only seeds present for both configs are paired, and only seeds on
+which both runs trained enter a difference.
 """
 
 from __future__ import annotations
@@ -25,33 +27,33 @@ def check_direction(direction: str) -> str:
     return direction
 
 
-def check_level(*, alpha: float, n_resamples: int) -> None:
+def check_level(*, alpha: float) -> None:
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ValueError(f"alpha must be a float in (0, 1), but got {alpha=}.")
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
-        raise ValueError(f"n_resamples must be a positive int, but got {n_resamples=}.")
 
 
 def check_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """``runs`` reduced to ``config, seed, value``; errors name missing columns, duplicates, NaNs."""
+    """``runs`` reduced to ``config, seed, value, trained`` (all True when not given); errors name
+    missing columns, duplicates and NaN values of trained runs."""
     if not isinstance(runs, pd.DataFrame):
         raise TypeError(f"runs must be a pandas DataFrame, but got {type(runs).__name__}.")
     missing = [c for c in COLUMNS if c not in runs.columns]
     if missing:
         raise ValueError(f"runs lacks columns {missing}; it needs {list(COLUMNS)}, "
                          f"but has {list(runs.columns)}.")
-    runs = runs[list(COLUMNS)]
+    trained = runs["trained"].astype(bool) if "trained" in runs.columns else True
+    runs = runs[list(COLUMNS)].assign(trained=trained)
     dup = runs.duplicated(["config", "seed"], keep=False)
     if dup.any():
         pairs = sorted({(c, s) for c, s in runs.loc[dup, ["config", "seed"]].itertuples(index=False)},
                        key=repr)
         raise ValueError(f"runs has several rows for (config, seed) {pairs}; "
                          "each config may be run once per seed.")
-    bad = runs["value"].isna()
+    bad = runs["value"].isna() & runs["trained"]
     if bad.any():
         pairs = [(c, s) for c, s in runs.loc[bad, ["config", "seed"]].itertuples(index=False)]
-        raise ValueError(f"runs has NaN values for (config, seed) {pairs}; drop or cap diverged "
-                         "runs before comparing, so that the choice is visible.")
+        raise ValueError(f"runs has NaN values for (config, seed) {pairs}; mark runs that did not "
+                         "train with trained=False, so that they are counted as failures.")
     return runs
 
 
@@ -71,19 +73,26 @@ def sorted_configs(configs) -> list:
 
 
 def by_config(runs: pd.DataFrame) -> dict:
-    """{config: (seeds, values)} as numpy arrays, from checked ``runs`` (one pass over the table)."""
-    return {key: (g["seed"].to_numpy(), g["value"].to_numpy(float))
+    """{config: (seeds, values, trained)} as numpy arrays, from checked ``runs`` (one pass)."""
+    return {key: (g["seed"].to_numpy(), g["value"].to_numpy(float), g["trained"].to_numpy(bool))
             for key, g in runs.groupby("config", sort=False)}
 
 
-def paired(by: dict, a, b) -> tuple[np.ndarray, np.ndarray]:
-    """``(x_a, x_b)``: values of configs ``a`` and ``b`` on their common seeds, sorted by seed.
+def common(by: dict, a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(x_a, x_b, trained_a, trained_b)`` on the seeds run for both ``a`` and ``b``, by seed.
 
     ``by`` is ``by_config(runs)``.
     """
-    (seeds_a, xa), (seeds_b, xb) = by[a], by[b]
+    (seeds_a, xa, ta), (seeds_b, xb, tb) = by[a], by[b]
     _, ia, ib = np.intersect1d(seeds_a, seeds_b, assume_unique=True, return_indices=True)
-    return xa[ia], xb[ib]
+    return xa[ia], xb[ib], ta[ia], tb[ib]
+
+
+def paired(by: dict, a, b) -> tuple[np.ndarray, np.ndarray]:
+    """``(x_a, x_b)``: values of ``a`` and ``b`` on the common seeds where both runs trained."""
+    xa, xb, ta, tb = common(by, a, b)
+    both = ta & tb
+    return xa[both], xb[both]
 
 
 def all_equal(d: np.ndarray, scale: float = 0.0) -> bool:
