@@ -67,7 +67,9 @@ def test_the_report_asks_about_beta1_and_labels_its_comparisons_with_it(swept):
     report = swept / "reports" / FAMILY
     screen = (report / "report.md").read_text(encoding="utf-8").split("\n## ", 1)[0]
     assert "How sensitive is Adam to β1?" in screen and "against β1 = 0.9" in screen
-    assert "**binary_mlp/binary_teacher/adam**: β1 = 0 " in screen and "γ =" not in screen
+    bullet = next(line for line in screen.splitlines() if line.startswith("- **binary_mlp/binary_teacher/adam**"))
+    assert "β1 = 0 (" in bullet and "β1 = 0.5 (" in bullet and "β1 = 0.99 (" in bullet
+    assert "γ" not in screen
     verdicts = json.loads((report / "answer.json").read_text(encoding="utf-8"))["verdicts"]
     assert sorted(v["comparison"].split(": ")[1] for v in verdicts) == [
         "β1=0 vs β1=0.9", "β1=0.5 vs β1=0.9", "β1=0.99 vs β1=0.9"]

@@ -75,7 +75,7 @@ def _mde(r: VariantResult) -> str:
         return ""
     mde = float(t["mde"].median())
     reach = "" if mde < float(r.protocol["margin"]) else ", so equivalence was out of reach"
-    return f"; the smallest it could call equivalent, median over γ: ±{fmt(mde)}{reach}"
+    return f"; the smallest it could call equivalent, median over {r.protocol.get('label', 'γ')}: ±{fmt(mde)}{reach}"
 
 
 def _not_compared(r: VariantResult) -> list[str]:
