@@ -35,6 +35,7 @@ from .analysis import answer as answers
 from .analysis.sections.first_screen import first_screen
 from .analysis.sections.since_last import since_last_section
 from .analysis.sections.trajectories import trajectories_section
+from .analysis.sections.tuning_seeds import tuning_seeds_section
 from .analysis.summary import summary
 from .errors import EXIT_BAD_INPUT, SweepError, redact
 from .redaction import guard_handlers, with_password_from
@@ -52,7 +53,7 @@ STORAGE_PASSWORD = "OPTUNA_DB_PASSWORD"
 def _paired(r, path: Path) -> Path:
     margin = r.protocol["margin"]   # NaN when a relative margin has no reference run: no band
     return paired_figure(r.confirmation if len(r.confirmation) and "mean_diff" in r.confirmation
-                         else _NO_PAIRS, reference=r.protocol["reference_gamma"],
+                         else _NO_PAIRS, reference=r.protocol["reference"],
                          margin=margin if margin == margin else 0.0, metric=test_metric(r.variant.metric),
                          path=path)
 
@@ -173,7 +174,7 @@ def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | No
     smoke = is_smoke(a.studies)
     detail, omitted = _present([
         sensitivity_section(a), lr_gamma_section(a), lr_max_section(a), divergence_speed_section(a),
-        tunability_section(a), budget_section(a), gamma_one_section(a), schedule_section(a),
+        tunability_section(a), tuning_seeds_section(a), budget_section(a), gamma_one_section(a), schedule_section(a),
         optimizer_section(a), across_section(a), known_answers_section(a),
         trajectories_section(storage, a.family, out),
     ])

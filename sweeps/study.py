@@ -136,14 +136,16 @@ def remaining_budget(study: optuna.Study, launched: int, n_trials: int, max_tria
 
 
 def best_trials(study: optuna.Study, per: list[str], top_k: int) -> list[optuna.trial.FrozenTrial]:
-    """The ``top_k`` best complete trials that trained (neither diverged nor collapsed,
-    models/outcome.py) for each combination of the ``per`` params."""
-    groups: dict[tuple, list] = {}
-    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        if records.outcome(t) == "trained":
-            groups.setdefault(tuple(t.params.get(k) for k in per), []).append(t)
-    sign = 1 if study.direction.name == "MINIMIZE" else -1
-    return [t for ts in groups.values() for t in sorted(ts, key=lambda t: sign * t.value)[:top_k]]
+    """The ``top_k`` best settings for each combination of the ``per`` params, each by its first
+    trial: a setting is ranked by its mean value over its tuning seeds, one that did not train on
+    every seed behind those that did, one that trained on none never picked
+    (``analysis.tuning_seeds``)."""
+    from sweeps.analysis.tuning_seeds import from_trials, picks
+
+    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    by_number = {t.number: t for t in trials}
+    best = picks(from_trials(trials, per), study.direction.name.lower(), top_k)
+    return [by_number[int(n)] for n in best["number"]]
 
 
 def planned_params(t: optuna.trial.FrozenTrial) -> dict:

@@ -1,6 +1,6 @@
 """The family's answer as data: ``reports/<family>/answer.json``, and what changed since the last one.
 
-    {"verdicts": [{"comparison": "<task>: γ=<x> vs γ=<ref>", "verdict", "difference",
+    {"verdicts": [{"comparison": "<task>: γ=<x> vs γ=<ref>" (β1, μ … for another factor), "verdict", "difference",
                    "interval": [lo, hi], "level", "margin", "mde", "n",
                    "failures": {"failed", "reference_failed", "seeds", "p", "p_holm"}}, ...],
      "trials": {study: {"complete": n, "pruned": n, "fail": n}},
@@ -48,11 +48,11 @@ def verdicts(a: FamilyAnalysis) -> list[dict]:
     """Every paired comparison of the confirmation runs, as the sensitivity tables print it."""
     out = []
     for r in a.variants:
-        ref = r.protocol["reference_gamma"]
+        ref, x_ = r.protocol["reference"], r.protocol["label"]
         for x in r.confirmation.to_dict("records") if "verdict" in r.confirmation else []:
             low, high = x.get("ci_low"), x.get("ci_high")
             out.append({
-                "comparison": f"{r.variant.name}: γ={x['config']:g} vs γ={ref:g}",
+                "comparison": f"{r.variant.name}: {x_}={x['config']:g} vs {x_}={ref:g}",
                 "verdict": x["verdict"],
                 "difference": _printed(x.get("mean_diff"), signed=True),
                 "interval": [_printed(low), _printed(high)] if _finite(low) and _finite(high) else None,

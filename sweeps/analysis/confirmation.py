@@ -2,8 +2,9 @@
 
 Protocol (the study's ``gammasweep.protocol``, declared in ``hydra.sweeper.protocol`` before the
 results are seen):
-1. Tune on validation: for each γ the sweep picks its best setting (lr, ε re-tuned) by the
-   validation metric of the tuning trials.
+1. Tune on validation: for each value of the protocol's factor (γ unless
+   ``protocol.factor`` names another) the sweep picks its best setting (lr, ε re-tuned) by the
+   validation metric of the tuning trials, averaged over the tuning seeds (``tuning_seeds``).
 2. Confirm on test: ``hydra.sweeper.seeds`` re-runs each picked setting on the seeds
    train.seed + 1 … + n — the same seeds for every γ (common random numbers: the same
    initialisations and minibatch orders) — and scores the test split once, at the end.
@@ -22,12 +23,16 @@ Tuning values are never compared: a best-of-many single run is biased (the winne
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
 
 from models.outcome import TRAINED, penalty
 
+from sweeps import factor as factors
+
+from . import tuning_seeds
 from .direction import best_index
 from .margin import resolve
 from .stats import compare_paired, tunability
@@ -44,12 +49,16 @@ def test_metric(metric: str) -> str:
 
 
 def protocol(v: Variant, studies: pd.DataFrame | None = None) -> dict:
-    """The variant's declared protocol (stored with its study), the defaults filled in."""
+    """The variant's declared protocol (stored with its study), the defaults filled in: ``factor``
+    (its key), ``label`` (γ, β1 ...), ``reference`` (``reference_gamma`` is the same value, the
+    name older readers use), ``margin``, ``alpha`` and ``target``."""
     declared = {}
     if studies is not None and "protocol" in studies:
         rows = studies[studies["study"] == v.study]
         declared = rows["protocol"].iloc[0] if len(rows) and isinstance(rows["protocol"].iloc[0], dict) else {}
     out = DEFAULT_PROTOCOL | {k: declared[k] for k in DEFAULT_PROTOCOL if k in declared}
+    key, reference = factors.declared(declared)
+    out |= {"factor": key, "label": factors.label(key), "reference": reference, "reference_gamma": reference}
     target = declared.get("target")
     if isinstance(target, dict):
         target = target.get(v.tuning["model"].iloc[0]) if len(v.tuning) else None
@@ -57,25 +66,37 @@ def protocol(v: Variant, studies: pd.DataFrame | None = None) -> dict:
 
 
 def runs(v: Variant) -> pd.DataFrame:
-    """One row per confirmation run: γ (``config``), seed and its test value (or penalty).
+    """One row per confirmation run: the factor's value (``config``: γ, β1 ...), seed and its
+    test value (or penalty).
 
-    When a γ has several re-run settings (``seeds.top_k`` > 1), the one best on validation in
-    tuning is kept, so each γ has one setting, chosen without looking at the test split.
+    When a value has several re-run settings (``seeds.top_k`` > 1), the one best on validation
+    in tuning (by its mean over the tuning seeds) is kept, so each value has one setting, chosen
+    without looking at the test split.
     """
     done = v.seeds[v.seeds["state"] == "COMPLETE"]
     if done.empty:
         return pd.DataFrame(columns=RUN_COLUMNS)
     metric = test_metric(v.metric)
-    picked = _picked_sources(v, done)
+    picked = _picked_settings(v, done)
     rows = []
-    for _, r in done[done["source_trial"].isin(picked) | done["source_trial"].isna()].iterrows():
-        rows.append({"config": float(r["gamma"]), "seed": int(r["seed"]),
+    for _, r in done[done["setting"].isin(picked) | done["source_trial"].isna()].iterrows():
+        rows.append({"config": float(r[v.column]), "seed": int(r["seed"]),
                      "value": _value(r, metric, v.direction), "trained": _trained(r),
                      "outcome": r.get("outcome"),
                      "source_trial": r["source_trial"], "lr": r.get("lr"), "eps": r.get("eps")})
     out = pd.DataFrame(rows, columns=RUN_COLUMNS)
     out = out[out["value"].notna() | ~out["trained"].astype(bool)]   # a failure counts without a value
     return out.drop_duplicates(["config", "seed"], keep="first")
+
+
+def setting_means(v: Variant) -> dict[str, float]:
+    """Every re-run setting's mean test value (or penalty) over its confirmation runs."""
+    done = v.seeds[v.seeds["state"] == "COMPLETE"]
+    if done.empty:
+        return {}
+    metric = test_metric(v.metric)
+    values = pd.Series([_value(r, metric, v.direction) for _, r in done.iterrows()], index=done.index)
+    return values.groupby(done["setting"]).mean().dropna().to_dict()
 
 
 def compare(v: Variant, r: pd.DataFrame, proto: dict) -> pd.DataFrame:
@@ -87,7 +108,7 @@ def compare(v: Variant, r: pd.DataFrame, proto: dict) -> pd.DataFrame:
     ref = _reference_key(r["config"], proto["reference_gamma"])
     margin = float(proto["margin"])
     if ref is None or not math.isfinite(margin):
-        why = (f"the reference γ = {proto['reference_gamma']:g} has no confirmation run" if ref is None
+        why = (f"the reference {proto.get('label', 'γ')} = {proto['reference_gamma']:g} has no confirmation run" if ref is None
                else f"no margin: {proto.get('margin_rule')}")
         return pd.DataFrame({"config": sorted(c for c in r["config"].unique() if c != ref), "n": 0,
                              "verdict": "inconclusive", "reason": why})
@@ -138,18 +159,19 @@ def tunability_table(v: Variant, r: pd.DataFrame) -> pd.DataFrame:
 
 def arm_runs(tuning: pd.DataFrame, seed_rows: pd.DataFrame, direction: str) -> pd.DataFrame:
     """``seed, value, trained, study, trial`` of one arm (a study, or a schedule's studies): the
-    confirmation runs of its setting best on validation among those re-run (``study``, ``trial``:
-    that tuning trial) — chosen without looking at the test split."""
-    done = tuning[(tuning["state"] == "COMPLETE") & tuning["value"].notna()]
+    confirmation runs of its setting best on validation (by its mean over the tuning seeds,
+    ``tuning_seeds.picks``) among those re-run (``study``, ``trial``: that setting's first tuning
+    trial) — chosen without looking at the test split."""
     seeded = seed_rows[seed_rows["state"] == "COMPLETE"]
-    rerun = set(zip(seeded["tuning_study"], seeded["source_trial"]))
-    done = done[[(s, n) in rerun for s, n in zip(done["study"], done["number"])]]
-    i = best_index(done["value"], direction) if len(done) else None
-    if i is None:
+    rerun = set(zip(seeded["tuning_study"], seeded["setting"]))
+    done = tuning[[(s, x) in rerun for s, x in zip(tuning["study"], tuning["setting"])]]
+    best = tuning_seeds.picks(_pick_frame(done), direction)
+    if best.empty:
         return pd.DataFrame(columns=["seed", "value", "trained", "study", "trial"])
-    best = done.loc[i]
-    mine = seeded[(seeded["tuning_study"] == best["study"]) & (seeded["source_trial"] == best["number"])]
-    metric = test_metric(best["metric"])
+    study, setting = json.loads(best["setting"].iloc[0])
+    mine = seeded[(seeded["tuning_study"] == study) & (seeded["setting"] == setting)]
+    metric = test_metric(done["metric"].iloc[0])
+    best = {"study": study, "number": int(best["number"].iloc[0])}
     out = pd.DataFrame({"seed": mine["seed"].astype(int),
                         "value": [_value(r, metric, direction) for _, r in mine.iterrows()],
                         "trained": [_trained(r) for _, r in mine.iterrows()],
@@ -207,16 +229,19 @@ def _margin(v: Variant, proto: dict) -> dict:
     return {"margin": margin, "margin_rule": rule, "margin_spec": spec}
 
 
-def _picked_sources(v: Variant, done: pd.DataFrame) -> set:
-    """Per γ, the re-run setting whose tuning trial was best on validation."""
-    sources = done["source_trial"].dropna().unique()
-    tuned = v.tuning[v.tuning["number"].isin(sources)]
-    picked = set()
-    for _, g in tuned.groupby("gamma"):
-        i = best_index(g["value"], v.direction)
-        if i is not None:
-            picked.add(g.loc[i, "number"])
-    return picked
+def _picked_settings(v: Variant, done: pd.DataFrame) -> set:
+    """Per value of the factor, the re-run setting best on validation by its mean over the
+    tuning seeds (``tuning_seeds.picks``, the rule the sweeper picked it by)."""
+    rerun = v.tuning[v.tuning["setting"].isin(set(done["setting"].dropna()))]
+    frame = tuning_seeds.from_table(rerun, [v.column])
+    return set(tuning_seeds.picks(frame, v.direction)["setting"])
+
+
+def _pick_frame(tuning: pd.DataFrame) -> pd.DataFrame:
+    """``tuning_seeds``' frame of an arm's tuning rows, a setting named with its study."""
+    frame = tuning_seeds.from_table(tuning.assign(_arm=0), ["_arm"])
+    studies = tuning.loc[frame.index, "study"]
+    return frame.assign(setting=[json.dumps([s, x]) for s, x in zip(studies, frame["setting"])])
 
 
 def _reference_key(configs: pd.Series, reference: float):

@@ -7,6 +7,8 @@ not sweep is filled in from its identity's ``optimizer_settings``, so ``gamma_sc
 ``initial_square_avg`` is a column whether a study swept it or fixed it. ``batch_size`` and
 ``steps`` come from the study's training settings, and every split key of its identity
 (``convention``, ``model.options.angle`` ...) is a column under its last dotted part (``angle``).
+``setting`` names a trial's parameters but its seed (``tuning_seeds.setting_of``): the tuning
+trials of one setting on several seeds, and its confirmation runs, share it.
 
 ``studies``: one row per study with its identity, direction, MLflow parent run and search space.
 """
@@ -24,6 +26,8 @@ from optuna.trial import TrialState
 from ..errors import SweepError
 from ..storages.rdb import open_existing
 from sweeps import records
+from sweeps.factor import declared
+from .tuning_seeds import setting_of
 
 SEEDS_SUFFIX = ".seeds"
 LR_MAX_SUFFIX = ".lr_max"
@@ -31,12 +35,12 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 # Columns every trials table has, even when no study of the family has the value.
 NUMERIC = ("lr", "gamma", "eps", "initial_square_avg", "seed", "source_trial", "value",
            "diverged_step", "train_seconds", "best_val_loss", "best_val_step")
-TEXT = ("gamma_schedule", "eps_in_sqrt", "bias_correction", "mlflow_run_id", "error", "outcome")
+TEXT = ("gamma_schedule", "eps_in_sqrt", "bias_correction", "mlflow_run_id", "error", "outcome", "setting")
 # what sweeps/hydra/plan.py puts in every identity; any other key is a split key (split_by)
 _IDENTITY_FIELDS = {"model", "data", "optimizer", "data_fingerprint", "optimizer_settings", "train", "model_options",
                     "optimized_metric", "search_space", "seeds_of", "lr_max_of"}
 _STUDY_COLUMNS = ("study", "label", "role", "tuning_study", "model", "data", "optimizer", "direction",
-                  "metric")
+                  "metric", "factor")
 
 
 def short_name(key: str) -> str:
@@ -76,6 +80,8 @@ def load_studies(storage: str | optuna.storages.BaseStorage, family: str) -> pd.
                         "protocol"):
                 r[key] = r[key] or base[key]
             r["label"] = base["label"]
+    for r in rows:   # the key of the factor its protocol compares (optimizer.gamma unless declared)
+        r["factor"] = declared(r["protocol"])[0]
     return pd.DataFrame(rows)
 
 
@@ -159,6 +165,7 @@ def _trial_row(t: optuna.trial.FrozenTrial, s) -> dict[str, Any]:
     row |= {"batch_size": train.get("batch_size"), "steps": train.get("steps")}
     row |= getattr(s, "splits", None) or {}   # convention, angle, stochastic, ... (split keys)
     row |= {short_name(k): v for k, v in t.params.items()}
+    row["setting"] = setting_of(t.params)   # what a tuning setting and its re-runs share
     record = records.trial_record(t)
     recorded_seed = record.pop("seed")
     row |= record | {"curve": dict(sorted(t.intermediate_values.items()))}  # step -> optimized metric

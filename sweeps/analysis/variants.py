@@ -7,9 +7,12 @@ convention, never pooled across them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+from sweeps import factor as factors
 
 from .direction import sole_direction
 
@@ -27,6 +30,17 @@ class Variant:
     tuning: pd.DataFrame   # finished trials of the tuning study under these conventions
     seeds: pd.DataFrame    # finished trials of its seed study under these conventions
     lr_max: pd.DataFrame = field(default_factory=pd.DataFrame)  # its lr_max bisection trials
+    factor: str = factors.GAMMA   # the key its protocol compares (hydra.sweeper.protocol.factor)
+
+    @property
+    def column(self) -> str:
+        """The factor's column in ``tuning`` and ``seeds`` (``gamma``, ``beta1`` ...)."""
+        return factors.column(self.factor)
+
+    @property
+    def label(self) -> str:
+        """The factor's name in the report (γ, β1, μ ...)."""
+        return factors.label(self.factor)
 
     @property
     def deterministic(self) -> bool:
@@ -50,16 +64,25 @@ def deterministic(rows: pd.DataFrame) -> bool:
 
 
 def gamma_variants(trials: pd.DataFrame) -> list[Variant]:
-    """Every (tuning study, conventions) whose COMPLETE trials have at least two values of γ."""
+    """Every (tuning study, conventions) whose COMPLETE trials have at least two values of the
+    factor its protocol compares (γ unless ``hydra.sweeper.protocol.factor`` says otherwise)."""
     out = []
     tuning = trials[trials["role"] == "tuning"]
     for study, rows in tuning.groupby("study", sort=True):
-        if rows[rows["state"] == "COMPLETE"]["gamma"].dropna().nunique() < 2:
+        key = _factor(rows)
+        column = factors.column(key)
+        if column not in rows or rows[rows["state"] == "COMPLETE"][column].dropna().nunique() < 2:
             continue
         seeds = trials[(trials["role"] == "seeds") & (trials["tuning_study"] == study)]
         bisection = trials[(trials["role"] == "lr_max") & (trials["tuning_study"] == study)]
-        out += split(rows, seeds, bisection)
+        out += [dataclasses.replace(v, factor=key) for v in split(rows, seeds, bisection)]
     return out
+
+
+def _factor(rows: pd.DataFrame) -> str:
+    """The study's declared factor (``analysis.load``'s ``factor`` column), γ when it has none."""
+    found = rows["factor"].dropna() if "factor" in rows else pd.Series(dtype=object)
+    return found.iloc[0] if len(found) else factors.GAMMA
 
 
 def split(rows: pd.DataFrame, seeds: pd.DataFrame, bisection: pd.DataFrame | None = None) -> list[Variant]:

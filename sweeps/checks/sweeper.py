@@ -7,7 +7,10 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from optuna.distributions import CategoricalDistribution
+
 from sweeps.errors import SweepError
+from sweeps.factor import GAMMA, declared
 from sweeps.samplers import check_pruner, check_sampler
 
 from ._values import is_finite, is_int, is_real, refuse
@@ -20,6 +23,7 @@ SWEEPER_KEYS = ("study_name", "storage", "direction", "n_trials", "max_trials", 
                 "retry_failed_trials", "split_by", "report", "fail_on_change", "seeds", "refine", "lr_max", "protocol", "sampler",
                 "pruner", "params", "parts")
 SCALES = ("study", "smoke")
+SEED_STRIDE = 1000   # tuning seed i is train.seed + SEED_STRIDE·i (hydra.plan.tuning_seeds)
 S = "hydra.sweeper."
 
 
@@ -60,7 +64,9 @@ def check_sweeper(o: DictConfig) -> None:
         raise refuse(S + "seeds.n", o.seeds.n, "an integer >= 0")
     if not is_int(o.seeds.top_k, 1):
         raise refuse(S + "seeds.top_k", o.seeds.top_k, "an integer >= 1")
-    _keys(o.seeds.per, "seeds.per")
+    check_tuning_seeds(o)
+    if o.seeds.per is not None:   # null: per value of protocol.factor
+        _keys(o.seeds.per, "seeds.per")
     if not is_int(o.refine.per_decade, 0):
         raise refuse(S + "refine.per_decade", o.refine.per_decade,
                      "an integer >= 0 (lr points a decade around each best lr; 0: no refinement)")
@@ -75,6 +81,21 @@ def check_sweeper(o: DictConfig) -> None:
     check_pruner(o.pruner)
 
 
+def check_tuning_seeds(o: DictConfig) -> None:
+    """``seeds.tune``: tuning seeds per setting, a grid axis (``hydra.plan.with_tuning_seeds``)."""
+    tune = o.seeds.get("tune", 1)
+    if not is_int(tune, 1):
+        raise refuse(S + "seeds.tune", tune, "an integer >= 1 (tuning seeds per setting; 1: train.seed alone)")
+    if tune > 1 and str(o.sampler.get("name", "tpe")).lower() != "grid":
+        raise SweepError(
+            f"{S}seeds.tune={tune} needs the grid sampler, but {S}sampler.name is {o.sampler.get('name')!r}: "
+            "the seeds are a grid axis, so every setting is trained on each of them. Use "
+            f"{S}sampler.name=grid, or seeds.tune=1 with the other samplers.")
+    if tune > 1 and is_int(o.seeds.n, 0) and o.seeds.n >= SEED_STRIDE:
+        raise refuse(S + "seeds.n", o.seeds.n, f"below {SEED_STRIDE} with seeds.tune > 1 (the tuning seeds are "
+                     f"train.seed + {SEED_STRIDE}·i, kept apart from the confirmation seeds train.seed + 1 … + n)")
+
+
 def _keys(value: Any, key: str) -> None:
     """A list of config keys such as [optimizer.gamma]."""
     if not isinstance(value, (list, ListConfig)) or not all(isinstance(k, str) and k for k in value):
@@ -84,8 +105,8 @@ def _keys(value: Any, key: str) -> None:
 
 def check_protocol(p: DictConfig) -> None:
     """The report's declared test settings (``hydra.sweeper.protocol``)."""
-    rules = {"reference_gamma": (lambda v: 0 <= v <= 1, "a γ in [0, 1]"),
-             "alpha": (lambda v: 0 < v < 1, "a number in (0, 1)")}
+    _check_factor(p)
+    rules = {"alpha": (lambda v: 0 < v < 1, "a number in (0, 1)")}
     for key, (ok, allowed) in rules.items():
         value = p.get(key)
         if not is_real(value) or not ok(value):
@@ -102,11 +123,71 @@ def check_protocol(p: DictConfig) -> None:
                      "of steps-to-target) or {model: number}")
 
 
+def _check_factor(p: DictConfig) -> None:
+    """``factor`` a config key, ``reference`` a plain value; ``reference_gamma`` a γ, for γ only."""
+    factor = p.get("factor")
+    if factor is not None and not (isinstance(factor, str) and "." in factor):
+        raise refuse(S + "protocol.factor", factor, "null (γ) or the config key of a swept choice "
+                     "parameter, such as optimizer.gamma, optimizer.beta1 or optimizer.momentum")
+    old = p.get("reference_gamma")
+    if old is not None and (not is_real(old) or not 0 <= old <= 1):
+        raise refuse(S + "protocol.reference_gamma", old, "a γ in [0, 1]")
+    if old is not None and factor not in (None, GAMMA):
+        raise SweepError(f"{S}protocol.reference_gamma={old!r} compares γ, but {S}protocol.factor is "
+                         f"{factor!r}; declare that factor's reference value as {S}protocol.reference.")
+    ref = p.get("reference")
+    if old is not None and ref is not None and not _same(old, ref):
+        raise SweepError(f"{S}protocol.reference={ref!r} and {S}protocol.reference_gamma={old!r} disagree; "
+                         "declare the reference once, as protocol.reference.")
+    if ref is not None and (isinstance(ref, (DictConfig, ListConfig)) or (is_real(ref) and not math.isfinite(ref))):
+        raise refuse(S + "protocol.reference", ref, "null (γ = 0.99) or one value of the factor's choice")
+
+
+def check_factor_swept(o: DictConfig, plans: list) -> None:
+    """A part whose confirmation runs are per value of ``protocol.factor`` (it is in
+    ``seeds.per``) compares those values: some study of the part must sweep the factor, each that
+    does as a ``choice`` holding ``protocol.reference``. Studies without the factor (SGD has no γ)
+    re-run their best setting with nothing to compare."""
+    factor, reference = declared(o.protocol)
+    if not o.seeds.n or factor not in seeds_per(o):
+        return
+    swept = [p for p in plans if factor in p.distributions]
+    if not swept:
+        names = ", ".join(p.name for p in plans)
+        raise SweepError(
+            f"{S}protocol.factor is {factor!r}, but no study of this part sweeps it ({names}): the "
+            f"confirmation runs compare the factor's values, so set params.{factor}: choice(...) in the "
+            "part, or declare the factor it sweeps.")
+    for plan in swept:
+        d = plan.distributions[factor]
+        if not isinstance(d, CategoricalDistribution):
+            raise SweepError(
+                f"{S}protocol.factor is {factor!r}, but study {plan.name!r} sweeps it as an interval: the "
+                "confirmation runs compare a few values of the factor, each with the reference, so sweep "
+                f"it as params.{factor}: choice(...).")
+        if not any(_same(reference, c) for c in d.choices):
+            raise SweepError(
+                f"{S}protocol.reference={reference!r} is not one of {factor}'s values in study {plan.name!r} "
+                f"({', '.join(map(str, d.choices))}); every value is compared with the reference, so it "
+                "must be swept too.")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if is_real(a) and is_real(b):
+        return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-12)
+    return str(a) == str(b)
+
+
+def seeds_per(o: DictConfig) -> list[str]:
+    """``seeds.per``, or ``[protocol.factor]`` when it is null."""
+    return list(o.seeds.per) if o.seeds.per is not None else [declared(o.protocol)[0]]
+
+
 def check_keys_exist(o: DictConfig, exists) -> None:
     """The config keys that ``split_by``, ``seeds.per`` and ``lr_max.per`` name exist (``exists(key)``:
     in a study's config, or in some option of the key's config group): a misspelt key would
     otherwise be ignored without a word."""
-    named = [("split_by", o.split_by, True), ("seeds.per", o.seeds.per, o.seeds.n > 0),
+    named = [("split_by", o.split_by, True), ("seeds.per", seeds_per(o), o.seeds.n > 0),
              ("lr_max.per", o.lr_max.per, o.lr_max.rounds > 0)]
     for option, keys, used in named:
         for key in keys if used else []:

@@ -72,7 +72,8 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
     two parts make once, and each study's part options (name -> options): the sweeper's plan,
     and the projection's (benchmarks/projection.py)."""
     from sweeps.checks import check_keys_exist, check_sweeper
-    from sweeps.hydra.plan import key_exists, make_plans
+    from sweeps.checks.sweeper import check_factor_swept
+    from sweeps.hydra.plan import key_exists, make_plans, with_tuning_seeds
     from sweeps.hydra.search_space import parse
 
     plans, options = [], {}
@@ -86,9 +87,11 @@ def plan_all(o: DictConfig, arguments: list[str], loader, compose) -> tuple[list
         check_sweeper(part)
         preset = [f"{k}={v}" for k, v in params.items()]
         space = parse(preset + list(arguments), loader, tuple(part.split_by))
-        made = make_plans(space, o.study_name, compose, loader.get_group_options)
+        made = [with_tuning_seeds(p, part.seeds.tune)
+                for p in make_plans(space, o.study_name, compose, loader.get_group_options)]
         check_keys_exist(part, lambda key: any(OmegaConf.select(p.cfg, key, default=_ABSENT) is not _ABSENT
                                                for p in made) or key_exists(key, compose, loader.get_group_options))
+        check_factor_swept(part, made)
         for plan in made:
             plans.append(plan)
             options.setdefault(plan.name, part)

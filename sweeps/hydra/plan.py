@@ -11,6 +11,7 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution
 from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing, model_options
 from sweeps.checks import (check_batch_size, check_derived_name, check_experiment_name, check_limits,
                           check_metric, check_training)
+from sweeps.checks.sweeper import SEED_STRIDE
 from sweeps.errors import SweepError
 from sweeps.hydra.search_space import SearchSpace, to_json
 from sweeps.study import study_name
@@ -82,6 +83,29 @@ def _plan(cell: dict[str, str], space: SearchSpace, family: str, compose) -> Stu
     if options:  # unset (null) options leave the identity as it was before models had options
         identity["model_options"] = options
     return StudyPlan(name, overrides, dists, identity, cfg)
+
+
+SEED = "train.seed"
+
+
+def tuning_seeds(base: int, k: int) -> list[int]:
+    """The tuning seeds of ``seeds.tune`` = k: train.seed, then a stride apart, so that they never
+    meet the confirmation seeds train.seed + 1 … + n (n < the stride, ``checks.sweeper``)."""
+    return [base + SEED_STRIDE * i for i in range(k)]
+
+
+def with_tuning_seeds(plan: StudyPlan, k: int) -> StudyPlan:
+    """The plan with ``train.seed`` a grid axis of ``k`` tuning seeds (k = 1: the plan as it is).
+
+    The seed axis is part of the search space, so a study tuned on one seed is refused by the
+    identity check rather than mixed with trials on several (``study.open_study``)."""
+    if k <= 1:
+        return plan
+    if SEED in plan.distributions:
+        raise SweepError(f"The search space sweeps {SEED} and hydra.sweeper.seeds.tune={k} makes it a grid "
+                         "axis of tuning seeds too; sweep one or the other.")
+    dists = plan.distributions | {SEED: CategoricalDistribution(tuning_seeds(int(plan.cfg.train.seed), k))}
+    return StudyPlan(plan.name, plan.overrides, dists, plan.identity | {"search_space": to_json(dists)}, plan.cfg)
 
 
 def _validate(cfg: DictConfig, dists: dict[str, BaseDistribution]):

@@ -31,13 +31,14 @@ def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
     cfgs = [member_config(cfg, t) for t in trials]
     if not stackable(trials):
         return [_alone(c) for c in cfgs]
-    model, data = build_model(cfg), build_data(cfg)
-    check_pairing(model, data, cfg)
+    shared = cfgs[0]   # the members' common setting (a swept train.seed too): they differ only in optimizer numbers
+    model, data = build_model(shared), build_data(shared)
+    check_pairing(model, data, shared)
     singles = [build_optimizer(c) for c in cfgs]            # validates every member
     fingerprint = data.fingerprint if data is not None else "none"
     members = [Member(c, t, o.hyperparameters, fingerprint, task.direction(sweeper))
                for c, t, o in zip(cfgs, trials, singles)]
-    stacked = optimizers.create(cfg.optimizer.name, **stack([optimizer_hyperparameters(c) for c in cfgs]))
+    stacked = optimizers.create(shared.optimizer.name, **stack([optimizer_hyperparameters(c) for c in cfgs]))
     stopped: dict[int, str] = {}
 
     def on_eval(step: int, metrics: list[dict | None]) -> list[int]:
@@ -55,10 +56,10 @@ def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
     try:
         results = train_population(
             model, stacked, data, k=len(members),
-            steps=cfg.train.steps, batch_size=cfg.train.batch_size, eval_every=cfg.train.eval_every,
-            seed=cfg.train.seed, dtype=cfg.train.dtype,
-            divergence_factor=cfg.train.divergence_factor, on_eval=on_eval,
-            score_test=cfg.train.score_test, eval_subset=cfg.train.eval_subset,
+            steps=shared.train.steps, batch_size=shared.train.batch_size, eval_every=shared.train.eval_every,
+            seed=shared.train.seed, dtype=shared.train.dtype,
+            divergence_factor=shared.train.divergence_factor, on_eval=on_eval,
+            score_test=shared.train.score_test, eval_subset=shared.train.eval_subset,
         )
     except BaseException:
         for member in members:

@@ -8,6 +8,7 @@ import time
 import optuna
 from optuna.distributions import IntDistribution
 
+from sweeps.checks.sweeper import seeds_per
 from sweeps.hydra.plan import StudyPlan
 from sweeps.stages.summaries import summarize
 from sweeps.stages.trials import TrialLoop
@@ -18,8 +19,9 @@ from sweeps import records
 
 
 def run(loop: TrialLoop, tuned: optuna.Study, plan: StudyPlan) -> int:
-    """Re-run the best settings (per value of ``seeds.per``) with ``seeds.n`` fresh seeds into
-    ``<study>.seeds``; returns the trials run.
+    """Re-run the best settings (per value of ``seeds.per``, by default of ``protocol.factor``)
+    with ``seeds.n`` fresh seeds into ``<study>.seeds``; returns the trials run. With several
+    tuning seeds a setting is picked by its mean over them (``study.best_trials``).
 
     Every setting gets the same seeds (train.seed + 1 ... + n): the same initialisations and
     minibatch orders across γ (common random numbers), so the report compares them paired.
@@ -30,7 +32,7 @@ def run(loop: TrialLoop, tuned: optuna.Study, plan: StudyPlan) -> int:
     seeds = [plan.cfg.train.seed + 1 + i for i in range(o.seeds.n)]
     with storage_lock(study, shared_study.lock_name(study.study_name)):  # workers queue once
         done = confirmations(study)
-        todo = [(t, s) for t in best_trials(tuned, list(o.seeds.per), o.seeds.top_k) for s in seeds
+        todo = [(t, s) for t in best_trials(tuned, seeds_per(o), o.seeds.top_k) for s in seeds
                 if (t.number, s) not in done]
         for trial, seed in todo:
             study.enqueue_trial(trial.params | {"train.seed": seed},

@@ -165,11 +165,13 @@ class TrialLoop:
         re-queued before the error goes on, so the next invocation runs them again, and the MLflow
         runs their jobs left RUNNING (a worker the launcher terminated) end KILLED.
         """
-        groups = [trials[i:i + k] for i in range(0, len(trials), k)]
+        groups = stackable_groups(trials, k)
         jobs = [plan.overrides + job_overrides(g, study.study_name, *runs) for g in groups]
         try:
             with beating(study, trials, self.options.heartbeat_interval):
-                return self.backend.launch(jobs, groups)
+                outcomes = self.backend.launch(jobs, groups)
+            by_number = dict(zip((t.number for g in groups for t in g), outcomes))
+            return [by_number[t.number] for t in trials]   # in the batch's order
         except Exception as e:
             if disk_full.caused(e):
                 self._abandon(study, plan, trials, runs[0], FULL)
@@ -185,6 +187,17 @@ class TrialLoop:
             with contextlib.suppress(Exception):   # best effort: we are being stopped
                 tracking.close_killed_run(plan.cfg.mlflow.tracking_uri, experiment_id, study.study_name, t,
                                           retried=True)
+
+
+def stackable_groups(trials: list, k: int) -> list[list]:
+    """The batch in jobs of at most ``k`` trials, trials that differ only in the optimizer's
+    values together: only those train stacked (``jobs.population_task.stackable``), so a grid
+    with a seed axis (``seeds.tune``) still trains as populations, one tuning seed a job."""
+    buckets: dict[tuple, list] = {}
+    for t in trials:
+        key = tuple(sorted((name, str(v)) for name, v in t.params.items() if not name.startswith("optimizer.")))
+        buckets.setdefault(key, []).append(t)
+    return [ts[i:i + k] for ts in buckets.values() for i in range(0, len(ts), k)]
 
 
 def _error(outcome: Any) -> BaseException | None:

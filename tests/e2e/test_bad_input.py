@@ -172,6 +172,9 @@ ROWS = [
     ("split-by-unknown-key", ["hydra.sweeper.split_by=[train.nope]"], ["'train.nope'"], None, True),
     ("seeds-per-unknown-key", ["hydra.sweeper.seeds.n=1", "hydra.sweeper.seeds.per=[optimizer.nope]"],
      ["'optimizer.nope'"], None, True),
+    ("seeds-tune-without-grid", ["hydra.sweeper.seeds.tune=3"], ["seeds.tune=3 needs the grid sampler"], None, True),
+    ("protocol-factor-not-swept", ["optimizer=adam", "hydra.sweeper.seeds.n=1", "hydra.sweeper.protocol.factor=optimizer.beta1",
+                                   "hydra.sweeper.protocol.reference=0.9"], ["protocol.factor is 'optimizer.beta1'"], None, True),
     # training settings no run could carry out
     ("steps-huge", ["train.steps=1000000000000"], ["train.steps=1000000000000", "1,000,000,000"], None, True),
     ("eval-every-above-steps", ["train.eval_every=1000"], ["eval_every=1000", "train.steps=20"], None, True),

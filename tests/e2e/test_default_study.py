@@ -47,7 +47,7 @@ def test_the_grid_part_confirms_gamma_on_paired_seeds_once(rerun):
     out, _ = rerun
     for task in TASKS:
         grid = load(out, f"default.{task}.rmsprop.convention=pytorch")
-        assert len(grid.trials) == 20   # 4 γ x 5 lr, covered by the first run, not repeated
+        assert len(grid.trials) == 60   # 4 γ x 5 lr x 3 tuning seeds, covered by the first run, not repeated
         assert {t.params["optimizer.gamma"] for t in grid.trials} == {0.0, 0.9, 0.99, 1.0}
         seeds = load(out, f"default.{task}.rmsprop.convention=pytorch.seeds")
         assert {t.params["train.seed"] for t in seeds.trials} == {1, 2, 3, 4, 5}

@@ -36,4 +36,4 @@ def test_a_preset_in_parts_is_planned_part_by_part():
     assert ("mnist_mlp", "fashion_mnist", 3900, 128) in kinds   # a part's own steps
     assert {("binary_mlp", "binary_teacher", 1000, b) for b in (32, 128, 512)} <= kinds
     fashion = [s for s in tuning if s.kind[1] == "fashion_mnist"]
-    assert {s.trials for s in fashion} == {8 * 13}   # its 8 γ on its own grid: a part's options apply
+    assert {s.trials for s in fashion} == {8 * 13 * 3}   # its 8 γ on its own grid, 3 tuning seeds: a part's options apply

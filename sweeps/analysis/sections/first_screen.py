@@ -27,16 +27,18 @@ def first_screen(a: FamilyAnalysis, smoke: bool = False) -> str:
     lines += [f"# gammasweep report: {a.family}", ""]
     confirmed = [r for r in a.variants if not r.confirmation.empty]
     if confirmed:
-        p = confirmed[0].protocol
+        p, v = confirmed[0].protocol, confirmed[0].variant
+        x = p["label"]
         lines.append(
-            f"**How sensitive is RMSprop to γ?** Each γ with lr re-tuned on validation, its best "
-            f"setting re-run on paired seeds and scored once on {test_metric(confirmed[0].variant.metric)}, "
-            f"against γ = {p['reference_gamma']:g} (difference γ − reference with its simultaneous "
-            f"t-interval, Bonferroni over each task's γ at family-wise α = {p['alpha']:g}; the word is read "
+            f"**{question(v)}** Each {x} with lr re-tuned on validation{_on_seeds(v)}, its best "
+            f"setting re-run on paired seeds and scored once on {test_metric(v.metric)}, "
+            f"against {x} = {_v(p['reference'])} (difference {x} − reference with its simultaneous "
+            f"t-interval, Bonferroni over each task's {x} at family-wise α = {p['alpha']:g}; the word is read "
             "off the interval: inside ±margin *equivalent*, excluding 0 *different*; losses only where "
             "both runs trained, failures counted apart):")
     else:
-        lines.append("**How sensitive is RMSprop to γ?** This family has no paired confirmation runs, "
+        lines.append(f"**{question(a.variants[0].variant) if a.variants else QUESTION}** This family has no "
+                     "paired confirmation runs, "
                      "so it states no verdict; `python sweep.py -m` (the default) and "
                      "`study=gamma_rigorous` run them.")
     lines.append("")
@@ -56,7 +58,7 @@ def _bullet(r: VariantResult, smoke: bool) -> str:
     tested = []
     for x in r.confirmation.to_dict("records"):
         word = "" if smoke else (f"**{x['verdict']}**" if x["verdict"] != "inconclusive" else "inconclusive")
-        tested.append(" ".join(w for w in (f"γ = {x['config']:g}", word, diff_numbers(x)) if w))
+        tested.append(" ".join(w for w in (f"{r.protocol['label']} = {x['config']:g}", word, diff_numbers(x)) if w))
     untested = _not_compared(r)
     failed = [failure_words(x) for x in r.confirmation.to_dict("records")
               if x.get("failed", 0) or x.get("ref_failed", 0)] if "failed" in r.confirmation else []
@@ -73,24 +75,46 @@ def _mde(r: VariantResult) -> str:
         return ""
     mde = float(t["mde"].median())
     reach = "" if mde < float(r.protocol["margin"]) else ", so equivalence was out of reach"
-    return f"; the smallest it could call equivalent, median over γ: ±{fmt(mde)}{reach}"
+    return f"; the smallest it could call equivalent, median over {r.protocol.get('label', 'γ')}: ±{fmt(mde)}{reach}"
 
 
 def _not_compared(r: VariantResult) -> list[str]:
-    """The swept γ values with no confirmation: none of their tuning runs trained, or not re-run."""
+    """The swept values with no confirmation: none of their tuning runs trained, or not re-run."""
     p, v = r.protocol, r.variant
-    compared = set(r.confirmation["config"].astype(float)) | {float(p["reference_gamma"])}
+    compared = set(r.confirmation["config"].astype(float)) | {float(p["reference"])}
     out = []
     done = v.tuning[v.tuning["state"] == "COMPLETE"]
-    for g, rows in done.groupby("gamma"):
+    for g, rows in done.groupby(v.column):
         if float(g) in compared:
             continue
         trained = int((rows["outcome"] == TRAINED).sum())
         if trained == 0:
-            out.append(f"γ = {g:g} never trained ({len(rows)} of {len(rows)} tuning runs diverged or collapsed)")
+            out.append(f"{v.label} = {g:g} never trained ({len(rows)} of {len(rows)} tuning runs diverged or collapsed)")
         else:
-            out.append(f"γ = {g:g} not re-run on seeds")
+            out.append(f"{v.label} = {g:g} not re-run on seeds")
     return out
+
+
+QUESTION = "How sensitive is RMSprop to γ?"
+_NAMES = {"rmsprop": "RMSprop", "rmsprop_graves": "Graves' RMSprop", "adam": "Adam", "sgd": "SGD",
+          "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad"}
+
+
+def question(v) -> str:
+    """The question the variant's protocol answers: how sensitive its optimizer is to its factor."""
+    optimizer = v.tuning["optimizer"].iloc[0] if len(v.tuning) else "rmsprop"
+    return f"How sensitive is {_NAMES.get(optimizer, optimizer)} to {v.label}?"
+
+
+def _on_seeds(v) -> str:
+    """How many tuning seeds the pick averaged, when more than one."""
+    done = v.tuning[v.tuning["state"] == "COMPLETE"]
+    k = int(done.groupby("setting")["seed"].nunique().max()) if len(done) and "setting" in done else 1
+    return f" (each setting on {k} tuning seeds, picked by the mean)" if k > 1 else ""
+
+
+def _v(x) -> str:
+    return f"{x:g}" if isinstance(x, (int, float)) else str(x)
 
 
 def _others(a: FamilyAnalysis, more: list[VariantResult]) -> str:

@@ -47,8 +47,9 @@ def confirmation_table(r) -> str:
     """The verdicts' table: per γ the confirmation runs and the paired test against the reference."""
     p, t = r.protocol, r.confirmation
     metric = test_metric(r.variant.metric)
-    intro = (f"Confirmation ({metric}, paired seeds; reference γ = {p['reference_gamma']:g}; difference = "
-             f"γ − reference among the seeds where both runs trained; {protocol_words(t, p)}; failures "
+    x = p["label"]
+    intro = (f"Confirmation ({metric}, paired seeds; reference {x} = {p['reference']:g}; difference = "
+             f"{x} − reference among the seeds where both runs trained; {protocol_words(t, p)}; failures "
              "compared apart by McNemar's exact test, Holm):\n")
     if r.variant.deterministic:
         return "Confirmation: not applicable (deterministic: every seed gives the same run).\n"
@@ -57,13 +58,13 @@ def confirmation_table(r) -> str:
     means = r.confirm_means.set_index("config")
     rows = [x | {"mean": means["mean"].get(x["config"]), "std": means["std"].get(x["config"]),
                  "lr": means["lr"].get(x["config"])} for x in t.to_dict("records")]
-    ref = p["reference_gamma"]
+    ref = p["reference"]
     if ref in means.index:
         rows.append({"config": ref, "n": means.loc[ref, "n"], "mean": means.loc[ref, "mean"],
                      "std": means.loc[ref, "std"], "lr": means.loc[ref, "lr"], "verdict": "reference"})
     rows.sort(key=lambda x: x["config"])
     return intro + "\n" + table(rows, {
-        "γ": lambda x: f"{x['config']:g}", "runs": "n", "its lr": lambda x: num(x.get("lr"), ".3g"),
+        p["label"]: lambda x: f"{x['config']:g}", "runs": "n", "its lr": lambda x: num(x.get("lr"), ".3g"),
         f"mean {metric}": lambda x: num(x.get("mean")), "std": lambda x: num(x.get("std"), ".2g"),
         "difference": lambda x: _cell(x.get("mean_diff"), True),
         "simultaneous interval": lambda x: interval(x.get("ci_low"), x.get("ci_high")) or "–",
