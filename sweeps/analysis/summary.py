@@ -178,7 +178,9 @@ def _importance_clause(imp: pd.DataFrame, study: str) -> str:
             continue
         if not math.isfinite(shares["gamma"]):   # the importance section says why, once
             continue
-        others = ", ".join(f"{p} {s:.2f}" for p, s in shares.items() if p != "gamma" and math.isfinite(s))
+        # a swept train.seed (tuning seeds) has an importance too: the share of seed-to-seed noise
+        others = ", ".join(f"{'seed noise' if p == 'seed' else p} {s:.2f}" for p, s in shares.items()
+                           if p != "gamma" and math.isfinite(s))
         parts.append(f"{ev} {shares['gamma']:.2f} ({others})")
     return f" γ's importance: {'; '.join(parts)}." if parts else ""
 
