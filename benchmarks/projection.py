@@ -7,8 +7,10 @@
    studies by ``sweeps.hydra.plan.make_plans``, a study two parts make counted once; each study's trials counted
    from the sweeper's own grid (``sweeps.hydra.search_space.grid``, capped by n_trials/max_trials) and
    its population K from ``sweeps.launch.population.population_size``; then the confirmation runs
-   (``seeds``: n per value of ``seeds.per`` × top_k, one trial per job) and an upper bound on the
-   lr_max bisection (``lr_max.rounds`` trials per value of ``lr_max.per``, in jobs of K).
+   (``seeds``: n per value of ``seeds.per`` × top_k, one trial per job), an upper bound on the
+   lr refinement (``refine``: the most lr points ``sweeps.stages.refine`` adds around one anchor
+   × the combinations of ``refine.per`` × the tuning seeds, in jobs of K) and an upper bound on
+   the lr_max bisection (``lr_max.rounds`` trials per value of ``lr_max.per``, in jobs of K).
 2. Times real trials of each kind (model, data, steps, batch size, K) through the real sweep
    path: ``python sweep.py -m`` on that kind's first study with a random sample of its space,
    at two sample sizes, each on 1 worker (``workers=one``) and on 2 (``workers=both``); the
@@ -17,7 +19,8 @@
 3. Adds it up: one start-up, then every study's trials at their kind's cost per trial.
 
 Under-counts each further study's own set-up (opening it, its MLflow parent run: ~0.1-0.5 s) and
-the report; over-counts lr_max (a censored γ is not bisected). The load average is printed.
+the report; over-counts lr_max (a censored γ is not bisected) and the refinement (an anchor
+at the grid's edge adds about half the points). The load average is printed.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ WORKERS = ("one", "both")
 
 @dataclass
 class Stage:
-    """Trials of one kind that one study adds at one stage (tuning, lr_max, confirmation)."""
+    """Trials of one kind that one study adds at one stage (tuning, refine, lr_max, confirmation)."""
     study: str
     stage: str
     kind: tuple          # (model, data, steps, batch size, K)
@@ -73,9 +76,10 @@ def plan(overrides: list[str]) -> tuple[list[Stage], dict]:
 
 
 def _stages(p, o) -> list[Stage]:
-    """The stages of one study ``p`` under sweeper options ``o``: tuning, lr_max, confirmation."""
+    """The stages of one study ``p`` under sweeper options ``o``: tuning, refinement, lr_max, confirmation."""
     from sweeps.launch.population import population_size
     from sweeps.hydra.search_space import grid
+    from sweeps.stages import refine
 
     k = population_size(o.population, o.sampler.name, p.cfg).k
     t = p.cfg.train
@@ -89,6 +93,12 @@ def _stages(p, o) -> list[Stage]:
     def per_values(keys) -> int:
         return math.prod(len(values[key]) for key in keys if key in p.distributions)
 
+    if int(o.refine.per_decade) and refine.LR in p.distributions:
+        seeds = len(values.get(refine.SEED, [None]))   # every refined lr on every tuning seed
+        stages.append(Stage(p.name, "refine (at most)", kind + (k,),
+                            refine_points(values[refine.LR], int(o.refine.per_decade)) * per_values(o.refine.per) * seeds,
+                            p.overrides))
+
     if o.lr_max.rounds:
         stages.append(Stage(p.name, "lr_max (at most)", kind + (k,), int(o.lr_max.rounds) * per_values(o.lr_max.per),
                             p.overrides))
@@ -96,6 +106,18 @@ def _stages(p, o) -> list[Stage]:
         stages.append(Stage(p.name, "confirmation", kind + (1,),
                             int(o.seeds.n) * int(o.seeds.top_k) * per_values(o.seeds.per), p.overrides))
     return stages
+
+
+def refine_points(coarse: list[float], per_decade: int) -> int:
+    """The most lr points ``sweeps.stages.refine`` adds around one setting's best on the coarse grid
+    ``coarse``: its fine points within one coarse step either side of an anchor, less those the grid
+    has, for the anchor that adds the most (an interior one; one at an edge adds about half)."""
+    from sweeps.stages import refine
+
+    coarse = sorted(coarse)
+    return max((sum(1 for lr in refine.fine_points(coarse[max(i - 1, 0)], coarse[min(i + 1, len(coarse) - 1)],
+                                                   per_decade) if not any(abs(lr - v) <= refine.SAME * v for v in coarse))
+                for i in range(len(coarse))), default=0)
 
 
 def sample(overrides: list[str], k: int, n: int, workers: str) -> float:

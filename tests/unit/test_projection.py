@@ -37,3 +37,17 @@ def test_a_preset_in_parts_is_planned_part_by_part():
     assert {("binary_mlp", "binary_teacher", 1000, b) for b in (32, 128, 512)} <= kinds
     fashion = [s for s in tuning if s.kind[1] == "fashion_mnist"]
     assert {s.trials for s in fashion} == {8 * 13 * 3}   # its 8 γ on its own grid, 3 tuning seeds: a part's options apply
+
+
+def test_the_refinement_is_counted_per_setting_and_tuning_seed():
+    stages, _ = projection.plan(["study=gamma_rigorous"])
+    refined = {s.study: s.trials for s in stages if s.stage == "refine (at most)"}
+    part1 = "gamma_rigorous.binary_mlp.binary_teacher.rmsprop.convention=pytorch"
+    # sweeps.stages.refine's points around an anchor: 16 a decade within a quarter decade either side,
+    # the coarse ones excepted; below 1e-3 the coarse values' rounding leaves 9; x 12 γ x 3 tuning seeds
+    assert refined[part1] == 9 * 12 * 3
+    fashion = "gamma_rigorous.mnist_mlp.fashion_mnist.rmsprop.convention=pytorch"
+    assert refined[fashion] == 4 * 8 * 3   # 8 a decade on its own grid, its 8 γ, 3 tuning seeds
+    assert refined["gamma_rigorous.reddi.rmsprop.convention=pytorch.stochastic=False"] == 8 * 19   # 1 tuning seed
+    assert not any("batch_size" in s or "rising" in s for s in refined)   # parts with per_decade 0 add none
+    assert projection.refine_points([1e-3, 1e-2, 1e-1], 4) == 6   # an anchor at 1e-2: 4 a decade either side, less 1e-2
