@@ -123,10 +123,12 @@ def refine_points(coarse: list[float], per_decade: int) -> int:
 def sample(overrides: list[str], k: int, n: int, workers: str) -> float:
     """Wall seconds of a fresh sweep of ``n`` random trials of that study, K per job."""
     with tempfile.TemporaryDirectory(prefix="cores-projection-", dir="/tmp") as out:
-        # the study's own overrides name its preset: parts=[] keeps the sample to this one study
+        # the study's own overrides name its preset: parts=[] keeps the sample to this one study; a
+        # random sample of its space, so one tuning seed (a grid axis) and no further stages
         cmd = [sys.executable, str(ROOT / "sweep.py"), "-m", *overrides, "hydra.sweeper.parts=[]", f"workers={workers}",
                "hydra.sweeper.sampler.name=random", f"hydra.sweeper.n_trials={n}", "hydra.sweeper.max_trials=null",
-               f"hydra.sweeper.population={k}", "hydra.sweeper.seeds.n=0", "hydra.sweeper.lr_max.rounds=0",
+               f"hydra.sweeper.population={k}", "hydra.sweeper.seeds.n=0", "hydra.sweeper.seeds.tune=1",
+               "hydra.sweeper.refine.per_decade=0", "hydra.sweeper.lr_max.rounds=0",
                "hydra.sweeper.report=false", "hydra.sweeper.study_name=projection", f"output_dir={out}"]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
