@@ -44,10 +44,12 @@ def test_the_refinement_is_counted_per_setting_and_tuning_seed():
     refined = {s.study: s.trials for s in stages if s.stage == "refine (at most)"}
     part1 = "gamma_rigorous.binary_mlp.binary_teacher.rmsprop.convention=pytorch"
     # sweeps.stages.refine's points around an anchor: 16 a decade within a quarter decade either side,
-    # the coarse ones excepted; below 1e-3 the coarse values' rounding leaves 9; x 12 γ x 3 tuning seeds
-    assert refined[part1] == 9 * 12 * 3
+    # the coarse ones excepted (6, at every lr: the coarse values' rounding does not count as a new point);
+    # x 12 γ x 3 tuning seeds
+    assert refined[part1] == 6 * 12 * 3
     fashion = "gamma_rigorous.mnist_mlp.fashion_mnist.rmsprop.convention=pytorch"
     assert refined[fashion] == 4 * 8 * 3   # 8 a decade on its own grid, its 8 γ, 3 tuning seeds
-    assert refined["gamma_rigorous.reddi.rmsprop.convention=pytorch.stochastic=False"] == 8 * 19   # 1 tuning seed
+    # 32 a decade within an eighth of a decade either side: 3 each side; 19 γ, 1 tuning seed
+    assert refined["gamma_rigorous.reddi.rmsprop.convention=pytorch.stochastic=False"] == 6 * 19
     assert not any("batch_size" in s or "rising" in s for s in refined)   # parts with per_decade 0 add none
     assert projection.refine_points([1e-3, 1e-2, 1e-1], 4) == 6   # an anchor at 1e-2: 4 a decade either side, less 1e-2

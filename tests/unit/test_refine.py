@@ -47,6 +47,19 @@ def test_each_gamma_gets_points_within_one_coarse_step_of_its_own_best():
     assert {p["optimizer.eps"] for p in added} == {1e-8}   # the anchor's other values held
 
 
+def test_a_coarse_value_rounded_by_the_grid_is_not_added_again():
+    # the sweeper's coarse grid rounds to 12 decimals (sweeps/hydra/search_space.py): 10^-4.75 is
+    # stored as 1.7782794e-05, 7e-9 away from 10^-4.75 in relative terms
+    coarse = [float(np.float64(v).round(12)) for v in np.geomspace(1e-5, 1e-4, 5)]
+    dist = {LR: FloatDistribution(1e-5, 1e-4, log=True), "optimizer.gamma": CategoricalDistribution([0.9, 0.99]),
+            "optimizer.eps": CategoricalDistribution([1e-8, 1e-4])}
+    trials = [create_trial(params={LR: lr, "optimizer.gamma": 0.9, "optimizer.eps": 1e-8}, distributions=dist,
+                           value=loss(lr, coarse[2]), user_attrs={records.OUTCOME: "trained"}) for lr in coarse]
+    added = sorted(p[LR] for p in to_add(trials, ["optimizer.gamma"], coarse, 16, "minimize"))
+    # a quarter decade either side of 10^-4.5 at 16 a decade: 7 aligned points, the coarse 10^-4.5 not among them
+    assert added == pytest.approx([10 ** (-4.75 + j / 16) for j in range(1, 8) if j != 4], rel=1e-9)
+
+
 def test_maximize_picks_the_largest_value():
     trials = [trial(lr, 0.9, -loss(lr, 3e-4)) for lr in COARSE]
     added = to_add(trials, ["optimizer.gamma"], COARSE, 8, "maximize")
