@@ -29,7 +29,6 @@ import math
 import pandas as pd
 
 from models.outcome import TRAINED, penalty
-
 from sweeps import factor as factors
 
 from . import tuning_seeds
@@ -199,7 +198,7 @@ def compare_arms(arms: dict[str, pd.DataFrame], reference: str, direction: str, 
 
 def _value(r: pd.Series, metric: str, direction: str) -> float:
     final = r.get(f"final_{metric}", math.nan)
-    if r.get("outcome") in (None, TRAINED) or (isinstance(r.get("outcome"), float)):
+    if _trained(r):
         return float(final) if final is not None else math.nan
     initial = {metric: r.get(f"initial_{metric}", math.nan)}
     baseline = {metric: r.get(f"baseline_{metric}", math.nan)}
