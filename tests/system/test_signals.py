@@ -21,8 +21,9 @@ from support.sweep_runner import ROOT, TINY, mlflow_runs
 from support.workers import trials_of
 
 STUDY = "default.quadratic.sgd"
+# ~5 s a trial, so the trial seen in flight is still in flight when the signal lands
 ARGS = ["model=quadratic", "optimizer=sgd", "hydra.sweeper.n_trials=50", "hydra.sweeper.population=1",
-        "hydra.sweeper.pruner.name=none", "train.steps=100000", "train.eval_every=20000"]
+        "hydra.sweeper.pruner.name=none", "train.steps=1000000", "train.eval_every=200000"]
 
 
 @pytest.mark.parametrize("sig, workers", [
