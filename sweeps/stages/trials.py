@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import logging
 import math
 from dataclasses import dataclass, field
@@ -228,13 +229,27 @@ def locked(study: optuna.Study, name: str, call):
     return riding_out(attempt, f"holding the storage lock {name!r}")
 
 
+_NAME_MAX = 120   # a job's folder name, well under a file system's 255 bytes
+
+
+def job_name(numbers: list[int]) -> str:
+    """The job's folder (hydra.sweep.subdir), unique in the study: its trial numbers, as a range
+    when they run on, else listed; a list too long for a file name (255 bytes) is its first and
+    last number, its count and a digest of the whole list."""
+    if len(numbers) == 1:
+        return str(numbers[0])
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}-{numbers[-1]}"
+    listed = "_".join(map(str, numbers))
+    if len(listed) <= _NAME_MAX:
+        return listed
+    digest = hashlib.sha1(listed.encode()).hexdigest()[:12]
+    return f"{numbers[0]}-{numbers[-1]}_{len(numbers)}_{digest}"
+
+
 def job_overrides(trials: list[optuna.Trial], study_name: str, experiment_id: str, parent_run_id: str) -> list[str]:
     """One trial: its values on the command line. Several: their numbers (the job reads the rest)."""
-    # the job's folder: its trial number(s), unique in the study (hydra.sweep.subdir)
-    numbers = [t.number for t in trials]
-    job = str(numbers[0]) if len(numbers) == 1 else (
-        f"{numbers[0]}-{numbers[-1]}" if numbers == list(range(numbers[0], numbers[-1] + 1))
-        else "_".join(map(str, numbers)))
+    job = job_name([t.number for t in trials])
     context = [f"trial.study={_quote(study_name)}", f"trial.experiment_id={_quote(experiment_id)}",
                f"trial.parent_run_id={_quote(parent_run_id)}", f"trial.job={_quote(job)}"]
     if len(trials) > 1:
