@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 
+from sweeps import factor as factors
+
 from ..family import FamilyAnalysis
 from ..figures._names import IMPORTANCES, OPTIMIZERS
 from ..gamma_one import explain
@@ -45,7 +47,7 @@ def importance_section(a: FamilyAnalysis) -> str:
                      "note": g["reason"].iloc[0] or ""})
     out += [image(IMPORTANCES, "importances"),
             table(rows, {"study": "study", "evaluator": "evaluator",
-                         **{("γ" if p == "gamma" else "ε" if p == "eps" else p):
+                         **{(p if "." in p else factors.label(f"optimizer.{p}")):
                             (lambda x, p=p: num(x.get(p, math.nan), ".2f")) for p in params},
                          "note": "note"})]
     return join(*out)
