@@ -19,7 +19,6 @@ from sweeps import factor as factors
 
 from .family import FamilyAnalysis, VariantResult
 from .stats import VERDICTS
-from .variants import Variant
 
 
 def summary(a: FamilyAnalysis, smoke: bool = False) -> list[str]:
@@ -59,7 +58,7 @@ def variant_sentence(r: VariantResult, importances: pd.DataFrame, smoke: bool = 
     pruned = int((v.tuning["state"] == "PRUNED").sum())
     if pruned:
         text += f" {pruned} pruned runs are left out (stopped early, they have no final value)."
-    return text + _importance_clause(importances, v)
+    return text + _importance_clause(importances, v.study, v.column, v.label)
 
 
 def swept_range(gammas: pd.Series) -> str:
@@ -178,9 +177,10 @@ def fmt(x: float, signed: bool = False) -> str:
     return f"{x:+.3g}" if signed else f"{x:.3g}"
 
 
-def _importance_clause(imp: pd.DataFrame, v: Variant) -> str:
-    """The factor's importance in the study, beside the other parameters'."""
-    rows, x = imp[imp["study"] == v.study], v.column
+def _importance_clause(imp: pd.DataFrame, study: str, x: str = "gamma", label: str = "γ") -> str:
+    """The importance of the factor (its column ``x``, named ``label``) in the study, beside the
+    other parameters'."""
+    rows = imp[imp["study"] == study]
     parts = []
     for ev, g in rows.groupby("evaluator", sort=False):
         shares = dict(zip(g["param"], g["importance"]))
@@ -192,7 +192,7 @@ def _importance_clause(imp: pd.DataFrame, v: Variant) -> str:
         others = ", ".join(f"{'seed noise' if p == 'seed' else p} {s:.2f}" for p, s in shares.items()
                            if p != x and math.isfinite(s))
         parts.append(f"{ev} {shares[x]:.2f} ({others})")
-    return f" {v.label}'s importance: {'; '.join(parts)}." if parts else ""
+    return f" {label}'s importance: {'; '.join(parts)}." if parts else ""
 
 
 def gamma_one_sentence(row: dict) -> str:

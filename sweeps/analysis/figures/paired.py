@@ -55,12 +55,12 @@ def paired_figure(table: pd.DataFrame, *, reference: float, margin: float, metri
     for a, m in panels:
         a.axhspan(-margin, margin, color="C2", alpha=0.12, lw=0, label=f"±margin ({margin:.3g})")
         a.axhline(0, color="0.2", lw=0.8, label="no difference")
-        for verdict, (colour, marker, label) in VERDICTS.items():
+        for verdict, (colour, marker, shown) in VERDICTS.items():
             k = m & (t["verdict"] == verdict).to_numpy()
             if k.any():
                 err = np.vstack([mean[k] - lo[k], hi[k] - mean[k]])
                 a.errorbar(x[k], mean[k], yerr=np.nan_to_num(np.abs(err)), fmt=marker, color=colour,
-                           ms=6, capsize=3, lw=1.4, label=label)
+                           ms=6, capsize=3, lw=1.4, label=shown)
         under = blended_transform_factory(a.transData, a.transAxes)
         for xi, n in zip(x[m], t["n"].to_numpy()[m]):
             a.text(xi, 0.02, f"n={n}", transform=under, ha="center", fontsize=6, color="0.35")
