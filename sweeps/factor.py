@@ -68,6 +68,6 @@ def defaults(key: str, reference: Any) -> dict[str, float]:
 
 
 def proper(key: str, values):
-    """Which ``values`` are ordinary points of the curve: on a memory scale those below 1 (an
-    average; x = 1 never forgets its start), every value on another scale."""
-    return values < 1.0 if scale(key) == "memory" else values == values
+    """Which ``values`` (a Series) are ordinary points of the curve: on a memory scale those
+    below 1 (an average; x = 1 never forgets its start), every value on another scale."""
+    return values < 1.0 if scale(key) == "memory" else values.notna()

@@ -13,6 +13,7 @@ from . import points
 from .sensitivity import complete
 from .variants import Variant
 
+# the first, "gamma", is named after the variant's factor (``Variant.column``: beta1 ...)
 COLUMNS = ["gamma", "span", "n", "n_diverged", "n_collapsed", "rate"]
 
 

@@ -15,6 +15,7 @@ from .direction import best_value
 from .sensitivity import complete
 from .variants import Variant
 
+# "gamma" and "gamma_span" are named after the variant's factor (``Variant.column``: beta1 ...)
 COLUMNS = ["lr", "lr_span", "gamma", "gamma_span", "n", "best", "n_diverged", "all_diverged"]
 
 

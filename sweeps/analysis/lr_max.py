@@ -25,6 +25,7 @@ from . import lr_window
 from .direction import best_index
 from .variants import Variant
 
+# the first, "gamma", is named after the variant's factor (``Variant.column``: beta1 ...)
 COLUMNS = ["gamma", "lo", "hi", "lr_max", "censored", "n_runs", "n_bisection", *lr_window.COLUMNS]
 
 

@@ -23,6 +23,7 @@ from . import points, seeds
 from .direction import best_index
 from .variants import Variant
 
+# the first, "gamma", is named after the variant's factor (``Variant.column``: beta1 ...)
 COLUMNS = ["gamma", "span", "n", "best", "best_lr", "best_eps", "best_trial", "best_diverged", "best_outcome",
            "fixed_lr", "fixed_best", "fixed_n", "seed_mean", "seed_std", "seed_min", "seed_max",
            "seed_n", "seed_source"]

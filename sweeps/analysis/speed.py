@@ -21,6 +21,7 @@ from .sensitivity import complete
 from .variants import Variant
 
 TARGET_QUANTILE = 0.25
+# the first, "gamma", is named after the variant's factor (``Variant.column``: beta1 ...)
 COLUMNS = ["gamma", "span", "n", "n_reached", "steps", "target"]
 
 

@@ -9,14 +9,19 @@ import re
 
 import pytest
 from optuna.distributions import CategoricalDistribution
-
 from support import synthetic
 from support.synthetic import LRS, grid, make_seeds, make_study, outcome, sqlite_storage
+
 from sweeps import records
 from sweeps.analysis import analyse, load_family, load_studies
 from sweeps.analysis.sections import (
-    across_section, budget_section, divergence_speed_section, lr_gamma_section, lr_max_section,
-    sensitivity_section, tunability_section,
+    across_section,
+    budget_section,
+    divergence_speed_section,
+    lr_gamma_section,
+    lr_max_section,
+    sensitivity_section,
+    tunability_section,
 )
 from sweeps.analysis.sections.first_screen import first_screen
 from sweeps.analysis.summary import summary

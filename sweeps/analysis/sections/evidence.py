@@ -113,10 +113,10 @@ def budget_section(a: FamilyAnalysis) -> str:
             out.append(f"\n### {r.variant.name}\n\n_{label} was not swept on a grid: no per-{label} pool._\n")
             continue
         b = r.budget
-        rows = [{"gamma": g, **{f"B={k}": b[(b[col] == g) & (b["budget"] == k)]["expected"].iloc[0]
+        rows = [{"value": g, **{f"B={k}": b[(b[col] == g) & (b["budget"] == k)]["expected"].iloc[0]
                                 for k in (1, 4, 16, 64) if ((b[col] == g) & (b["budget"] == k)).any()}}
                 for g in sorted(b[col].unique())]
         out += [f"\n### {r.variant.name}\n", image(variant_file("budget", r.variant.name), "budget"),
-                table(rows, {label: lambda x: f"{x['gamma']:g}",
+                table(rows, {label: lambda x: f"{x['value']:g}",
                              **{k: (lambda x, k=k: num(x.get(k, math.nan))) for k in ("B=1", "B=4", "B=16", "B=64")}})]
     return join(*out)
