@@ -6,8 +6,6 @@ import math
 
 import pandas as pd
 
-from sweeps import factor as factors
-
 from ..family import FamilyAnalysis
 from ..figures._names import IMPORTANCES, OPTIMIZERS
 from ..gamma_one import explain
@@ -40,6 +38,8 @@ def importance_section(a: FamilyAnalysis) -> str:
     if measured.empty:
         return join(*out)
     params = list(dict.fromkeys(measured["param"]))
+    # γ and ε by their symbols, and each study's compared factor by its name (β1 ...)
+    names = {"gamma": "γ", "eps": "ε"} | {r.variant.column: r.variant.label for r in a.variants}
     rows = []
     for (study, ev), g in measured.groupby(["study", "evaluator"], sort=False):
         shares = dict(zip(g["param"], g["importance"]))
@@ -47,7 +47,7 @@ def importance_section(a: FamilyAnalysis) -> str:
                      "note": g["reason"].iloc[0] or ""})
     out += [image(IMPORTANCES, "importances"),
             table(rows, {"study": "study", "evaluator": "evaluator",
-                         **{(p if "." in p else factors.label(f"optimizer.{p}")):
+                         **{names.get(p, p):
                             (lambda x, p=p: num(x.get(p, math.nan), ".2f")) for p in params},
                          "note": "note"})]
     return join(*out)
