@@ -55,11 +55,12 @@ def _paired(r, path: Path) -> Path:
     return paired_figure(r.confirmation if len(r.confirmation) and "mean_diff" in r.confirmation
                          else _NO_PAIRS, reference=r.protocol["reference"],
                          margin=margin if margin == margin else 0.0, metric=test_metric(r.variant.metric),
-                         path=path)
+                         path=path, label=r.variant.label, scale=r.variant.scale)
 
 
 def _budget(r, path: Path) -> Path:
-    return budget_figure(r.budget, metric=r.variant.metric, direction=r.variant.direction, path=path)
+    return budget_figure(r.budget, metric=r.variant.metric, direction=r.variant.direction, path=path,
+                         column=r.variant.column, label=r.variant.label)
 
 
 _NO_PAIRS = pd.DataFrame(columns=["config", "mean_diff", "ci_low", "ci_high", "verdict", "n"])
@@ -172,10 +173,14 @@ def _markdown(a: FamilyAnalysis, storage: str, out: Path, tracking_uri: str | No
     """The answer first (``first_screen``), what changed since the last report, then per-task
     detail, then methods and caveats."""
     smoke = is_smoke(a.studies)
+    # the sections about γ itself (γ = 1, the rising schedule, Reddi's threshold) are left out
+    # of a family whose studies compare another factor, not listed as missing data
+    about_gamma = a.sweeps_gamma or not a.variants
     detail, omitted = _present([
         sensitivity_section(a), lr_gamma_section(a), lr_max_section(a), divergence_speed_section(a),
-        tunability_section(a), tuning_seeds_section(a), budget_section(a), gamma_one_section(a), schedule_section(a),
-        optimizer_section(a), across_section(a), known_answers_section(a),
+        tunability_section(a), tuning_seeds_section(a), budget_section(a),
+        gamma_one_section(a) if about_gamma else "", schedule_section(a) if about_gamma else "",
+        optimizer_section(a), across_section(a), known_answers_section(a) if about_gamma else "",
         trajectories_section(storage, a.family, out),
     ])
     parts = [
@@ -213,6 +218,7 @@ def _present(sections: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _methods(a: FamilyAnalysis, storage: str) -> str:
+    x = a.label   # the factor compared: γ, β1 ...
     n_trials = int((a.trials["state"] == "COMPLETE").sum())
     tuning = a.studies[a.studies["role"] == "tuning"]
     n_seeds = len(a.studies) - len(tuning)
@@ -223,10 +229,10 @@ def _methods(a: FamilyAnalysis, storage: str) -> str:
         f"{n_trials} complete trials, from the Optuna storage `{redact(storage)}`. {_wall_time(a.trials)}"
         "Every sentence of this report is generated from these trials. Verdicts (*different*, "
         "*equivalent*, *inconclusive*) come only from paired tests of the confirmation runs on the test "
-        "split (`sweeps/analysis/confirmation.py`, `sweeps/analysis/stats/`): each γ's setting is chosen "
-        "on the validation split of the tuning runs, then re-run on the same seeds for every γ. "
-        "Within a task the m γ values compared with the reference form one family: each difference "
-        "(γ − reference, seeds where both runs trained) gets the two-sided t-interval at confidence "
+        f"split (`sweeps/analysis/confirmation.py`, `sweeps/analysis/stats/`): each {x}'s setting is chosen "
+        f"on the validation split of the tuning runs, then re-run on the same seeds for every {x}. "
+        f"Within a task the m {x} values compared with the reference form one family: each difference "
+        f"({x} − reference, seeds where both runs trained) gets the two-sided t-interval at confidence "
         "1 − α/m (Bonferroni: the m intervals hold all m true differences together with probability "
         "≥ 1 − α), and the verdict is read off the printed interval: inside ±margin *equivalent* (TOST "
         "at α/(2m)), excluding 0 *different* (paired t at α/m), else *inconclusive*; so sentence, table "
@@ -238,7 +244,7 @@ def _methods(a: FamilyAnalysis, storage: str) -> str:
         "(80% power at a true difference of 0, the measured sd of the differences, exact t "
         "computation). Runs that diverged or collapsed never enter a loss comparison: failure counts "
         "are compared apart, paired by seed, by McNemar's exact test (binomial on the discordant "
-        "seeds), Holm over the γ values with any discordant seed. Counts across tasks are descriptive "
+        f"seeds), Holm over the {x} values with any discordant seed. Counts across tasks are descriptive "
         "(no correction across families). Tuning values are "
         "descriptive (a best-of-many single run is biased upwards). Pruned runs stopped early and have "
         "no final value; step 0 (the untrained model) is never shown to the pruner.\n"

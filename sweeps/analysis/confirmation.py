@@ -129,25 +129,28 @@ def means(r: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
-DEFAULT_GAMMAS = {"PyTorch": 0.99, "Keras": 0.9}
+DEFAULT_GAMMAS = factors.GAMMA_DEFAULTS
 
 
-def tunability_table(v: Variant, r: pd.DataFrame) -> pd.DataFrame:
-    """Probst tunability of γ over each default γ, on the paired confirmation runs that trained:
-    d = test metric at the default − at the γ chosen on validation (the best tuning trial's γ),
-    with its 95% t-interval; d ≥ 0 means tuning γ helps. ``r``: ``runs(v)``."""
+def tunability_table(v: Variant, r: pd.DataFrame, proto: dict | None = None) -> pd.DataFrame:
+    """Probst tunability of the factor (γ, β1 ...) over each default (``sweeps.factor.defaults``:
+    PyTorch's and Keras' γ, else the protocol's reference), on the paired confirmation runs that
+    trained: d = test metric at the default − at the value chosen on validation (the best tuning
+    trial's), with its 95% t-interval; d ≥ 0 means tuning the factor helps. ``r``: ``runs(v)``;
+    ``proto``: ``protocol(v, ...)``."""
     columns = ["name", "default", "best", "n", "d", "ci_low", "ci_high", "reason"]
     done = v.tuning[(v.tuning["state"] == "COMPLETE") & (v.tuning["outcome"] == TRAINED)]
     i = best_index(done["value"], v.direction) if len(done) else None
     rows = []
-    for name, default in DEFAULT_GAMMAS.items():
+    x = v.label
+    for name, default in factors.defaults(v.factor, (proto or {}).get("reference")).items():
         row = {"name": name, "default": default, "best": math.nan, "n": 0, "d": math.nan,
                "ci_low": math.nan, "ci_high": math.nan, "reason": ""}
         d_key = _reference_key(r["config"], default) if len(r) else None
-        b_key = _reference_key(r["config"], done.loc[i, "gamma"]) if (i is not None and len(r)) else None
+        b_key = _reference_key(r["config"], done.loc[i, v.column]) if (i is not None and len(r)) else None
         if d_key is None or b_key is None:
-            row["reason"] = (f"no confirmation runs at γ = {default:g}" if d_key is None else
-                             "no confirmation runs at the γ chosen on validation")
+            row["reason"] = (f"no confirmation runs at {x} = {default:g}" if d_key is None else
+                             f"no confirmation runs at the {x} chosen on validation")
         else:
             t = tunability(r[["config", "seed", "value", "trained"]], default=d_key, best=b_key,
                            direction=v.direction)

@@ -13,20 +13,22 @@ from . import points
 from .sensitivity import complete
 from .variants import Variant
 
+# the first, "gamma", is named after the variant's factor (``Variant.column``: beta1 ...)
 COLUMNS = ["gamma", "span", "n", "n_diverged", "n_collapsed", "rate"]
 
 
 def divergence_rate(v: Variant) -> pd.DataFrame:
     done = complete(v.tuning)
+    x = v.column   # the factor's column names the table's first
     if done.empty:
-        return pd.DataFrame(columns=COLUMNS)
-    gp = points.fit(done["gamma"])
-    keys, spans = gp.key(done["gamma"]), gp.span(done["gamma"])
+        return pd.DataFrame(columns=[x, *COLUMNS[1:]])
+    gp = points.fit_factor(done[x], v.scale)
+    keys, spans = gp.key(done[x]), gp.span(done[x])
     rows = [
-        {"gamma": g, "span": spans.loc[sub.index[0]], "n": len(sub),
+        {x: g, "span": spans.loc[sub.index[0]], "n": len(sub),
          "n_diverged": int(sub["diverged"].sum()),
          "n_collapsed": int((sub["outcome"] == "collapsed").sum()),
          "rate": float(sub["diverged"].mean())}
         for g, sub in done.groupby(keys, sort=True)
     ]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=[x, *COLUMNS[1:]])

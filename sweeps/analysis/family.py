@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sweeps import factor as factors
+
 from . import confirmation, seeds
 from .cache import Cache, group_key, study_keys
 from .divergence import divergence_rate
@@ -40,7 +42,7 @@ class VariantResult:
     confirm_means: pd.DataFrame = field(default_factory=pd.DataFrame)  # per γ: mean, std of test
     confirm_tunability: pd.DataFrame = field(default_factory=pd.DataFrame)  # Probst d, paired
     lr_max: pd.DataFrame = field(default_factory=pd.DataFrame)  # per γ: the lr_max bracket
-    lr_scaling: dict = field(default_factory=dict)  # log10 lr_max against log10(1 − γ)
+    lr_scaling: dict = field(default_factory=dict)  # log10 lr_max against log10(1 − γ); {}: not γ
     budget: pd.DataFrame = field(default_factory=pd.DataFrame)  # expected best of B per γ
 
 
@@ -58,6 +60,18 @@ class FamilyAnalysis:
     @property
     def has_seeds(self) -> bool:
         return bool((self.trials["role"] == "seeds").any())
+
+    @property
+    def label(self) -> str:
+        """The name of the factor the family's studies compare, for a section's title and text:
+        γ, β1 ..., "γ / β1" when its studies compare different ones, γ without any."""
+        names = list(dict.fromkeys(r.variant.label for r in self.variants))
+        return " / ".join(names) if names else factors.label(factors.GAMMA)
+
+    @property
+    def sweeps_gamma(self) -> bool:
+        """Whether one of its studies compares γ (the sections about γ itself need one)."""
+        return any(factors.is_gamma(r.variant.factor) for r in self.variants)
 
 
 def analyse(family: str, trials: pd.DataFrame, studies: pd.DataFrame, cache: Cache | None = None,
@@ -101,27 +115,30 @@ def _variant(v: Variant, studies: pd.DataFrame) -> VariantResult:
     c = curve(v)
     proto = confirmation.protocol(v, studies)
     dists = studies[studies["study"] == v.study]["distributions"]
-    swept = [p for p in (dists.iloc[0] if len(dists) else {}) if p not in ("lr", "gamma")]
+    swept = [p for p in (dists.iloc[0] if len(dists) else {}) if p not in ("lr", v.column)]
     bisected = lr_max_table(v, swept)
     confirmed = confirmation.runs(v)   # read once, for the verdicts, means and tunability
-    noise = seeds.noise(seeds.groups(v.seeds))
+    noise = seeds.noise(seeds.groups(v.seeds, v.column), v.column)
     goal = proto["target"] if proto.get("target") is not None else target(v)
     return VariantResult(
         variant=v, curve=c, lr_gamma=lr_gamma(v), divergence=divergence_rate(v), target=goal,
         speed=steps_to_target(v, goal), tunability=tunability(v), noise=noise,
         protocol=proto, confirmation=confirmation.compare(v, confirmed, proto),
         confirm_means=confirmation.means(confirmed),
-        confirm_tunability=confirmation.tunability_table(v, confirmed),
-        lr_max=bisected, lr_scaling=scaling(bisected), budget=_budget(v),
+        confirm_tunability=confirmation.tunability_table(v, confirmed, proto),
+        lr_max=bisected, lr_scaling=scaling(bisected) if factors.is_gamma(v.factor) else {},
+        budget=_budget(v),
     )
 
 
 def _budget(v: Variant) -> pd.DataFrame:
-    """Expected best of B = 1..64 tuning trials drawn from each γ's pool (penalties included)."""
-    done = v.tuning[(v.tuning["state"] == "COMPLETE") & v.tuning["value"].notna() & v.tuning["gamma"].notna()]
-    if done.empty or done["gamma"].nunique() > 12:   # a continuous γ has no per-γ pool
-        return pd.DataFrame(columns=["gamma", "budget", "expected", "std"])
-    return expected_best_by(done.rename(columns={"value": "v"}), group="gamma", value="v",
+    """Expected best of B = 1..64 tuning trials drawn from each factor value's pool (penalties
+    included); its first column is the factor's (``v.column``)."""
+    x = v.column
+    done = v.tuning[(v.tuning["state"] == "COMPLETE") & v.tuning["value"].notna() & v.tuning[x].notna()]
+    if done.empty or done[x].nunique() > 12:   # a continuous factor has no per-value pool
+        return pd.DataFrame(columns=[x, "budget", "expected", "std"])
+    return expected_best_by(done.rename(columns={"value": "v"}), group=x, value="v",
                             direction=v.direction)
 
 

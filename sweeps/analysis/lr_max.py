@@ -25,16 +25,19 @@ from . import lr_window
 from .direction import best_index
 from .variants import Variant
 
+# the first, "gamma", is named after the variant's factor (``Variant.column``: beta1 ...)
 COLUMNS = ["gamma", "lo", "hi", "lr_max", "censored", "n_runs", "n_bisection", *lr_window.COLUMNS]
 
 
 def lr_max_table(v: Variant, params: list[str]) -> pd.DataFrame:
-    """One row per γ; ``params`` are the swept short names (lr and γ aside) that define a setting.
-    Beside lr_max, each γ's lr window (``lr_window.py``) over the same runs."""
+    """One row per value of the variant's factor (γ, β1 ...: its first column, named
+    ``v.column``); ``params`` are the swept short names (lr and the factor aside) that define a
+    setting. Beside lr_max, each value's lr window (``lr_window.py``) over the same runs."""
+    x = v.column
     rows = pd.concat([v.tuning, v.lr_max], ignore_index=True) if len(v.lr_max) else v.tuning
-    done = rows[(rows["state"] == "COMPLETE") & rows["lr"].notna() & rows["gamma"].notna()]
+    done = rows[(rows["state"] == "COMPLETE") & rows["lr"].notna() & rows[x].notna()]
     out = []
-    for gamma, g in done.groupby("gamma", sort=True):
+    for value, g in done.groupby(x, sort=True):
         trained = g[g["outcome"] == "trained"]
         i = best_index((trained if len(trained) else g)["value"], v.direction)
         anchor = (trained if len(trained) else g).loc[i]
@@ -47,12 +50,12 @@ def lr_max_table(v: Variant, params: list[str]) -> pd.DataFrame:
         bad = same[(same["outcome"] != "trained") & ~(same["lr"] <= lo)]["lr"]
         hi = float(bad.min()) if len(bad) else math.nan
         censored = "below" if math.isnan(lo) else "above" if math.isnan(hi) else ""
-        out.append({"gamma": float(gamma), "lo": lo, "hi": hi,
+        out.append({x: float(value), "lo": lo, "hi": hi,
                     "lr_max": math.sqrt(lo * hi) if not censored else math.nan,
                     "censored": censored, "n_runs": len(same),
                     "n_bisection": int(same.index.isin(range(len(v.tuning), len(rows))).sum())}
                    | _window(g, params, v.direction))
-    return pd.DataFrame(out, columns=COLUMNS)
+    return pd.DataFrame(out, columns=[x, *COLUMNS[1:]])
 
 
 def _window(rows: pd.DataFrame, params: list[str], direction: str) -> dict:
@@ -61,7 +64,8 @@ def _window(rows: pd.DataFrame, params: list[str], direction: str) -> dict:
 
 
 def scaling(table: pd.DataFrame) -> dict:
-    """The slope b of log10 lr_max against log10(1 − γ) with its 95% interval (NaN below 3 γ)."""
+    """The slope b of log10 lr_max against log10(1 − γ) with its 95% interval (NaN below 3 γ).
+    Only for γ: the transient it tests is the square average's (``family`` fits no other factor)."""
     t = table[(table["gamma"] < 1) & table["lr_max"].notna()]
     if len(t) < 3:
         return {"n": len(t), "slope": math.nan, "ci_low": math.nan, "ci_high": math.nan}

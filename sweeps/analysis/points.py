@@ -71,6 +71,18 @@ def fit(values: pd.Series, *, log: bool = False) -> Points:
     return Points(None, log)
 
 
+def fit_factor(values: pd.Series, scale: str) -> Points:
+    """``fit`` for the values of a protocol's factor on its scale (``sweeps.factor.scale``): bins
+    of γ's edges on the memory scale, half-decade bins on the log scale; on a linear scale every
+    distinct value is a point of its own (no bins are defined there)."""
+    if scale == "log":
+        return fit(values, log=True)
+    found = fit(values)
+    if scale == "memory" or found.grid is not None:
+        return found
+    return Points(tuple(float(x) for x in np.unique(values.dropna().to_numpy(float))))
+
+
 def nearest(values: pd.Series, target: float, points: Points) -> pd.Series:
     """Which of ``values`` count as "at lr = target": the nearest grid value, or within a bin
     width (half a decade, i.e. ±0.25 decade) of it on a continuous lr axis."""

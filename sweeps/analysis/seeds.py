@@ -16,14 +16,16 @@ from .direction import best_index
 _PARAMS = ("lr", "gamma", "eps", "initial_square_avg", "gamma_schedule", "eps_in_sqrt")
 
 
-def groups(seed_rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per re-run configuration: source_trial, n, mean, std, min, max and its params."""
+def groups(seed_rows: pd.DataFrame, factor: str = "gamma") -> pd.DataFrame:
+    """One row per re-run configuration: source_trial, n, mean, std, min, max and its params
+    (``factor``: the column of the factor compared, a param beside lr, γ, ε ...)."""
     done = seed_rows[seed_rows["state"] == "COMPLETE"]
-    columns = ["source_trial", "n", "mean", "std", "min", "max", "n_diverged", *_PARAMS]
+    params = _params(factor)
+    columns = ["source_trial", "n", "mean", "std", "min", "max", "n_diverged", *params]
     if done.empty:
         return pd.DataFrame(columns=columns)
     by_source = "trial " + done["source_trial"].astype("Int64").astype(str)
-    key = by_source.where(done["source_trial"].notna(), "params " + _param_key(done))
+    key = by_source.where(done["source_trial"].notna(), "params " + _param_key(done, params))
     rows = []
     for _, g in done.groupby(key, sort=False):
         v = g["value"].astype(float)
@@ -32,7 +34,7 @@ def groups(seed_rows: pd.DataFrame) -> pd.DataFrame:
             "source_trial": first["source_trial"], "n": len(v), "mean": v.mean(),
             "std": v.std(ddof=1) if len(v) > 1 else math.nan, "min": v.min(), "max": v.max(),
             "n_diverged": int(g["diverged"].sum()),
-            **{p: first.get(p) for p in _PARAMS},
+            **{p: first.get(p) for p in params},
         })
     return pd.DataFrame(rows, columns=columns)
 
@@ -43,19 +45,24 @@ def best_group(g: pd.DataFrame, direction: str) -> pd.Series | None:
     return None if i is None else g.loc[i]
 
 
-def noise(g: pd.DataFrame) -> float:
+def noise(g: pd.DataFrame, factor: str = "gamma") -> float:
     """Typical seed standard deviation: sqrt of the median variance of groups with >= 2 seeds.
 
-    Only configurations with γ < 1 and no diverged re-run count, and the median rather than the
-    mean: one unstable configuration (seen: a best-by-luck lr = 0.1 with σ ≈ 0.3 against ≈ 0.01
-    elsewhere) would otherwise make every difference between the γ < 1 points look like noise.
+    Only configurations with the factor (column ``factor`` of ``groups``) below 1 and no diverged
+    re-run count, and the median rather than the mean: one unstable configuration (seen: a
+    best-by-luck lr = 0.1 with σ ≈ 0.3 against ≈ 0.01 elsewhere) would otherwise make every
+    difference between the γ < 1 points look like noise.
     """
-    gamma = pd.to_numeric(g["gamma"], errors="coerce")
-    stable = g[(g["n_diverged"] == 0) & ~(gamma >= 1)]
+    x = pd.to_numeric(g[factor], errors="coerce") if factor in g else pd.Series(math.nan, index=g.index)
+    stable = g[(g["n_diverged"] == 0) & ~(x >= 1)]
     var = stable["std"].dropna() ** 2
     return float(np.sqrt(var.median())) if len(var) else math.nan
 
 
-def _param_key(rows: pd.DataFrame) -> pd.Series:
-    present = [p for p in _PARAMS if p in rows]
+def _params(factor: str) -> tuple[str, ...]:
+    return _PARAMS if factor in _PARAMS else (*_PARAMS, factor)
+
+
+def _param_key(rows: pd.DataFrame, params: tuple[str, ...] = _PARAMS) -> pd.Series:
+    present = [p for p in params if p in rows]
     return rows[present].map(str).agg("|".join, axis=1)

@@ -21,6 +21,7 @@ from .sensitivity import complete
 from .variants import Variant
 
 TARGET_QUANTILE = 0.25
+# the first, "gamma", is named after the variant's factor (``Variant.column``: beta1 ...)
 COLUMNS = ["gamma", "span", "n", "n_reached", "steps", "target"]
 
 
@@ -43,17 +44,18 @@ def first_step(curve: dict, goal: float, direction: str) -> float:
 
 def steps_to_target(v: Variant, goal: float | None = None) -> pd.DataFrame:
     done = complete(v.tuning)
+    x = v.column   # the factor's column names the table's first
     goal = target(v) if goal is None else goal
     if done.empty or not math.isfinite(goal):
-        return pd.DataFrame(columns=COLUMNS)
-    gp = points.fit(done["gamma"])
-    keys, spans = gp.key(done["gamma"]), gp.span(done["gamma"])
+        return pd.DataFrame(columns=[x, *COLUMNS[1:]])
+    gp = points.fit_factor(done[x], v.scale)
+    keys, spans = gp.key(done[x]), gp.span(done[x])
     steps = done["curve"].map(lambda c: first_step(c or {}, goal, v.direction))
     steps[done["diverged"]] = math.nan  # reaching the target on the way to blowing up is no help
     rows = [
-        {"gamma": g, "span": spans.loc[sub.index[0]], "n": len(sub),
+        {x: g, "span": spans.loc[sub.index[0]], "n": len(sub),
          "n_reached": int(steps.loc[sub.index].notna().sum()),
          "steps": float(steps.loc[sub.index].min()), "target": goal}
         for g, sub in done.groupby(keys, sort=True)
     ]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=[x, *COLUMNS[1:]])

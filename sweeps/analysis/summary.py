@@ -15,6 +15,8 @@ import pandas as pd
 
 from .confirmation import test_metric
 from .direction import best_index
+from sweeps import factor as factors
+
 from .family import FamilyAnalysis, VariantResult
 from .stats import VERDICTS
 
@@ -41,20 +43,22 @@ def summary(a: FamilyAnalysis, smoke: bool = False) -> list[str]:
 
 def variant_sentence(r: VariantResult, importances: pd.DataFrame, smoke: bool = False) -> str:
     """The answer for one variant: verdicts only from the paired tests of its confirmation runs."""
-    v, c = r.variant, r.curve[r.curve["gamma"] < 1.0]
+    v, x = r.variant, r.variant.label
+    c = r.curve[factors.proper(v.factor, r.curve[v.column])]
     i = best_index(c["best"], v.direction)
     if i is None:
-        return f"**{v.name}**: no complete trial at γ < 1."
+        return f"**{v.name}**: no complete trial at {x} < 1." if v.scale == "memory" else \
+            f"**{v.name}**: no complete trial."
     b = c.loc[i]
     done = v.tuning[v.tuning["state"] == "COMPLETE"]
-    text = (f"**{v.name}**: tuning ({len(done)} trials, {v.metric}) swept γ {swept_range(done['gamma'])} "
-            f"and lr with it; best {b['best']:.4g} at γ {b['span']} "
+    text = (f"**{v.name}**: tuning ({len(done)} trials, {v.metric}) swept {x} {swept_range(done[v.column])} "
+            f"and lr with it; best {b['best']:.4g} at {x} {b['span']} "
             f"(lr = {b['best_lr']:.3g}; a best-of-many single run, not an estimate). "
             + confirmation_clause(r, smoke))
     pruned = int((v.tuning["state"] == "PRUNED").sum())
     if pruned:
         text += f" {pruned} pruned runs are left out (stopped early, they have no final value)."
-    return text + _importance_clause(importances, v.study)
+    return text + _importance_clause(importances, v.study, v.column, v.label)
 
 
 def swept_range(gammas: pd.Series) -> str:
@@ -70,37 +74,38 @@ def swept_range(gammas: pd.Series) -> str:
 def confirmation_clause(r: VariantResult, smoke: bool = False) -> str:
     """What the paired confirmation runs say; *inconclusive* whenever they cannot decide."""
     t, p = r.confirmation, r.protocol
+    x = p.get("label", "γ")
     metric = test_metric(r.variant.metric)
     if r.variant.deterministic:
         return ("Verdict: not applicable (deterministic: every seed gives the same run, so the tuning "
                 "values are exact and there is no noise to test against).")
     if t.empty:
-        return ("No verdict: no confirmation runs (set hydra.sweeper.seeds.n ≥ 3 to re-run each γ's "
+        return (f"No verdict: no confirmation runs (set hydra.sweeper.seeds.n ≥ 3 to re-run each {x}'s "
                 f"best setting on paired seeds and score {metric} once).")
-    head = (f"Confirmation on paired seeds, {metric} against γ = {p['reference_gamma']:g} "
+    head = (f"Confirmation on paired seeds, {metric} against {x} = {p['reference_gamma']:g} "
             f"({protocol_words(t, p)}): ")
     if smoke:
-        return (head + "; ".join(f"γ {diff(x)}" for x in t.to_dict("records"))
+        return (head + "; ".join(f"{x} {diff(row)}" for row in t.to_dict("records"))
                 + ". Smoke run: these differences exercise the tests and state no verdict.")
     parts = []
     for word in VERDICTS:
         rows = t[t["verdict"] == word]
         if len(rows):
-            parts.append(f"{word} at γ " + ", ".join(diff(x) for x in rows.to_dict("records")))
+            parts.append(f"{word} at {x} " + ", ".join(diff(row) for row in rows.to_dict("records")))
     counts = {w: int((t["verdict"] == w).sum()) for w in VERDICTS}
     if counts["different"]:
-        overall = (f"γ matters with lr re-tuned: {counts['different']} of {len(t)} γ values differ "
-                   f"from γ = {p['reference_gamma']:g}")
+        overall = (f"{x} matters with lr re-tuned: {counts['different']} of {len(t)} {x} values differ "
+                   f"from {x} = {p['reference_gamma']:g}")
     elif counts["equivalent"] == len(t):
-        overall = (f"insensitive to γ within ±{p['margin']:g} over the {len(t)} γ values compared "
+        overall = (f"insensitive to {x} within ±{p['margin']:g} over the {len(t)} {x} values compared "
                    "(every one equivalent)")
     elif counts["equivalent"]:
-        overall = (f"{counts['equivalent']} of {len(t)} γ values equivalent to γ = {p['reference_gamma']:g}, "
+        overall = (f"{counts['equivalent']} of {len(t)} {x} values equivalent to {x} = {p['reference_gamma']:g}, "
                    f"{counts['inconclusive']} inconclusive at this number of seeds")
     else:
-        overall = (f"inconclusive: {counts['inconclusive']} of {len(t)} γ values neither differ nor "
+        overall = (f"inconclusive: {counts['inconclusive']} of {len(t)} {x} values neither differ nor "
                    "are equivalent at this number of seeds")
-    extra = " ".join(c for c in (failure_clause(t), power_clause(t, p)) if c)
+    extra = " ".join(c for c in (failure_clause(t, x), power_clause(t, p)) if c)
     return head + "; ".join(parts) + f". Verdict: **{overall}**." + (f" {extra}" if extra else "")
 
 
@@ -111,26 +116,28 @@ def protocol_words(t: pd.DataFrame, p: dict) -> str:
     level = float(t["level"].iloc[0]) if "level" in t and len(t) else math.nan
     text = f"margin ±{fmt(p['margin'])}" + (f" ({rule})" if rule and not rule.startswith("±") else "")
     if finite(level):
-        text += (f"; intervals are simultaneous {100 * level:.4g}% t-intervals over the {m} γ tested "
+        text += (f"; intervals are simultaneous {100 * level:.4g}% t-intervals over the {m} "
+                 f"{p.get('label', 'γ')} tested "
                  f"(Bonferroni, family-wise α = {p['alpha']:g}), and the verdict is read off them")
     return text
 
 
-def failure_clause(t: pd.DataFrame) -> str:
-    """``Failures: γ = 1: 5 of 5 did not train (reference 0 of 5; exact p = 0.062, Holm 0.12).``"""
+def failure_clause(t: pd.DataFrame, label: str = "γ") -> str:
+    """``Failures: γ = 1: 5 of 5 did not train (reference 0 of 5; exact p = 0.062, Holm 0.12).``
+    (``label``: the factor's name)."""
     if "failed" not in t:
         return ""
     rows = t[(t["failed"] > 0) | (t["ref_failed"] > 0)]
     if rows.empty:
         return ""
     return "Failures (diverged or collapsed, compared apart; losses only where both trained): " + "; ".join(
-        failure_words(x) for x in rows.to_dict("records")) + "."
+        failure_words(x, label) for x in rows.to_dict("records")) + "."
 
 
-def failure_words(x: dict) -> str:
+def failure_words(x: dict, label: str = "γ") -> str:
     p = (f"exact p = {x['p_fail']:.2g}, Holm {x['p_fail_holm']:.2g}" if finite(x.get("p_fail"))
          else "no discordant seed, no test")
-    return (f"γ = {x['config']:g}: {int(x['failed'])} of {int(x['n_seeds'])} did not train "
+    return (f"{label} = {x['config']:g}: {int(x['failed'])} of {int(x['n_seeds'])} did not train "
             f"(reference {int(x['ref_failed'])} of {int(x['n_seeds'])}; {p})")
 
 
@@ -141,14 +148,15 @@ def power_clause(t: pd.DataFrame, p: dict) -> str:
     mde = t["mde"].dropna()
     margin = float(p["margin"])
     short = int((mde >= margin).sum())
+    x = p.get("label", "γ")
     span = fmt(mde.min()) if len(mde) == 1 else f"{fmt(mde.min())}–{fmt(mde.max())} (median {fmt(mde.median())})"
     text = (f"Power: at the measured sd of the differences the smallest margin this design could call "
             f"equivalent (80% power, true difference 0) is ±{span}, against the declared ±{fmt(margin)}")
     if short == len(mde):
-        return text + ": equivalence was out of reach (power below 80%) for every γ tested."
+        return text + f": equivalence was out of reach (power below 80%) for every {x} tested."
     if short:
-        return text + f": equivalence was out of reach (power below 80%) for {short} of {len(mde)} γ."
-    return text + ": equivalence was within reach for every γ tested."
+        return text + f": equivalence was out of reach (power below 80%) for {short} of {len(mde)} {x}."
+    return text + f": equivalence was within reach for every {x} tested."
 
 
 def diff(x: dict) -> str:
@@ -169,20 +177,22 @@ def fmt(x: float, signed: bool = False) -> str:
     return f"{x:+.3g}" if signed else f"{x:.3g}"
 
 
-def _importance_clause(imp: pd.DataFrame, study: str) -> str:
+def _importance_clause(imp: pd.DataFrame, study: str, x: str = "gamma", label: str = "γ") -> str:
+    """The importance of the factor (its column ``x``, named ``label``) in the study, beside the
+    other parameters'."""
     rows = imp[imp["study"] == study]
     parts = []
     for ev, g in rows.groupby("evaluator", sort=False):
         shares = dict(zip(g["param"], g["importance"]))
-        if "gamma" not in shares:
+        if x not in shares:
             continue
-        if not math.isfinite(shares["gamma"]):   # the importance section says why, once
+        if not math.isfinite(shares[x]):   # the importance section says why, once
             continue
         # a swept train.seed (tuning seeds) has an importance too: the share of seed-to-seed noise
         others = ", ".join(f"{'seed noise' if p == 'seed' else p} {s:.2f}" for p, s in shares.items()
-                           if p != "gamma" and math.isfinite(s))
-        parts.append(f"{ev} {shares['gamma']:.2f} ({others})")
-    return f" γ's importance: {'; '.join(parts)}." if parts else ""
+                           if p != x and math.isfinite(s))
+        parts.append(f"{ev} {shares[x]:.2f} ({others})")
+    return f" {label}'s importance: {'; '.join(parts)}." if parts else ""
 
 
 def gamma_one_sentence(row: dict) -> str:
@@ -243,28 +253,32 @@ def fixed_lr_sentences(a: FamilyAnalysis) -> list[str]:
         t = t[t["gammas"] >= 2]   # a spread over one γ is no spread
         if t.empty:
             continue
-        parts = ", ".join(f"{fmt(x['lr'])}: {fmt(x['spread'])} ({int(x['gammas'])} γ)"
+        label = r.variant.label
+        parts = ", ".join(f"{fmt(x['lr'])}: {fmt(x['spread'])} ({int(x['gammas'])} {label})"
                           for x in t.to_dict("records"))
+        over = f"{label} < 1" if factors.is_gamma(r.variant.factor) else label   # γ = 1 is apart
         out.append(f"**{r.variant.name}** at a fixed lr (tuning runs, {r.variant.metric}, descriptive): "
-                   f"the spread of the best value over γ < 1 at each lr of the grid — {parts}.")
+                   f"the spread of the best value over {over} at each lr of the grid — {parts}.")
     return out
 
 
 def fixed_lr_table(r: VariantResult) -> pd.DataFrame:
-    """Per grid lr: the spread (max − min) over γ < 1 of the best value at that lr, and how many
-    γ values have a trained run there. Only for a grid over lr (≤ 12 distinct values)."""
+    """Per grid lr: the spread (max − min) over γ < 1 (the factor's proper values,
+    ``sweeps.factor.proper``) of the best value at that lr, and how many of its values have a
+    trained run there (``gammas``). Only for a grid over lr (≤ 12 distinct values)."""
     from .sensitivity import complete
 
-    done = complete(r.variant.tuning)
-    done = done[done["gamma"] < 1.0]
+    v = r.variant
+    done = complete(v.tuning)
+    done = done[factors.proper(v.factor, done[v.column])]
     lrs = sorted(done["lr"].dropna().unique())
     if not lrs or len(lrs) > 12:
         return pd.DataFrame(columns=["lr", "spread", "gammas"])
     rows = []
     for lr in lrs:
         at = done[done["lr"] == lr]
-        best = at.groupby("gamma")["value"].min() if r.variant.direction == "minimize" \
-            else at.groupby("gamma")["value"].max()
+        best = at.groupby(v.column)["value"].min() if v.direction == "minimize" \
+            else at.groupby(v.column)["value"].max()
         rows.append({"lr": lr, "spread": float(best.max() - best.min()), "gammas": len(best)})
     return pd.DataFrame(rows)
 

@@ -18,6 +18,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from sweeps import factor as factors
+
 from . import points, seeds
 from .direction import best_index, gain
 from .sensitivity import complete
@@ -38,14 +40,18 @@ def near(gamma: pd.Series, default: float, grid: tuple[float, ...] | None) -> pd
     return (memory - math.log10(1.0 - default)).abs() <= DEFAULT_WINDOW
 
 
-def tunability(v: Variant, defaults: dict[str, float] = DEFAULTS) -> pd.DataFrame:
+def tunability(v: Variant, defaults: dict[str, float] | None = None) -> pd.DataFrame:
+    """One row per default (``DEFAULTS`` for γ; none for another factor, whose default is the
+    protocol's reference: ``confirmation.tunability_table``)."""
+    defaults = (DEFAULTS if factors.is_gamma(v.factor) else {}) if defaults is None else defaults
+    x = v.column
     done = complete(v.tuning)
-    grid = points.fit(done["gamma"]).grid
-    groups = seeds.groups(v.seeds)
+    grid = points.fit(done[x]).grid
+    groups = seeds.groups(v.seeds, x)
     rows = []
     for name, default in defaults.items():
         row = {"name": name, "default": default, **dict.fromkeys(COLUMNS[2:], math.nan)}
-        ib, at = best_index(done["value"], v.direction), done[near(done["gamma"], default, grid)]
+        ib, at = best_index(done["value"], v.direction), done[near(done[x], default, grid)]
         row["n_default"] = len(at)
         if ib is None or at.empty:
             row["reason"] = _missing(default, grid, done)
@@ -53,9 +59,9 @@ def tunability(v: Variant, defaults: dict[str, float] = DEFAULTS) -> pd.DataFram
             continue
         ia = best_index(at["value"], v.direction)
         row |= {"at_default": at.loc[ia, "value"], "best": done.loc[ib, "value"],
-                "best_gamma": done.loc[ib, "gamma"]}
+                "best_gamma": done.loc[ib, x]}
         row["d"] = gain(row["best"], row["at_default"], v.direction)
-        row |= _seed_d(groups, default, grid, v.direction)
+        row |= _seed_d(groups.rename(columns={x: "gamma"}), default, grid, v.direction)
         row["reason"] = None
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)

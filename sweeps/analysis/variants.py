@@ -1,5 +1,9 @@
 """The unit every γ analysis works on: one tuning study under one set of conventions.
 
+Each analysis groups a variant's trials by the factor its protocol compares (``factor``: γ unless
+``hydra.sweeper.protocol.factor`` names another), read from ``column`` and named ``label``; its
+tables name that column the same way (``gamma``, ``beta1`` ...).
+
 A study that sweeps a convention (``optimizer.initial_square_avg``, ``optimizer.gamma_schedule``,
 ``optimizer.eps_in_sqrt``) measures different algorithms in one study; its γ curves are drawn per
 convention, never pooled across them.
@@ -41,6 +45,11 @@ class Variant:
     def label(self) -> str:
         """The factor's name in the report (γ, β1, μ ...)."""
         return factors.label(self.factor)
+
+    @property
+    def scale(self) -> str:
+        """How the factor's values are spaced (``sweeps.factor.scale``: memory, log, linear)."""
+        return factors.scale(self.factor)
 
     @property
     def deterministic(self) -> bool:

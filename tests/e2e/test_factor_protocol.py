@@ -76,3 +76,22 @@ def test_the_report_asks_about_beta1_and_labels_its_comparisons_with_it(swept):
     text = (report / "report.md").read_text(encoding="utf-8")
     pick = text.split("## The pick across tuning seeds", 1)[1].split("\n## ", 1)[0]
     assert "| β1 | picked lr | agrees |" in pick and "of 3 |" in pick
+
+
+def _section(text: str, heading: str) -> str:
+    return text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_generic_sections_group_by_beta1_not_by_adams_fixed_gamma(swept):
+    text = (swept / "reports" / FAMILY / "report.md").read_text(encoding="utf-8")
+    per_task = _section(text, "Per task")
+    assert "swept β1 ∈ {0, 0.5, 0.9, 0.99} and lr with it" in per_task and "0.999" not in per_task
+    sensitivity = _section(text, "Sensitivity to β1")
+    rows = [line.split(" | ")[:2] for line in sensitivity.splitlines() if line.startswith("| 0")]
+    assert ["| 0", "9"] in rows and ["| 0.99", "9"] in rows   # 3 lr x 3 tuning seeds per β1
+    assert "| β1 | runs | diverged |" in _section(text, "Divergence and speed")
+    assert "\n| 0.5 | " in _section(text, "Where training breaks")
+    assert "\n| 0.5 | " in _section(text, "Budget") and "## lr × β1\n" in text
+    # the sections about γ itself are not part of a β1 study's report
+    assert "γ" not in text.split("## Methods and caveats", 1)[0].replace("log10(1 − γ)) is about the memory "
+                                                                         "of the square average γ", "")

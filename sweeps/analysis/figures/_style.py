@@ -122,6 +122,25 @@ def gamma_label(g: float) -> str:
     return f"{g:.4g}"
 
 
+def place(values, scale: str = "memory") -> np.ndarray:
+    """x positions of a factor's values on its scale (``sweeps.factor.scale``): nines for an
+    average's coefficient (γ, β1 ...; γ = 1 goes to its own panel, at 0), log10 for lr and ε,
+    the value itself on a linear scale."""
+    v = np.asarray(values, dtype=float)
+    if scale == "memory":
+        return np.where(v < 1, nines(v), 0.0)
+    if scale == "log":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(v)
+    return v
+
+
+def on_main(values, scale: str = "memory") -> np.ndarray:
+    """Which values sit on the main panel: all but γ = 1 (and above) on the memory scale."""
+    v = np.asarray(values, dtype=float)
+    return v < 1 if scale == "memory" else np.ones(v.shape, bool)
+
+
 def gamma_ticks(gammas, lo: float, hi: float) -> tuple[list[float], list[str]]:
     """Tick positions (nines) and labels: 0, 0.9, 0.99, ... within [lo, hi], then every swept γ
     that is not too close to a tick already labelled."""
@@ -146,11 +165,14 @@ def gamma_range(gammas) -> tuple[float, float]:
     return 0.0, max(2.0, float(np.ceil(top - 1e-9)))
 
 
-def gamma_panels(fig, gammas, *, spec=None, sharey: bool = True):
+def gamma_panels(fig, gammas, *, spec=None, sharey: bool = True, label: str = "γ", scale: str = "memory"):
     """Axes for a γ figure: (main, one) where ``one`` is the γ = 1 panel (None without γ = 1).
-    The main x axis is set up (limits, every tick labelled); plot at ``nines(γ)`` on it, and at
-    x = 0 on ``one``. ``sharey`` False: ``one`` has a y axis of its own."""
+    The main x axis is set up (limits, every tick labelled); plot at ``place(γ, scale)`` on it,
+    and at x = 0 on ``one``. ``sharey`` False: ``one`` has a y axis of its own. ``label`` and
+    ``scale``: the factor's name and scale (``sweeps.factor``), when it is not γ."""
     g = np.asarray([x for x in gammas if np.isfinite(x)], dtype=float)
+    if scale != "memory":
+        return _factor_axis(fig, g, spec, label, scale), None
     has_one = bool((g >= 1).any())
     parent = spec if spec is not None else fig
     if has_one:
@@ -175,8 +197,21 @@ def gamma_panels(fig, gammas, *, spec=None, sharey: bool = True):
     ax.set_xlim(lo - pad, hi + pad)
     pos, labels = gamma_ticks(g, lo, hi)
     ax.set_xticks(pos, labels, fontsize=8)
-    ax.set_xlabel("γ (spaced by −log10(1 − γ))")
+    ax.set_xlabel(f"{label} (spaced by −log10(1 − {label}))")
     return ax, one
+
+
+def _factor_axis(fig, values: np.ndarray, spec, label: str, scale: str):
+    """The main axes of a factor on a log or linear scale: a tick at every value swept."""
+    ax = fig.add_subplot(spec if spec is not None else 111)
+    x = place(values, scale)
+    if len(x):
+        lo, hi = float(x.min()), float(x.max())
+        pad = 0.08 * (hi - lo) if hi > lo else 0.5
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_xticks(sorted(set(x)), [gamma_label(v) for v in sorted(set(values))], fontsize=8)
+    ax.set_xlabel(f"{label} (log scale)" if scale == "log" else label)
+    return ax
 
 
 # ---- y ranges set by trained runs -------------------------------------------------------------

@@ -18,10 +18,13 @@ COLUMNS = ("gamma", "budget", "expected", "std")
 CMAP = "viridis"
 
 
-def budget_figure(curves: pd.DataFrame, *, metric: str, direction: str, path: Path) -> Path:
+def budget_figure(curves: pd.DataFrame, *, metric: str, direction: str, path: Path, column: str = "gamma",
+                  label: str = "γ") -> Path:
     """``curves``: one row per (``gamma``, ``budget``) with the ``expected`` best ``metric`` over
     ``budget`` trials and its ``std``; ``direction`` says which way is better. Rows without a
-    finite ``expected`` are left out."""
+    finite ``expected`` are left out. ``column``, ``label``: the factor's column in ``curves``
+    and its name (another factor than γ: β1 ..., whose values are all below 1)."""
+    curves = curves.rename(columns={column: "gamma"}) if column != "gamma" else curves
     check_columns(curves, COLUMNS, "budget_figure")
     if direction not in ("minimize", "maximize"):
         raise ValueError(f"direction must be 'minimize' or 'maximize', but got {direction=}.")
@@ -39,7 +42,7 @@ def budget_figure(curves: pd.DataFrame, *, metric: str, direction: str, path: Pa
         b, e = part["budget"].to_numpy(float), part["expected"].to_numpy(float)
         s = np.nan_to_num(part["std"].to_numpy(float))
         a = one if g >= 1 else ax
-        a.plot(b, e, "--" if g >= 1 else "-", color=colour, lw=1.6, label=f"γ = {gamma_label(g)}")
+        a.plot(b, e, "--" if g >= 1 else "-", color=colour, lw=1.6, label=f"{label} = {gamma_label(g)}")
         a.fill_between(b, e - s, e + s, color=colour, alpha=0.15, lw=0)
     top = int(max(64, c["budget"].max() if len(c) else 64))
     for a in (ax, one):
@@ -53,7 +56,7 @@ def budget_figure(curves: pd.DataFrame, *, metric: str, direction: str, path: Pa
                 color="0.4")
     better = "lower" if direction == "minimize" else "higher"
     ax.set_ylabel(f"expected best {metric} after B trials\n({better} is better; band ± std)")
-    title(fig, f"Expected best {metric} by tuning budget, per γ")
+    title(fig, f"Expected best {metric} by tuning budget, per {label}")
     legend_right(ax, one)
     return save(fig, path)
 

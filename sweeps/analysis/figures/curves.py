@@ -1,6 +1,8 @@
 """Per-γ figures of one variant: the sensitivity curves, the divergence rate, steps to target.
 
-Every one is drawn on the γ axis of ``_style`` (−log10(1 − γ), γ = 1 in a panel of its own).
+Every one is drawn on the γ axis of ``_style`` (−log10(1 − γ), γ = 1 in a panel of its own);
+γ is the variant's factor (its ``column``, ``label`` and ``scale``: β1 on the same axis, lr or ε
+on a log one).
 """
 
 from __future__ import annotations
@@ -12,32 +14,32 @@ import pandas as pd
 
 from ..family import VariantResult
 from ._style import (
-    edge_markers, figure, gamma_panels, legend_right, lr_label, metric_scale, nines, save, title,
+    edge_markers, figure, gamma_panels, legend_right, lr_label, metric_scale, on_main, place, save, title,
     trained_limits,
 )
 
 
-def trained_values(c: pd.DataFrame) -> list[float]:
+def trained_values(c: pd.DataFrame, column: str = "gamma", scale: str = "memory") -> list[float]:
     """What sets the sensitivity figure's y range: the trained runs at γ < 1 only (the best run
     that did not diverge, and the seed means), never the penalty value or γ = 1; every finite
-    value if there is no trained run."""
-    below, ok = (c["gamma"] < 1).to_numpy(), ~c["best_diverged"].to_numpy(bool)
+    value if there is no trained run. ``column``, ``scale``: the factor's (γ unless given)."""
+    below, ok = on_main(c[column], scale), ~c["best_diverged"].to_numpy(bool)
     values = [x for x in list(c["best"][below & ok]) + list(c["seed_mean"][below]) if np.isfinite(x)]
     return values or [x for x in list(c["best"]) + list(c["fixed_best"]) if np.isfinite(x)]
 
 
-def sensitivity_limits(c: pd.DataFrame) -> tuple[float, float] | None:
+def sensitivity_limits(c: pd.DataFrame, column: str = "gamma", scale: str = "memory") -> tuple[float, float] | None:
     """The y limits of the sensitivity figure (log when the trained values span a decade)."""
-    return trained_limits(trained_values(c))
+    return trained_limits(trained_values(c, column, scale))
 
 
 def sensitivity_figure(r: VariantResult, path: Path) -> Path:
     c, v = r.curve, r.variant
     fig = figure(8.2, 4.4)
-    ax, one = gamma_panels(fig, c["gamma"])
-    g = c["gamma"].to_numpy(float)
-    below = g < 1
-    xs = np.where(below, nines(g), 0.0)
+    ax, one = gamma_panels(fig, c[v.column], label=v.label, scale=v.scale)
+    g = c[v.column].to_numpy(float)
+    below = on_main(g, v.scale)
+    xs = place(g, v.scale)
     div = c["best_diverged"].to_numpy(bool)
     best = c["best"].to_numpy(float)
     trained = np.where(div, np.nan, best)  # the line breaks at a diverged point: no slope to a penalty
@@ -62,8 +64,8 @@ def sensitivity_figure(r: VariantResult, path: Path) -> Path:
         if (seeds & at).any():
             one.errorbar(xs[seeds & at], mean[seeds & at], yerr=std[seeds & at], fmt="none", ecolor="C0",
                          alpha=0.4, lw=6)
-    log = metric_scale(ax, trained_values(c))
-    lim = sensitivity_limits(c)
+    log = metric_scale(ax, trained_values(c, v.column, v.scale))
+    lim = sensitivity_limits(c, v.column, v.scale)
     if lim is not None:
         ax.set_ylim(*lim)
     for a, m in panels:  # whatever the trained range does not hold goes to the edge, with its value
@@ -72,7 +74,7 @@ def sensitivity_figure(r: VariantResult, path: Path) -> Path:
                      row=1)
     ax.set_ylabel(f"final {v.metric}" + (" (log)" if log else ""))
     ax.grid(alpha=0.3)
-    title(fig, f"{v.name}: best {v.metric} by γ")
+    title(fig, f"{v.name}: best {v.metric} by {v.label}")
     legend_right(ax, one)
     return save(fig, path)
 
@@ -80,10 +82,10 @@ def sensitivity_figure(r: VariantResult, path: Path) -> Path:
 def divergence_figure(r: VariantResult, path: Path) -> Path:
     d, v = r.divergence, r.variant
     fig = figure(8.2, 3.8)
-    ax, one = gamma_panels(fig, d["gamma"])
-    g = d["gamma"].to_numpy(float)
-    below = g < 1
-    xs = np.where(below, nines(g), 0.0)
+    ax, one = gamma_panels(fig, d[v.column], label=v.label, scale=v.scale)
+    g = d[v.column].to_numpy(float)
+    below = on_main(g, v.scale)
+    xs = place(g, v.scale)
     width = 0.05 * (ax.get_xlim()[1] - ax.get_xlim()[0])
     for a, m, w in [(ax, below, width)] + ([(one, ~below, 0.8)] if one is not None else []):
         a.bar(xs[m], d["rate"].to_numpy(float)[m], width=w, color="C3")
@@ -93,17 +95,17 @@ def divergence_figure(r: VariantResult, path: Path) -> Path:
         a.set_ylim(0, 1.05)
         a.grid(axis="y", alpha=0.3)
     ax.set_ylabel("fraction of runs diverged")
-    title(fig, f"{v.name}: divergence rate by γ (all lr; k/n diverged)")
+    title(fig, f"{v.name}: divergence rate by {v.label} (all lr; k/n diverged)")
     return save(fig, path)
 
 
 def speed_figure(r: VariantResult, path: Path) -> Path:
     s, v = r.speed, r.variant
     fig = figure(8.2, 3.8)
-    ax, one = gamma_panels(fig, s["gamma"])
-    g = s["gamma"].to_numpy(float)
-    below = g < 1
-    xs = np.where(below, nines(g), 0.0)
+    ax, one = gamma_panels(fig, s[v.column], label=v.label, scale=v.scale)
+    g = s[v.column].to_numpy(float)
+    below = on_main(g, v.scale)
+    xs = place(g, v.scale)
     steps = s["steps"].to_numpy(float)
     reached = np.isfinite(steps)
     top = 1.15 * steps[reached].max() if reached.any() else 1.0
@@ -118,7 +120,7 @@ def speed_figure(r: VariantResult, path: Path) -> Path:
                    label="no run reached the target")
         a.set_ylim(0, top)
         a.grid(alpha=0.3)
-    ax.set_ylabel("steps (fastest run at this γ)")
+    ax.set_ylabel(f"steps (fastest run at this {v.label})")
     sign = "≤" if v.direction == "minimize" else "≥"
     title(fig, f"{v.name}: steps to {v.metric} {sign} {r.target:.3g} (k/n runs reached it)")
     legend_right(ax, one)

@@ -25,11 +25,12 @@ REDDI_CONVERGED = 0.1     # final suboptimality below this fraction of the start
 
 
 def across_section(a: FamilyAnalysis) -> str:
-    out = ["## γ across tasks, batch sizes and conventions\n",
-           "One row per γ study: its paired verdicts against the declared reference γ (confirmation "
-           "runs, test split, simultaneous intervals over the γ values of the row), the largest paired "
-           "difference with that interval, the γ with the best confirmed mean, and the γ values whose "
-           "best lr on validation lies on the edge of the lr grid (there the grid, not γ, may decide).\n\n"
+    x = a.label   # the family's factor: γ, β1 ...
+    out = [f"## {x} across tasks, batch sizes and conventions\n",
+           f"One row per {x} study: its paired verdicts against the declared reference {x} (confirmation "
+           f"runs, test split, simultaneous intervals over the {x} values of the row), the largest paired "
+           f"difference with that interval, the {x} with the best confirmed mean, and the {x} values whose "
+           f"best lr on validation lies on the edge of the lr grid (there the grid, not {x}, may decide).\n\n"
            "**Descriptive across rows.** Each row's error rate is controlled within the row only; the "
            "counts summed or compared across rows (\"k of n equivalent\", \"worse on every task\") add "
            "verdicts of separate families with no overall correction, so they describe these studies "
@@ -38,10 +39,10 @@ def across_section(a: FamilyAnalysis) -> str:
     if not rows:
         return join(*out, missing("no study of this family sweeps γ", RIGOROUS))
     out.append(table(rows, {
-        "study": "study", "steps": "steps", "batch": "batch", "γ compared": "n",
+        "study": "study", "steps": "steps", "batch": "batch", f"{x} compared": "n",
         **{w: w for w in VERDICTS},
-        "largest difference vs reference": "largest", "best confirmed γ": "best",
-        "best lr on the grid's edge at γ": "edge",
+        "largest difference vs reference": "largest", f"best confirmed {x}": "best",
+        f"best lr on the grid's edge at {x}": "edge",
     }))
     return join(*out)
 
@@ -51,10 +52,12 @@ def _across_row(r: VariantResult) -> dict:
     done = complete(v.tuning)
     row = {"study": v.name, "steps": _one(done, "steps"), "batch": _one(done, "batch_size"),
            "n": len(t), **{w: int((t["verdict"] == w).sum()) if len(t) else 0 for w in VERDICTS},
-           "largest": "–", "best": "–", "edge": ", ".join(f"{g:g}" for g in edge_gammas(done, v.direction)) or "none"}
+           "largest": "–", "best": "–",
+           "edge": ", ".join(f"{g:g}" for g in edge_gammas(done, v.direction, v.column)) or "none"}
     if len(t) and "mean_diff" in t and t["mean_diff"].notna().any():
         x = t.loc[t["mean_diff"].abs().idxmax()]
-        row["largest"] = f"γ = {x['config']:g}: {fmt(x['mean_diff'], True)} {interval(x['ci_low'], x['ci_high'])}"
+        row["largest"] = (f"{v.label} = {x['config']:g}: {fmt(x['mean_diff'], True)} "
+                          f"{interval(x['ci_low'], x['ci_high'])}")
     if len(m):
         i = best_index(m["mean"], v.direction)
         if i is not None:
@@ -62,16 +65,17 @@ def _across_row(r: VariantResult) -> dict:
     return row
 
 
-def edge_gammas(done: pd.DataFrame, direction: str) -> list[float]:
-    """γ values whose best trial (on validation) used the smallest or largest lr of the grid."""
+def edge_gammas(done: pd.DataFrame, direction: str, column: str = "gamma") -> list[float]:
+    """Values of the factor (its ``column``: γ, β1 ...) whose best trial (on validation) used the
+    smallest or largest lr of the grid."""
     if done.empty or "lr" not in done:
         return []
     low, high = done["lr"].min(), done["lr"].max()
     out = []
-    for gamma, g in done.groupby("gamma", sort=True):
+    for value, g in done.groupby(column, sort=True):
         i = best_index(g["value"], direction)
         if i is not None and g.loc[i, "lr"] in (low, high):
-            out.append(float(gamma))
+            out.append(float(value))
     return out
 
 

@@ -60,7 +60,7 @@ def _bullet(r: VariantResult, smoke: bool) -> str:
         word = "" if smoke else (f"**{x['verdict']}**" if x["verdict"] != "inconclusive" else "inconclusive")
         tested.append(" ".join(w for w in (f"{r.protocol['label']} = {x['config']:g}", word, diff_numbers(x)) if w))
     untested = _not_compared(r)
-    failed = [failure_words(x) for x in r.confirmation.to_dict("records")
+    failed = [failure_words(x, r.protocol["label"]) for x in r.confirmation.to_dict("records")
               if x.get("failed", 0) or x.get("ref_failed", 0)] if "failed" in r.confirmation else []
     rule = r.protocol.get("margin_rule") or ""
     said = f" = {rule}" if rule and not rule.startswith("±") else ""
@@ -118,19 +118,21 @@ def _v(x) -> str:
 
 
 def _others(a: FamilyAnalysis, more: list[VariantResult]) -> str:
-    """One line for the γ studies the screen does not show: more confirmed ones, descriptive ones."""
+    """One line for the studies of the factor (γ, β1 ...) the screen does not show: more
+    confirmed ones, descriptive ones."""
     descriptive = [r for r in a.variants if r.confirmation.empty and not r.variant.deterministic]
     fixed = [r for r in a.variants if r.confirmation.empty and r.variant.deterministic]
+    x = a.label
     parts = []
     if more:
-        parts.append(f"{len(more)} more confirmed γ stud{'y' if len(more) == 1 else 'ies'} below")
+        parts.append(f"{len(more)} more confirmed {x} stud{'y' if len(more) == 1 else 'ies'} below")
     if descriptive:
         names = ", ".join(sorted({r.variant.tuning['optimizer'].iloc[0] for r in descriptive}))
-        parts.append(f"{len(descriptive)} γ stud{'y' if len(descriptive) == 1 else 'ies'} ({names}; "
-                     f"γ {swept_range(pd.concat([r.variant.tuning['gamma'] for r in descriptive]))}) "
-                     "without confirmation runs: descriptive only")
+        values = pd.concat([r.variant.tuning[r.variant.column] for r in descriptive])
+        parts.append(f"{len(descriptive)} {x} stud{'y' if len(descriptive) == 1 else 'ies'} ({names}; "
+                     f"{x} {swept_range(values)}) without confirmation runs: descriptive only")
     if fixed:
-        parts.append(f"{len(fixed)} deterministic γ stud{'y' if len(fixed) == 1 else 'ies'}: paired "
+        parts.append(f"{len(fixed)} deterministic {x} stud{'y' if len(fixed) == 1 else 'ies'}: paired "
                      "seeds not applicable, exact values in *Per task*")
     return ("; ".join(parts) + " (*Per task* below).") if parts else ""
 

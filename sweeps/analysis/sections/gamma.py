@@ -1,4 +1,6 @@
-"""The γ sections: Sensitivity to γ (with the confirmation verdicts), lr × γ, Divergence and speed."""
+"""The sections per value of the compared factor: Sensitivity to γ (with the confirmation
+verdicts), lr × γ, Divergence and speed. γ is the family's factor (``FamilyAnalysis.label``: β1
+for a β1 study), each table's rows the values of its variant's factor (``Variant.column``)."""
 
 from __future__ import annotations
 
@@ -15,14 +17,15 @@ _NONE = "no study of this family sweeps γ"
 
 
 def sensitivity_section(a: FamilyAnalysis) -> str:
-    out = ["## Sensitivity to γ\n",
-           "At each γ point: the best final metric over all trials there, i.e. with lr (and ε) "
-           "re-tuned for that γ, and the best over only the trials at one fixed lr (the lr of the "
+    x = a.label
+    out = [f"## Sensitivity to {x}\n",
+           f"At each {x} point: the best final metric over all trials there, i.e. with lr (and ε) "
+           f"re-tuned for that {x}, and the best over only the trials at one fixed lr (the lr of the "
            "study's best trial; ±0.25 decade when lr was sampled continuously). Flat when re-tuned "
-           "but steep at fixed lr means γ moves the best lr rather than mattering by itself. γ "
+           f"but steep at fixed lr means {x} moves the best lr rather than mattering by itself. {x} "
            "points are the grid values, or bins with edges "
-           f"{', '.join(f'{e:g}' for e in GAMMA_EDGES)} for continuously sampled γ. The band "
-           "is over seed re-runs of the best re-run configuration at that γ: mean ± standard "
+           f"{', '.join(f'{e:g}' for e in GAMMA_EDGES)} for continuously sampled {x}. The band "
+           f"is over seed re-runs of the best re-run configuration at that {x}: mean ± standard "
            "deviation, with min–max as vertical lines.\n"]
     if not a.variants:
         return join(*out, missing(_NONE, GAMMA))
@@ -34,7 +37,7 @@ def sensitivity_section(a: FamilyAnalysis) -> str:
                 if not r.confirmation.empty else "",
                 image(variant_file("sensitivity", r.variant.name), "sensitivity"),
                 table(r.curve, {
-                    "γ": "span", "trials": "n", "best (lr re-tuned)": "best",
+                    r.variant.label: "span", "trials": "n", "best (lr re-tuned)": "best",
                     "its lr": lambda x: num(x["best_lr"], ".3g"), "trial": "best_trial",
                     "best run's outcome": "best_outcome", "best at fixed lr": "fixed_best",
                     "seeds mean ± std": lambda x: pm(x["seed_mean"], x["seed_std"], x["seed_n"]),
@@ -83,7 +86,7 @@ def _cell(x, signed: bool = False) -> str:
 
 
 def lr_gamma_section(a: FamilyAnalysis) -> str:
-    out = ["## lr × γ\n",
+    out = [f"## lr × {a.label}\n",
            "Colour: the best final metric of the cell (over ε and anything else swept); × marks a "
            "cell where every run diverged, k/n one where some did; grey cells have no complete run. "
            "lr rows are the grid values or half-decade bins.\n"]
@@ -91,25 +94,27 @@ def lr_gamma_section(a: FamilyAnalysis) -> str:
         return join(*out, missing(_NONE, GAMMA))
     for r in a.variants:
         m = r.lr_gamma
-        out += [f"\n### {r.variant.name}\n", image(variant_file("heatmap", r.variant.name), "lr x gamma"),
+        out += [f"\n### {r.variant.name}\n", image(variant_file("heatmap", r.variant.name), f"lr x {r.variant.column}"),
                 f"{len(m)} cells; {int(m['all_diverged'].sum())} with every run diverged, "
                 f"{int(((m['n_diverged'] > 0) & ~m['all_diverged']).sum())} with some.\n"]
     return join(*out)
 
 
 def divergence_speed_section(a: FamilyAnalysis) -> str:
+    x = a.label
     out = ["## Divergence and speed\n",
-           "Divergence rate: the fraction of COMPLETE runs at each γ point (all lr) that diverged "
+           f"Divergence rate: the fraction of COMPLETE runs at each {x} point (all lr) that diverged "
            "(loss above divergence_factor × its step-0 value, or not finite); pruned runs are not "
            f"counted. Steps to target: the target is the {TARGET_QUANTILE:.0%} quantile of the "
            "final metric of the variant's non-diverged runs (75 % for a maximised metric); the "
-           "value is the first evaluation step at which the fastest non-diverged run at that γ "
+           f"value is the first evaluation step at which the fastest non-diverged run at that {x} "
            "reached it (resolution: eval_every steps).\n"]
     if not a.variants:
         return join(*out, missing(_NONE, GAMMA))
     for r in a.variants:
-        s = r.speed.set_index("gamma")
-        rows = [d | {"steps": s["steps"].get(d["gamma"]), "reached": s["n_reached"].get(d["gamma"])}
+        col = r.variant.column
+        s = r.speed.set_index(col)
+        rows = [d | {"steps": s["steps"].get(d[col]), "reached": s["n_reached"].get(d[col])}
                 for d in r.divergence.to_dict("records")]
         out += [f"\n### {r.variant.name}\n",
                 image(variant_file("divergence", r.variant.name), "divergence rate"),
@@ -119,7 +124,7 @@ def divergence_speed_section(a: FamilyAnalysis) -> str:
                 + ("declared before the runs, hydra.sweeper.protocol.target" if r.protocol.get("target")
                    is not None else "not declared: the best quarter's final value, chosen after the runs")
                 + ").",
-                table(rows, {"γ": "span", "runs": "n", "diverged": "n_diverged", "collapsed": "n_collapsed",
+                table(rows, {r.variant.label: "span", "runs": "n", "diverged": "n_diverged", "collapsed": "n_collapsed",
                              "rate": lambda x: f"{x['rate']:.0%}", "steps to target": "steps",
                              "runs reaching it": "reached"})]
     return join(*out)

@@ -38,6 +38,8 @@ def importance_section(a: FamilyAnalysis) -> str:
     if measured.empty:
         return join(*out)
     params = list(dict.fromkeys(measured["param"]))
+    # γ and ε by their symbols, and each study's compared factor by its name (β1 ...)
+    names = {"gamma": "γ", "eps": "ε"} | {r.variant.column: r.variant.label for r in a.variants}
     rows = []
     for (study, ev), g in measured.groupby(["study", "evaluator"], sort=False):
         shares = dict(zip(g["param"], g["importance"]))
@@ -45,7 +47,7 @@ def importance_section(a: FamilyAnalysis) -> str:
                      "note": g["reason"].iloc[0] or ""})
     out += [image(IMPORTANCES, "importances"),
             table(rows, {"study": "study", "evaluator": "evaluator",
-                         **{("γ" if p == "gamma" else "ε" if p == "eps" else p):
+                         **{names.get(p, p):
                             (lambda x, p=p: num(x.get(p, math.nan), ".2f")) for p in params},
                          "note": "note"})]
     return join(*out)
