@@ -102,7 +102,7 @@ def _kill_mid_batch(tmp_path: Path, args: list[str], study: str, n: int) -> list
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc to find descendants")
 def test_sigkill_of_a_sweeper_with_warm_joblib_workers_takes_the_workers_with_it(tmp_path):
     args = ["workers=both", "model=quadratic", "optimizer=rmsprop", "hydra.sweeper.n_trials=40",
-            "hydra.sweeper.population=1", "train.steps=100000", "train.eval_every=20000"]
+            "hydra.sweeper.population=1", "train.steps=1000000", "train.eval_every=200000"]   # ~5 s a trial
     trials = _kill_mid_batch(tmp_path, args, "default.quadratic.rmsprop", 2)
     in_flight = {t.user_attrs["mlflow_run_id"] for t in trials if t.state == TrialState.RUNNING
                  and "mlflow_run_id" in t.user_attrs}
@@ -115,7 +115,8 @@ SUBMITIT = [
     "model=quadratic", "optimizer=rmsprop", "hydra.sweeper.population=1",
     "hydra.sweeper.n_jobs=2", "hydra.sweeper.n_trials=2", "hydra.sweeper.max_trials=2",
     "hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_period=3", "hydra.sweeper.retry_failed_trials=1",
-    "train.steps=150000", "train.eval_every=50000",   # ~2 s per trial: time to kill the sweeper
+    # ~5 s a trial: under load, trials of ~1 s could finish between the check and the kill
+    "train.steps=1000000", "train.eval_every=250000",
 ]
 
 
