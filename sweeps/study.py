@@ -135,6 +135,13 @@ def remaining_budget(study: optuna.Study, launched: int, n_trials: int, max_tria
     return max(left, 0)
 
 
+def unfinished(study: optuna.Study) -> int:
+    """Trials queued or running: what a stage that enqueues its own trials still has to drain,
+    including what an interrupted invocation left (a dead worker's trial is failed and re-queued
+    when asked for)."""
+    return len(study.get_trials(deepcopy=False, states=(TrialState.WAITING, TrialState.RUNNING)))
+
+
 def best_trials(study: optuna.Study, per: list[str], top_k: int) -> list[optuna.trial.FrozenTrial]:
     """The ``top_k`` best settings for each combination of the ``per`` params, each by its first
     trial: a setting is ranked by its mean value over its tuning seeds, one that did not train on

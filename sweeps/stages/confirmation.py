@@ -14,7 +14,7 @@ from sweeps.stages.summaries import summarize
 from sweeps.stages.trials import TrialLoop
 from sweeps.storages import shared_study
 from sweeps.storages.lock import storage_lock
-from sweeps.study import best_trials, confirmations
+from sweeps.study import best_trials, confirmations, unfinished
 from sweeps import records
 
 
@@ -37,13 +37,14 @@ def run(loop: TrialLoop, tuned: optuna.Study, plan: StudyPlan) -> int:
         for trial, seed in todo:
             study.enqueue_trial(trial.params | {"train.seed": seed},
                                 user_attrs={records.SOURCE_TRIAL: trial.number})
+        planned = unfinished(study)   # with what an interrupted invocation left queued
     space = plan.distributions | {"train.seed": IntDistribution(0, 2**31 - 1)}
     # settings chosen on validation, now scored once on the test split
     confirm = dataclasses.replace(plan, overrides=[*plan.overrides, "train.score_test=true"])
     loop.progress.start(study.study_name)
-    loop.progress.plan(len(todo))
+    loop.progress.plan(planned)
     started = time.monotonic()
-    launched = loop.optimize(study, confirm, space, budget=len(todo))
-    loop.progress.plan(launched - len(todo))
+    launched = loop.optimize(study, confirm, space, budget=planned, queued_only=True)
+    loop.progress.plan(launched - planned)
     summarize(loop, study, plan, launched, time.monotonic() - started)
     return launched

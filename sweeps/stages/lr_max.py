@@ -29,7 +29,7 @@ from sweeps.stages.summaries import summarize
 from sweeps.stages.trials import TrialLoop
 from sweeps.storages import shared_study
 from sweeps.storages.lock import storage_lock
-from sweeps.study import planned_params
+from sweeps.study import planned_params, unfinished
 
 LR = "optimizer.lr"
 
@@ -81,17 +81,16 @@ def run(loop: TrialLoop, tuned: optuna.Study, plan: StudyPlan, k: Population) ->
         with storage_lock(study, shared_study.lock_name(study.study_name)):  # workers agree
             busy = {tuple(planned_params(t).get(key) for key in per) for t in study.get_trials(
                 deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))}
-            todo = 0
             trials = tuned.get_trials(deepcopy=False) + study.get_trials(deepcopy=False)
             for b in brackets(trials, per, o.direction):
                 lr = b.next_lr(float(lm.resolution))
                 if lr is not None and b.key not in busy:
                     study.enqueue_trial(b.params | {LR: lr})
-                    todo += 1
+            todo = unfinished(study)   # with what an interrupted invocation left queued
         if not todo:
             break
         loop.progress.plan(todo)
-        launched = loop.optimize(study, plan, plan.distributions, budget=todo, population=k)
+        launched = loop.optimize(study, plan, plan.distributions, budget=todo, population=k, queued_only=True)
         loop.progress.plan(launched - todo)
         summarize(loop, study, plan, launched, time.monotonic() - started)
         total += launched

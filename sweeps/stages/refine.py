@@ -30,7 +30,7 @@ from sweeps.stages.summaries import summarize
 from sweeps.stages.trials import TrialLoop
 from sweeps.storages import shared_study
 from sweeps.storages.lock import storage_lock
-from sweeps.study import planned_params
+from sweeps.study import planned_params, unfinished
 
 LR = "optimizer.lr"
 SEED = "train.seed"   # a param of the study when it tunes on several seeds (hydra.sweeper.seeds.tune)
@@ -109,11 +109,12 @@ def run(loop: TrialLoop, study: optuna.Study, plan: StudyPlan, k: Population) ->
         todo = to_add(study.get_trials(deepcopy=False), per, coarse, int(o.refine.per_decade), o.direction)
         for params in todo:
             study.enqueue_trial(params)
-    if not todo:
+        planned = unfinished(study)   # with what an interrupted invocation left queued
+    if not planned:
         return 0
-    loop.progress.plan(len(todo))
+    loop.progress.plan(planned)
     started = time.monotonic()
-    launched = loop.optimize(study, plan, plan.distributions, budget=len(todo), population=k)
-    loop.progress.plan(launched - len(todo))
+    launched = loop.optimize(study, plan, plan.distributions, budget=planned, population=k, queued_only=True)
+    loop.progress.plan(launched - planned)
     summarize(loop, study, plan, launched, time.monotonic() - started)
     return launched

@@ -63,8 +63,9 @@ class TrialLoop:
         return study
 
     def optimize(self, study: optuna.Study, plan: StudyPlan, space, budget: int | None = None,
-                 population: Population = Population(1)) -> int:
-        """Ask, launch and tell in batches of ``n_jobs`` until this invocation's budget is spent;
+                 population: Population = Population(1), queued_only: bool = False) -> int:
+        """Ask, launch and tell in batches of ``n_jobs`` until this invocation's budget is spent
+        (with ``queued_only``, until the study's queue is empty: see ``SharedStudy.ask``);
         returns the trials launched."""
         o, ml = self.options, plan.cfg.mlflow
         shared = shared_study.SharedStudy(study, o.heartbeat_interval)
@@ -76,7 +77,7 @@ class TrialLoop:
             while True:
                 budget_left = functools.partial(remaining_budget, study, launched, n_trials, max_trials)
                 n, k = next_batch(population, study, dict(o.sampler), o.n_jobs)
-                batch = riding_out(lambda: shared.ask(space, n, budget_left), "asking for trials")
+                batch = riding_out(lambda: shared.ask(space, n, budget_left, queued_only), "asking for trials")
                 with self._abandoned_if_interrupted(study, plan, batch.trials, experiment_id):
                     self._close_killed(study, experiment_id, ml.tracking_uri, batch.stale)
                 if not batch.trials:

@@ -40,7 +40,7 @@ class Batch:
     trials: list[optuna.Trial]   # asked for this worker; empty: nothing to run now
     stale: list[FrozenTrial]     # trials of dead workers that this call failed (and re-queued)
     left: int                    # the budget before asking
-    grid_done: bool
+    exhausted: bool              # a grid or queue with nothing left to hand out or to finish
 
 
 # Trials that started after this process did were drawn by a worker running now.
@@ -67,22 +67,29 @@ class SharedStudy:
             for t in trials
         )
 
-    def ask(self, space: dict[str, Any], n_jobs: int, budget: Callable[[], int]) -> Batch:
-        """Up to ``n_jobs`` new trials, never more than ``budget()`` counted under the lock."""
+    def ask(self, space: dict[str, Any], n_jobs: int, budget: Callable[[], int],
+            queued_only: bool = False) -> Batch:
+        """Up to ``n_jobs`` new trials, never more than ``budget()`` counted under the lock.
+        With ``queued_only`` only enqueued trials are handed out, never a sampled one: the stages
+        that enqueue their own trials (confirmation, lr_max, refinement) drain the queue."""
         study = self.study
         with storage_lock(study, lock_name(study.study_name)):
             stale = fail_stale(study, self.interval)
             left = budget()
             sampler = study.sampler
-            grid = isinstance(sampler, EnumeratedGridSampler)
+            grid = isinstance(sampler, EnumeratedGridSampler) and not queued_only
             queued = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)))
             grid_left = sampler.left(study) if grid else 0
-            # done once every point was handed out and has finished (others may still retry theirs)
-            grid_done = grid and grid_left == 0 and queued == 0 and not running_elsewhere(study)
+            # done once every point (or queued trial) was handed out and has finished (others may
+            # still retry theirs)
+            exhausted = ((grid or queued_only) and grid_left == 0 and queued == 0
+                         and not running_elsewhere(study))
             trials = []
-            if left > 0 and not grid_done:
-                n = min(n_jobs, left, grid_left + queued if grid else left)
-                if grid:   # re-queued trials first (Optuna's ask pops them), then the next points
+            if left > 0 and not exhausted:
+                n = min(n_jobs, left, grid_left + queued if grid or queued_only else left)
+                if queued_only:
+                    trials = [self._ask(space) for _ in range(n)]
+                elif grid:   # re-queued trials first (Optuna's ask pops them), then the next points
                     trials = [self._ask(space) for _ in range(min(n, queued))]
                     trials += [sampler.create(study, i, space, {records.WORKER: WORKER})
                                for i in sampler.take(study, n - len(trials))]
@@ -97,7 +104,7 @@ class SharedStudy:
                 self.mine |= {t.number for t in trials}
                 self.known = len(study.get_trials(deepcopy=False))
                 self.waiting, self.seen = False, None
-        return Batch(trials, stale, left, grid_done)
+        return Batch(trials, stale, left, exhausted)
 
     def _ask(self, space: dict[str, Any]) -> optuna.Trial:
         with warnings.catch_warnings():   # we beat for asked trials ourselves (heartbeat.py)
@@ -120,7 +127,7 @@ class SharedStudy:
         seconds; past that, one paragraph names them and their owners and the worker stops
         waiting. Without heartbeats a dead worker's trial would never go stale, so we do not wait.
         """
-        if not self.interval or batch.grid_done or batch.left > 0 or own_left <= 0:
+        if not self.interval or batch.exhausted or batch.left > 0 or own_left <= 0:
             return False
         flight = riding_out(lambda: in_flight(self.study), "looking at other workers' trials")
         if not flight:

@@ -129,7 +129,7 @@ def test_a_retry_does_not_inherit_its_trials_owner(study):
 
 
 def _waiter(study: optuna.Study) -> tuple[shared_study.SharedStudy, shared_study.Batch]:
-    return shared_study.SharedStudy(study, 1), shared_study.Batch([], [], left=0, grid_done=False)
+    return shared_study.SharedStudy(study, 1), shared_study.Batch([], [], left=0, exhausted=False)
 
 
 def test_the_wait_for_trials_no_worker_can_fail_ends_in_one_paragraph(study, caplog, monkeypatch):
