@@ -17,7 +17,7 @@ class SweepError(Exception):
 # Exit codes a scheduler (cron, systemd, CI) can act on.
 EXIT_DONE = 0           # the invocation added its trials (or had nothing left to add)
 EXIT_FAILED = 1         # trials crashed beyond max_failure_rate, or an unexpected error
-EXIT_BAD_INPUT = 2      # invalid configuration, search space, data or storage
+EXIT_BAD_INPUT = 2      # invalid configuration, search space, data or storage; a full disk; a file it cannot write
 EXIT_BUDGET_EXHAUSTED = 3  # every study had already reached max_trials: nothing was run
 EXIT_CHANGED = 4        # hydra.sweeper.fail_on_change: the report's verdicts differ from the last report's
 EXIT_INTERRUPTED = 130    # Ctrl-C: finished trials kept, the ones in flight re-queued

@@ -105,7 +105,9 @@ class WarmJoblibLauncher(JoblibLauncher):
         hydra_context, config, task_function = self._context
         if self._warming is not None:
             self._warming.join()
-        log.info("Joblib.Parallel(%s) is launching %d jobs", self._parallel_cfg(), len(job_overrides))
+        # the log file's launch line; the console drops it (terminal.console.LAUNCHERS)
+        logging.getLogger("sweeps.launch.job").info(
+            "Launching %d jobs on %d warm joblib workers", len(job_overrides), self._parallel_cfg()["n_jobs"])
         singleton_state = Singleton.get_state()
         return self._parallel()(
             delayed(hydra_private.joblib_execute_job)(initial_job_idx + i, overrides, hydra_context, config,

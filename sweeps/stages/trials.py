@@ -18,7 +18,7 @@ import optuna
 from omegaconf import DictConfig
 from optuna.trial import TrialState
 
-from sweeps import disk_full, records, tracking
+from sweeps import disk_full, file_errors, records, tracking
 from sweeps.adapters import optuna_private
 from sweeps.errors import redact
 from sweeps.hydra.plan import StudyPlan
@@ -163,7 +163,7 @@ class TrialLoop:
         """Run the batch through the launch backend; one outcome per trial.
 
         With a population K > 1, each job trains up to K trials stacked (``jobs.population_task``).
-        Stopped by a full disk (or interrupted: ``_batch``), the batch's trials are failed and
+        Stopped by a full disk or a file it cannot write (or interrupted: ``_batch``), the batch's trials are failed and
         re-queued before the error goes on, so the next invocation runs them again, and the MLflow
         runs their jobs left RUNNING (a worker the launcher terminated) end KILLED.
         """
@@ -177,6 +177,9 @@ class TrialLoop:
         except Exception as e:
             if disk_full.caused(e):
                 self._abandon(study, plan, trials, runs[0], FULL)
+            elif (bad := file_errors.caused(e)) is not None:   # the sweep cannot go on either
+                self._abandon(study, plan, trials, runs[0], f"its files could not be written: {bad}")
+                raise file_errors.FileTrouble(file_errors.paragraph(bad, str(plan.cfg.output_dir))) from None
             raise
 
     def _abandon(self, study: optuna.Study, plan: StudyPlan, trials: list, experiment_id: str, why: str) -> None:
