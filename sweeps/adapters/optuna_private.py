@@ -10,6 +10,8 @@
 - a live trial's cache of its reported values (``Trial._cached_frozen_trial``);
 - ``GridSampler``'s points in its order (``_all_grids``, ``_param_names``, ``_search_space``) and
   the system attributes Optuna gives a grid trial, and those of an enqueued trial;
+- the queue a batch of asks pops from (``Study._pop_waiting_trial_id``): Optuna reads every
+  WAITING trial on each ask, so a batch of n asks from a queue of W costs n·W trial reads;
 - multi-row upserts into the RDB storage's tables (trials' attributes and heartbeats, a study's
   system attributes: ``optuna.storages._rdb.models``, ``_create_scoped_session``), in Optuna's
   stored forms.
@@ -19,9 +21,11 @@ tests/unit/test_adapters_optuna.py pins each behaviour relied on.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import optuna
@@ -106,6 +110,29 @@ def trial_of_number(study: optuna.Study, number: int) -> optuna.Trial:
     """The live trial ``number`` of the study (``optuna.Trial`` of the id that the storage's
     ``get_trial_id_from_study_id_trial_number`` finds), as ``study.ask`` would return it."""
     return optuna.Trial(study, study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number))
+
+
+@contextlib.contextmanager
+def popping_from(study: optuna.Study, waiting: list[FrozenTrial]) -> Iterator[None]:
+    """Within the block, ``study.ask`` pops the queue from ``waiting`` (the study's WAITING trials,
+    read once by the caller) in its order, as Optuna's own pop does from a fresh read: a trial
+    another worker claimed or finished meanwhile is skipped; past the list, ask creates a trial."""
+    ids = iter([trial_id(t) for t in waiting])
+
+    def pop() -> int | None:
+        for tid in ids:
+            try:
+                if study._storage.set_trial_state_values(tid, state=TrialState.RUNNING):
+                    return tid
+            except optuna.exceptions.UpdateFinishedTrialError:
+                continue
+        return None
+
+    study._pop_waiting_trial_id = pop   # the instance attribute shadows the method
+    try:
+        yield
+    finally:
+        del study._pop_waiting_trial_id
 
 
 def add_trial_from(study: optuna.Study, template: FrozenTrial) -> optuna.Trial:

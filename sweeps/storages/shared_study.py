@@ -78,7 +78,8 @@ class SharedStudy:
             left = budget()
             sampler = study.sampler
             grid = isinstance(sampler, EnumeratedGridSampler) and not queued_only
-            queued = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)))
+            waiting = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,))
+            queued = len(waiting)
             grid_left = sampler.left(study) if grid else 0
             # done once every point (or queued trial) was handed out and has finished (others may
             # still retry theirs)
@@ -87,16 +88,17 @@ class SharedStudy:
             trials = []
             if left > 0 and not exhausted:
                 n = min(n_jobs, left, grid_left + queued if grid or queued_only else left)
-                if queued_only:
-                    trials = [self._ask(space) for _ in range(n)]
-                elif grid:   # re-queued trials first (Optuna's ask pops them), then the next points
-                    trials = [self._ask(space) for _ in range(min(n, queued))]
-                    trials += [sampler.create(study, i, space, {records.WORKER: WORKER})
-                               for i in sampler.take(study, n - len(trials))]
-                else:
-                    if self._others_drew(study.get_trials(deepcopy=False)):
-                        sampler.reseed_rng()   # fresh entropy, as Optuna does for n_jobs > 1
-                    trials = [self._ask(space) for _ in range(n)]
+                with optuna_private.popping_from(study, waiting):   # one read of the queue a batch
+                    if queued_only:
+                        trials = [self._ask(space) for _ in range(n)]
+                    elif grid:   # re-queued trials first (Optuna's ask pops them), then the next points
+                        trials = [self._ask(space) for _ in range(min(n, queued))]
+                        trials += [sampler.create(study, i, space, {records.WORKER: WORKER})
+                                   for i in sampler.take(study, n - len(trials))]
+                    else:
+                        if self._others_drew(study.get_trials(deepcopy=False)):
+                            sampler.reseed_rng()   # fresh entropy, as Optuna does for n_jobs > 1
+                        trials = [self._ask(space) for _ in range(n)]
                 first_beat(study, trials, self.interval)
                 for t in trials:
                     if t.user_attrs.get(records.WORKER) != WORKER:

@@ -142,6 +142,29 @@ def test_enqueued_params_wait_in_a_system_attribute():
     assert optuna_private.enqueued_params(waiting) == {"x": 1.5, "n": 3}
 
 
+def test_a_batch_pops_the_queue_as_optunas_ask_does_from_one_read_of_it(tmp_path):
+    """``Study._pop_waiting_trial_id``: ``ask`` takes its trial id from it (else creates a trial),
+    and an instance attribute shadows it. Popped in the queue's order with the enqueued params; a
+    trial claimed by another worker after the read is skipped; past the queue, a new trial; the
+    queue is read once for the batch, where Optuna reads it on every ask."""
+    study = optuna.create_study(storage=_rdb(tmp_path))
+    for x in (1.0, 2.0, 3.0):
+        study.enqueue_trial({"x": x})
+    waiting = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+    other = optuna.load_study(study_name=study.study_name, storage=_rdb(tmp_path))
+    assert other.ask({"x": FloatDistribution(0, 10)}).params == {"x": 1.0}   # claimed after the read
+    reads = []
+    real = study._storage.get_all_trials
+    study._storage.get_all_trials = lambda *a, **k: reads.append(k.get("states")) or real(*a, **k)
+    with optuna_private.popping_from(study, waiting):
+        asked = [study.ask({"x": FloatDistribution(0, 10)}) for _ in range(3)]
+    del study._storage.get_all_trials
+    assert [t.params["x"] for t in asked[:2]] == [2.0, 3.0]
+    assert asked[2].number == 3 and optuna_private.enqueued_params(study.trials[3]) == {}
+    assert (TrialState.WAITING,) not in reads, "no read of the queue per ask"
+    assert "_pop_waiting_trial_id" not in vars(study), "Optuna's own pop is back after the block"
+
+
 def test_grid_points_are_the_product_over_sorted_names_shuffled_by_the_seed():
     """``GridSampler._all_grids``, ``_param_names``, ``_search_space``."""
     space = {"b": [3, 1, 2], "a": [0.2, 0.1]}
