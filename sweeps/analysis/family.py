@@ -9,7 +9,7 @@ import pandas as pd
 
 from sweeps import factor as factors
 
-from . import confirmation, seeds
+from . import confirmation, seeds, two_cores
 from .cache import Cache, group_key, study_keys
 from .divergence import divergence_rate
 from .gamma_one import gamma_one
@@ -144,12 +144,22 @@ def _budget(v: Variant) -> pd.DataFrame:
 
 def _importances(trials: pd.DataFrame, studies: pd.DataFrame, cache: Cache | None = None,
                  keys: dict[str, str] | None = None) -> pd.DataFrame:
-    tables = []
+    """Each tuning study's importances, from the cache where its trials are unchanged; the others
+    computed on both cores when they are many (``two_cores``)."""
+    tables, todo = {}, []
     for s in studies[studies["role"] == "tuning"].itertuples(index=False):
         rows = trials[trials["study"] == s.study]
         if len(rows):
-            def compute(rows=rows, s=s) -> pd.DataFrame:
-                return importances(rows, s.distributions, s.direction)
-            tables.append(compute() if cache is None else
-                          cache.through(f"importances-{s.study}", (keys or {}).get(s.study, ""), compute))
-    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=IMPORTANCE_COLUMNS)
+            key = (keys or {}).get(s.study, "")
+            found = None if cache is None else cache.get(f"importances-{s.study}", key)
+            if found is None:
+                todo.append((s.study, key, (rows, s.distributions, s.direction)))
+            tables[s.study] = found
+    n_done = [int((rows["state"] == "COMPLETE").sum()) for _, _, (rows, _, _) in todo]
+    computed = two_cores.starmap(importances, [job for _, _, job in todo], list(map(two_cores.fanova_seconds, n_done)))
+    for (study, key, _), table in zip(todo, computed):
+        tables[study] = table
+        if cache is not None:
+            cache.put(f"importances-{study}", key, table)
+    return (pd.concat(tables.values(), ignore_index=True) if tables
+            else pd.DataFrame(columns=IMPORTANCE_COLUMNS))
