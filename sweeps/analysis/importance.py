@@ -8,7 +8,10 @@ matters for getting *near the best*, not for the variance over the whole space.
 
 Both are normalised to sum to 1 over the swept parameters. Log-sampled parameters (lr, ε) enter
 as log10(value), so that every decade weighs the same, as it did for the sampler (Optuna's fANOVA
-would otherwise integrate over the raw lr range, where 1e-4..1e-1 is a tenth of [1e-4, 1]).
+would otherwise integrate over the raw lr range, where 1e-4..1e-1 is a tenth of [1e-4, 1]). A
+grid's numeric choices (γ on a grid, a tuning seed) enter as their rank among the choices: every
+choice weighs the same, as for the sampler, and their order is kept, where Optuna would one-hot
+encode them as unordered categories (19 γ choices cost fANOVA minutes a study, against 2 s ranked).
 Diverged trials enter with their penalty value (the untrained metric), as the sampler saw them.
 """
 
@@ -19,7 +22,7 @@ import warnings
 
 import optuna
 import pandas as pd
-from optuna.distributions import BaseDistribution, FloatDistribution, IntDistribution
+from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.importance import FanovaImportanceEvaluator, PedAnovaImportanceEvaluator
 
 from .direction import check
@@ -103,10 +106,21 @@ def _as_evaluated(d: BaseDistribution) -> BaseDistribution:
         return FloatDistribution(d.low, d.high)
     if isinstance(d, FloatDistribution) and d.step is not None:
         return FloatDistribution(d.low, d.high)  # grid values are just points of the interval
+    if _numeric(d):
+        return FloatDistribution(0.0, float(len(d.choices) - 1))   # the choice's rank
     return d
 
 
 def _as_evaluated_value(v, d: BaseDistribution):
     if isinstance(d, (FloatDistribution, IntDistribution)):
         return math.log10(float(v)) if d.log else float(v)
+    if _numeric(d):
+        ranked = sorted(d.choices)
+        return float(min(range(len(ranked)), key=lambda i: abs(ranked[i] - float(v))))
     return v
+
+
+def _numeric(d: BaseDistribution) -> bool:
+    """A categorical of two or more numbers (not booleans): ordered, so ranked."""
+    return (isinstance(d, CategoricalDistribution) and len(d.choices) > 1
+            and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in d.choices))

@@ -55,3 +55,15 @@ def test_a_constant_objective_says_no_effect_instead_of_equal_shares():
                          grid(lr=LRS, gamma=GAMMAS))
     assert table["importance"].isna().all()
     assert table["reason"].str.contains("no parameter had an effect").all()
+
+
+def test_a_grids_numeric_choices_enter_ranked_in_their_order_and_other_categoricals_stay():
+    from optuna.distributions import CategoricalDistribution, FloatDistribution
+
+    from sweeps.analysis.importance import _as_evaluated, _as_evaluated_value
+
+    gamma = CategoricalDistribution((0.99, 0.0, 1.0, 0.9))
+    assert _as_evaluated(gamma) == FloatDistribution(0.0, 3.0)
+    assert [_as_evaluated_value(g, gamma) for g in (0.0, 0.9, 0.99, 1.0)] == [0.0, 1.0, 2.0, 3.0]
+    for unordered in (CategoricalDistribution(("adam", "sgd")), CategoricalDistribution((True, False))):
+        assert _as_evaluated(unordered) is unordered and _as_evaluated_value("sgd", unordered) == "sgd"
