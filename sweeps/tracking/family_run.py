@@ -51,8 +51,9 @@ def _oldest(c: Any, experiment_id: str, family: str) -> str | None:
 
 
 def key_numbers(variants: list) -> dict[str, float]:
-    """The answer as metrics: per comparison (variant, γ against the reference) the paired
-    difference, and how many verdicts are *different*, *equivalent* and *inconclusive*."""
+    """The answer as metrics: per comparison (variant, a value of its factor against the
+    reference) the paired difference, named ``diff.<variant>.<factor>_<value>`` (``gamma_0.9``,
+    ``beta1_0.5``), and how many verdicts are *different*, *equivalent* and *inconclusive*."""
     metrics: dict[str, float] = {f"verdicts_{v}": 0.0 for v in ("different", "equivalent", "inconclusive")}
     for r in variants:
         table = r.confirmation
@@ -62,7 +63,7 @@ def key_numbers(variants: list) -> dict[str, float]:
             metrics[f"verdicts_{row.verdict}"] = metrics.get(f"verdicts_{row.verdict}", 0.0) + 1
             diff = getattr(row, "mean_diff", math.nan)
             if isinstance(diff, (int, float)) and math.isfinite(diff):
-                metrics[_metric_name(f"diff.{r.variant.name}.gamma_{row.config}")] = float(diff)
+                metrics[_metric_name(f"diff.{r.variant.name}.{r.variant.column}_{row.config}")] = float(diff)
     return metrics
 
 

@@ -29,9 +29,10 @@ def test_a_family_has_one_run_and_old_parents_are_adopted(tmp_path):
 def test_key_numbers_are_the_verdict_counts_and_each_comparisons_difference():
     table = pd.DataFrame({"config": [0.9, 0.99], "mean_diff": [0.01, float("nan")],
                           "verdict": ["equivalent", "inconclusive"], "n": [5, 5]})
-    variant = SimpleNamespace(variant=SimpleNamespace(name="quadratic/rmsprop"), confirmation=table)
-    empty = SimpleNamespace(variant=SimpleNamespace(name="x"), confirmation=pd.DataFrame())
-    assert key_numbers([variant, empty]) == {
-        "verdicts_different": 0.0, "verdicts_equivalent": 1.0, "verdicts_inconclusive": 1.0,
-        "diff.quadratic/rmsprop.gamma_0.9": 0.01,
+    variant = SimpleNamespace(variant=SimpleNamespace(name="quadratic/rmsprop", column="gamma"), confirmation=table)
+    beta1 = SimpleNamespace(variant=SimpleNamespace(name="mnist/adam", column="beta1"), confirmation=table)
+    empty = SimpleNamespace(variant=SimpleNamespace(name="x", column="gamma"), confirmation=pd.DataFrame())
+    assert key_numbers([variant, beta1, empty]) == {
+        "verdicts_different": 0.0, "verdicts_equivalent": 2.0, "verdicts_inconclusive": 2.0,
+        "diff.quadratic/rmsprop.gamma_0.9": 0.01, "diff.mnist/adam.beta1_0.9": 0.01,
     }
