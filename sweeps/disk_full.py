@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from sweeps import processes
-from sweeps.errors import SweepError
+from sweeps.errors import SweepError, chain
 
 FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 FULL_TEXTS = ("database or disk is full", "no space left on device", "disk quota exceeded")
@@ -41,15 +41,8 @@ class DiskFull(SweepError):
 
 def caused(e: BaseException | None) -> bool:
     """Whether ``e``, or an error it was raised from or during, is a full disk."""
-    seen = set()
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        if isinstance(e, OSError) and e.errno in FULL_ERRNOS:
-            return True
-        if any(text in str(e).lower() for text in FULL_TEXTS):
-            return True
-        e = e.__cause__ or e.__context__
-    return False
+    return any((isinstance(x, OSError) and x.errno in FULL_ERRNOS)
+               or any(text in str(x).lower() for text in FULL_TEXTS) for x in chain(e))
 
 
 @contextlib.contextmanager

@@ -1,8 +1,10 @@
 """The one kind of error a user sees: a paragraph that names the bad value and what is allowed."""
 
+from collections.abc import Iterator
+
 from sweeps.redaction import redact
 
-__all__ = ["SweepError", "redact", "EXIT_DONE", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_BUDGET_EXHAUSTED",
+__all__ = ["SweepError", "redact", "chain", "EXIT_DONE", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_BUDGET_EXHAUSTED",
            "EXIT_CHANGED", "EXIT_INTERRUPTED"]
 
 
@@ -12,6 +14,15 @@ class SweepError(Exception):
 
     def __init__(self, *args: object) -> None:
         super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
+
+
+def chain(e: BaseException | None) -> Iterator[BaseException]:
+    """``e``, then the error it was raised from or during, and so on (each once)."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        yield e
+        e = e.__cause__ or e.__context__
 
 
 # Exit codes a scheduler (cron, systemd, CI) can act on.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import errno
 
-from sweeps.errors import SweepError
+from sweeps.errors import SweepError, chain
 
 
 class FileTrouble(SweepError):
@@ -16,13 +16,7 @@ class FileTrouble(SweepError):
 
 def caused(e: BaseException | None) -> OSError | None:
     """The ``OSError`` naming a file that ``e`` is, or was raised from or during; else None."""
-    seen = set()
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        if isinstance(e, OSError) and e.filename is not None:
-            return e
-        e = e.__cause__ or e.__context__
-    return None
+    return next((x for x in chain(e) if isinstance(x, OSError) and x.filename is not None), None)
 
 
 def paragraph(e: OSError, output_dir: str) -> str:
