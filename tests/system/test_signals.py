@@ -41,11 +41,14 @@ def test_a_stopping_signal_requeues_the_trials_in_flight_and_ends_every_run(tmp_
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))   # submitit's jobs
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        def training():   # a trial in flight with its MLflow run started, one already finished
+        def training():   # a trial in flight with its MLflow run started, asked after one finished:
+            # a batch's trials are told one by one, so its last may show RUNNING for a few ms after
+            # its first is COMPLETE, and then no trial is in flight when the signal lands
             assert proc.poll() is None, proc.communicate()
             trials = trials_of(storage, STUDY)
-            return (any(t.state == TrialState.COMPLETE for t in trials)
-                    and any(t.state == TrialState.RUNNING and "mlflow_run_id" in t.user_attrs for t in trials))
+            done = [t.datetime_complete for t in trials if t.state == TrialState.COMPLETE]
+            return done and any(t.state == TrialState.RUNNING and "mlflow_run_id" in t.user_attrs
+                                and t.datetime_start > max(done) for t in trials)
 
         assert wait_until(training, 120, interval=0.2)
         proc.send_signal(sig)
