@@ -69,7 +69,9 @@ def run(overrides: list[str]) -> tuple[float, float, float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory(prefix="cores-", dir="/tmp") as out:
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(ROOT / "sweep.py"), "-m", *overrides, f"output_dir={out}"],
+        # parts=[]: only the study given here, not the default preset's second part (conf/study/default.yaml)
+        proc = subprocess.run([sys.executable, str(ROOT / "sweep.py"), "-m", "hydra.sweeper.parts=[]", *overrides,
+                               f"output_dir={out}"],
                               cwd=ROOT, capture_output=True, text=True,
                               env=dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=str(ROOT)))
         seconds = time.perf_counter() - t0
@@ -81,7 +83,8 @@ def run(overrides: list[str]) -> tuple[float, float, float, float]:
     return seconds, cpu, load, inside
 
 
-def measure(trials: int, steps: int, repeats: int, alternatives: bool) -> dict[str, list[tuple[float, float, float, float]]]:
+def measure(trials: int, steps: int, repeats: int,
+            alternatives: bool) -> dict[str, list[tuple[float, float, float, float]]]:
     contenders = CONTENDERS | (ALTERNATIVES if alternatives else {})
     rows: dict[str, list[tuple[float, float, float, float]]] = {label: [] for label in contenders}
     base = study(trials, steps)

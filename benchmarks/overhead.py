@@ -34,11 +34,18 @@ REPORTS = "sweeps.jobs.trial_link.Reporter.__call__"   # on_eval inside training
 
 def sweep_args(n: int, steps: int, out: str) -> list[str]:
     lr, eps = GRIDS[n]
-    return ["-m", "model=binary_mlp", "optimizer=rmsprop", "hydra.sweeper.sampler.name=grid",
-            f"optimizer.gamma=choice({GAMMAS})", "optimizer.lr=tag(log,interval(1e-4,1e-1))",
+    # parts=[]: the default study preset's second part (conf/study/default.yaml) would add a study
+    return ["-m", "hydra.sweeper.parts=[]", "model=binary_mlp", "optimizer=rmsprop",
+            "hydra.sweeper.sampler.name=grid", f"optimizer.gamma=choice({GAMMAS})",
+            "optimizer.lr=tag(log,interval(1e-4,1e-1))",
             "optimizer.eps=tag(log,interval(1e-10,1e-3))", f"hydra.sweeper.grid_points={{lr:{lr},eps:{eps}}}",
             f"hydra.sweeper.n_trials={n}", "hydra.sweeper.pruner.name=none", "hydra.sweeper.report=false",
-            f"train.steps={steps}", f"train.eval_every={max(steps // 20, 1)}", f"output_dir={out}"]
+            f"train.steps={steps}", f"train.eval_every={eval_every(steps)}", f"output_dir={out}"]
+
+
+def eval_every(steps: int) -> int:
+    """The grid's evaluation interval: 20 evaluations a trial (50 at the issue's 1,000 steps)."""
+    return max(steps // 20, 1)
 
 
 def run(n: int, steps: int) -> dict[str, float]:
@@ -53,7 +60,8 @@ def run(n: int, steps: int) -> dict[str, float]:
     train = sum(rows.get(k, 0.0) for k in TRAIN) - rows.get(REPORTS, 0.0)
     first_ask = float(re.search(r"first ask after ([\d.]+) s", proc.stderr).group(1))
     return {"wall": wall, "train": train, "startup": first_ask,
-            "ask": rows.get("sweeps.storages.shared_study.SharedStudy.ask", 0.0), "tell": rows.get("sweeps.stages.trials.tell", 0.0),
+            "ask": rows.get("sweeps.storages.shared_study.SharedStudy.ask", 0.0),
+            "tell": rows.get("sweeps.stages.trials.tell", 0.0),
             "report": rows.get(REPORTS, 0.0)}
 
 
@@ -78,7 +86,8 @@ def main() -> None:
         per = 1000 * statistics.median((r["wall"] - r["train"]) / n for r in runs)
         after = 1000 * statistics.median((r["wall"] - r["train"] - r["startup"]) / n for r in runs)
         base = base or after
-        print(f"{n:7d} {m['wall']:8.1f} {m['train']:8.1f} {m['ask']:7.2f} {m['tell']:7.2f} {m['report']:8.2f} {per:9.1f} "
+        print(f"{n:7d} {m['wall']:8.1f} {m['train']:8.1f} {m['ask']:7.2f} {m['tell']:7.2f} {m['report']:8.2f} "
+              f"{per:9.1f} "
               f"{after:9.1f} ({after / base:.2f}×)   {load()}", flush=True)
     print("ms/trial: (wall - training) / trials; after start-up: the same from the first ask on, "
           "and its ratio to the smallest study's (target: ≤ 10 ms, ≤ 1.25× at 4,096).")

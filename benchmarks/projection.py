@@ -96,7 +96,8 @@ def _stages(p, o) -> list[Stage]:
     if int(o.refine.per_decade) and refine.LR in p.distributions:
         seeds = len(values.get(refine.SEED, [None]))   # every refined lr on every tuning seed
         stages.append(Stage(p.name, "refine (at most)", kind + (k,),
-                            refine_points(values[refine.LR], int(o.refine.per_decade)) * per_values(o.refine.per) * seeds,
+                            refine_points(values[refine.LR], int(o.refine.per_decade))
+                            * per_values(o.refine.per) * seeds,
                             p.overrides))
 
     if o.lr_max.rounds:
@@ -116,7 +117,8 @@ def refine_points(coarse: list[float], per_decade: int) -> int:
 
     coarse = sorted(coarse)
     return max((sum(1 for lr in refine.fine_points(coarse[max(i - 1, 0)], coarse[min(i + 1, len(coarse) - 1)],
-                                                   per_decade) if not any(abs(lr - v) <= refine.SAME * v for v in coarse))
+                                                   per_decade)
+                    if not any(abs(lr - v) <= refine.SAME * v for v in coarse))
                 for i in range(len(coarse))), default=0)
 
 

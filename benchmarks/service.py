@@ -10,9 +10,9 @@ Contenders, each a fresh process timed from start to exit (imports, database set
 report-free sweep included; every trial ends up in Optuna and in MLflow in all of them):
 - gammasweep sequential (`python sweep.py -m`), population (K trials per job, stacked), parallel
   (joblib launcher, 2 workers with one BLAS thread each);
-- plain: what a user writes without gammasweep — ``study.optimize`` over a PyTorch model and
-  ``torch.optim.RMSprop``, a nested MLflow run per trial with ``mlflow.log_metric`` at every
-  evaluation (see ``plain_loop.py``), SQLite for both stores.
+- plain: what a user writes without gammasweep for the same trials — ``study.optimize`` over a
+  PyTorch model and ``torch.optim.RMSprop``, a nested MLflow run per trial with one
+  ``mlflow.log_metrics`` at every evaluation (see ``plain_loop.py``), SQLite for both stores.
 Peak memory is the largest resident set of the process tree (``/usr/bin/time``'s maxrss).
 """
 
@@ -36,7 +36,8 @@ WORKLOADS = {
                f"optimizer.gamma=choice({GAMMAS})", "optimizer.lr=tag(log,interval(1e-4,1e-1))",
                "optimizer.eps=1e-8", "hydra.sweeper.grid_points=8", "hydra.sweeper.n_trials=64",
                "hydra.sweeper.pruner.name=none", "train.steps=500", "train.eval_every=50"],
-        plain=["--model", "binary", "--grid", GAMMAS, "--steps", "500", "--trials", "64"],
+        plain=["--model", "binary", "--grid", GAMMAS, "--lr-points", "8", "--eps-points", "0", "--eps", "1e-8",
+               "--steps", "500", "--eval-every", "50", "--trials", "64"],
         population=32,         # what population=auto picks for binary_mlp on a grid
     ),
     "mnist": dict(
@@ -45,7 +46,7 @@ WORKLOADS = {
                "optimizer.lr=tag(log,interval(1e-4,1e-1))", "optimizer.gamma=interval(0.5,1.0)",
                "optimizer.eps=tag(log,interval(1e-10,1e-4))", "hydra.sweeper.pruner.name=none",
                "train.steps=300", "train.eval_every=50"],
-        plain=["--model", "mnist", "--steps", "300", "--trials", "16"],
+        plain=["--model", "mnist", "--steps", "300", "--eval-every", "50", "--trials", "16"],
         population=4,
     ),
 }
@@ -64,7 +65,9 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
 
 
 def contenders(w: dict) -> dict[str, list[str]]:
-    sweep = [sys.executable, str(ROOT / "sweep.py"), "-m", *w["sweep"], "hydra.sweeper.report=false"]
+    # parts=[]: only the study given here, not the default preset's second part (conf/study/default.yaml)
+    sweep = [sys.executable, str(ROOT / "sweep.py"), "-m", "hydra.sweeper.parts=[]", *w["sweep"],
+             "hydra.sweeper.report=false"]
     return {
         "gammasweep sequential": sweep + ["hydra.sweeper.population=1"],
         f"gammasweep population K={w['population']}": sweep + [f"hydra.sweeper.population={w['population']}"],

@@ -181,7 +181,7 @@ class EnumeratedGridSampler(optuna.samplers.GridSampler):
     Optuna's GridSampler finds unvisited points by reading every trial of the study, and its
     ``study.ask`` path costs a dozen storage round trips a trial. Here a study system attribute
     (``gammasweep:grid:<hash of the grid>``) holds the next grid id; ``take`` advances it and
-    ``create`` stores each trial RUNNING with its params in one insert. The caller holds the
+    ``create`` stores a batch of trials RUNNING with their params in one transaction. The caller holds the
     study's storage lock (``shared_study``), so two workers never take the same id, and a re-run
     continues at the counter. A point is used once, as in Optuna: a failed trial's point is not
     handed out again; its retry (re-queued with its params) is. Grid ids index Optuna's own list
@@ -230,18 +230,19 @@ class EnumeratedGridSampler(optuna.samplers.GridSampler):
         optuna_private.set_study_system_attr(study, self.key, state)
         return ids
 
-    def create(self, study: optuna.Study, grid_id: int, distributions: dict[str, BaseDistribution],
-               user_attrs: dict[str, Any]) -> optuna.Trial:
-        """A RUNNING trial at grid point ``grid_id``, params set, in one storage write."""
+    def create(self, study: optuna.Study, grid_ids: list[int], distributions: dict[str, BaseDistribution],
+               user_attrs: dict[str, Any]) -> list[optuna.Trial]:
+        """RUNNING trials at grid points ``grid_ids``, params set, in one storage write."""
         names = optuna_private.grid_names(self)
-        template = FrozenTrial(
+        points = optuna_private.grid_points(self)
+        templates = [FrozenTrial(
             number=-1, trial_id=-1, state=TrialState.RUNNING, value=None, values=None,
             datetime_start=datetime.datetime.now(), datetime_complete=None,
-            params=dict(zip(names, optuna_private.grid_points(self)[grid_id])),
+            params=dict(zip(names, points[grid_id])),
             distributions={k: distributions[k] for k in names}, user_attrs=user_attrs,
             system_attrs=optuna_private.grid_trial_attrs(self, grid_id), intermediate_values={},
-        )
-        return optuna_private.add_trial_from(study, template)
+        ) for grid_id in grid_ids]
+        return optuna_private.add_trials_from(study, templates)
 
     def is_exhausted(self, study: optuna.Study) -> bool:
         """Every point handed out (the sweeper still runs re-queued retries)."""

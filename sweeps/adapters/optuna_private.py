@@ -14,7 +14,8 @@
   WAITING trial on each ask, so a batch of n asks from a queue of W costs n·W trial reads;
 - multi-row upserts into the RDB storage's tables (trials' attributes and heartbeats, a study's
   system attributes: ``optuna.storages._rdb.models``, ``_create_scoped_session``), in Optuna's
-  stored forms.
+  stored forms; a batch of trials' states read, and those RUNNING told COMPLETE, in one
+  transaction each (``Study._thread_local``: the cache ``Study.tell`` drops).
 
 tests/unit/test_adapters_optuna.py pins each behaviour relied on.
 """
@@ -142,6 +143,65 @@ def add_trial_from(study: optuna.Study, template: FrozenTrial) -> optuna.Trial:
     return optuna.Trial(study, study._storage.create_new_trial(study._study_id, template_trial=template))
 
 
+def add_trials_from(study: optuna.Study, templates: list[FrozenTrial]) -> list[optuna.Trial]:
+    """New trials stored as ``templates`` say (state, start, params, attributes), as
+    ``add_trial_from`` stores each, but in one transaction of multi-row inserts into the RDB
+    storage's tables and one read back, and returned live (``live_trial``). Each is numbered as
+    Optuna numbers a new trial (``TrialModel.count_past_trials``); its params are checked against
+    the study's earlier distributions of the same name as ``_set_trial_param_without_commit``
+    checks them. Templates with values or intermediate values, and any other storage, take
+    ``add_trial_from`` one by one."""
+    rdb = batch_writable(storage_of(study))
+    if rdb is None or not templates or any(t.values or t.intermediate_values for t in templates):
+        return [add_trial_from(study, t) for t in templates]
+    insert = _INSERT[rdb.engine.name]
+    study_id = study._study_id
+    with _create_scoped_session(rdb.scoped_session) as session:
+        rows = [models.TrialModel(study_id=study_id, number=None, state=t.state, datetime_start=t.datetime_start,
+                                  datetime_complete=t.datetime_complete) for t in templates]
+        session.add_all(rows)
+        session.flush()
+        for row in rows:
+            row.number = row.count_past_trials(session)
+        names = {k for t in templates for k in t.params}
+        for name in names:
+            earlier = (session.query(models.TrialParamModel.distribution_json).join(models.TrialModel)
+                       .filter(models.TrialModel.study_id == study_id, models.TrialParamModel.param_name == name,
+                               models.TrialModel.trial_id.notin_([r.trial_id for r in rows])).first())
+            for t in templates:
+                if earlier is not None and name in t.distributions:
+                    optuna.distributions.check_distribution_compatibility(
+                        optuna.distributions.json_to_distribution(earlier[0]), t.distributions[name])
+        params = [{"trial_id": r.trial_id, "param_name": k, "param_value": t.distributions[k].to_internal_repr(v),
+                   "distribution_json": optuna.distributions.distribution_to_json(t.distributions[k])}
+                  for r, t in zip(rows, templates) for k, v in t.params.items()]
+        user = [{"trial_id": r.trial_id, "key": k, "value_json": json.dumps(v)}
+                for r, t in zip(rows, templates) for k, v in t.user_attrs.items()]
+        system = [{"trial_id": r.trial_id, "key": k, "value_json": json.dumps(v)}
+                  for r, t in zip(rows, templates) for k, v in t.system_attrs.items()]
+        for model, values in ((models.TrialParamModel, params), (models.TrialUserAttributeModel, user),
+                              (models.TrialSystemAttributeModel, system)):
+            if values:
+                session.execute(insert(model), values)
+        ids = [r.trial_id for r in rows]
+    stored = {t._trial_id: t for t in rdb._get_trials(study_id, None, set(ids), max(ids))}
+    return [live_trial(study, stored[i]) for i in ids]
+
+
+def live_trial(study: optuna.Study, frozen: FrozenTrial) -> optuna.Trial:
+    """``optuna.Trial(study, frozen._trial_id)`` without its read of the trial: the attributes
+    ``Trial.__init__`` sets, from ``frozen`` as just read, and the sampler's ``before_trial``
+    called as there. A freshly created trial is not in Optuna's cache (it holds finished trials
+    only), so ``Trial(...)`` would read it again, a query per trial."""
+    trial = optuna.Trial.__new__(optuna.Trial)
+    trial.study, trial._trial_id, trial.storage = study, frozen._trial_id, study._storage
+    trial._cached_frozen_trial = frozen
+    study.sampler.before_trial(optuna.pruners._filter_study(study, frozen), frozen)
+    trial.relative_search_space, trial._relative_params = None, None
+    trial._fixed_params = frozen.system_attrs.get("fixed_params", {})
+    return trial
+
+
 def study_system_attrs(study: optuna.Study) -> dict[str, Any]:
     """The study's system attributes (``Study`` has no public accessor; ``BaseStorage``'s)."""
     return study._storage.get_study_system_attrs(study._study_id)
@@ -209,13 +269,21 @@ def write_trial_record(rdb: RDBStorage, trial_id: int, user_attrs: dict[str, Any
     transaction, stored as ``Trial.set_user_attr`` and ``Trial.report`` store them (JSON; inf and
     nan by ``_rdb.models.TrialIntermediateValueModel.intermediate_value_to_stored_repr``). A
     finished trial is refused the same way (``check_trial_is_updatable``)."""
+    write_trial_records(rdb, {trial_id: (user_attrs, intermediate)})
+
+
+def write_trial_records(rdb: RDBStorage, records: dict[int, tuple[dict[str, Any], dict[int, float]]]) -> None:
+    """``write_trial_record`` for several trials (id -> (user attributes, intermediate values)) in
+    one transaction; if one of them is finished, nothing is written."""
     insert = _INSERT[rdb.engine.name]
-    attrs = [{"trial_id": trial_id, "key": k, "value_json": json.dumps(v)} for k, v in user_attrs.items()]
+    attrs = [{"trial_id": i, "key": k, "value_json": json.dumps(v)}
+             for i, (user_attrs, _) in records.items() for k, v in user_attrs.items()]
     stored = models.TrialIntermediateValueModel.intermediate_value_to_stored_repr
-    steps = [dict(zip(("intermediate_value", "intermediate_value_type"), stored(v)), trial_id=trial_id, step=step)
-             for step, v in intermediate.items()]
+    steps = [dict(zip(("intermediate_value", "intermediate_value_type"), stored(v)), trial_id=i, step=step)
+             for i, (_, intermediate) in records.items() for step, v in intermediate.items()]
     with _create_scoped_session(rdb.scoped_session) as session:
-        rdb.check_trial_is_updatable(trial_id, models.TrialModel.find_or_raise_by_id(trial_id, session).state)
+        for i in records:
+            rdb.check_trial_is_updatable(i, models.TrialModel.find_or_raise_by_id(i, session).state)
         _upsert(session, insert(models.TrialUserAttributeModel), attrs, ("trial_id", "key"), ("value_json",))
         _upsert(session, insert(models.TrialIntermediateValueModel), steps, ("trial_id", "step"),
                 ("intermediate_value", "intermediate_value_type"))
@@ -230,6 +298,38 @@ def write_first_beats(rdb: RDBStorage, trial_ids: list[int], system_attrs: dict[
         _upsert(session, insert(models.TrialSystemAttributeModel), attrs, ("trial_id", "key"), ("value_json",))
         _upsert(session, insert(models.TrialHeartbeatModel), [{"trial_id": i} for i in trial_ids if beat],
                 ("trial_id",), (), {"heartbeat": sqlalchemy.func.now()})   # a new row's heartbeat defaults to the database's now
+
+
+def trial_states(study: optuna.Study, trial_ids: list[int]) -> dict[int, TrialState]:
+    """The stored state of each trial, in one query of the RDB storage's trial table
+    (``_rdb.models.TrialModel``); one ``get_trial`` each on any other storage."""
+    rdb = backend(study)
+    if not isinstance(rdb, RDBStorage):
+        return {i: study._storage.get_trial(i).state for i in trial_ids}
+    trial = models.TrialModel
+    with _create_scoped_session(rdb.scoped_session) as session:
+        return dict(session.query(trial.trial_id, trial.state).filter(trial.trial_id.in_(trial_ids)).all())
+
+
+def write_completes(study: optuna.Study, rdb: RDBStorage, values: dict[int, float]) -> list[int]:
+    """Tell each RUNNING trial among ``values`` (trial id -> objective) COMPLETE with its value, in
+    one transaction: the rows ``set_trial_state_values(id, COMPLETE, [value])`` writes (its value
+    at objective 0 by ``TrialValueModel.value_to_stored_repr``, its state, its
+    ``datetime_complete``), and the study's per-thread cache of all trials dropped, as
+    ``Study.tell`` drops it. Trials no longer RUNNING are left alone. Returns the ids told."""
+    trial = models.TrialModel
+    with _create_scoped_session(rdb.scoped_session) as session:
+        found = (session.query(trial).filter(trial.trial_id.in_(list(values)))
+                 .with_for_update().all())
+        told = [t for t in found if t.state == TrialState.RUNNING]
+        now = datetime.datetime.now()
+        for t in told:
+            stored, kind = models.TrialValueModel.value_to_stored_repr(float(values[t.trial_id]))
+            session.add(models.TrialValueModel(trial_id=t.trial_id, objective=0, value=stored, value_type=kind))
+            t.state, t.datetime_complete = TrialState.COMPLETE, now
+        ids = [t.trial_id for t in told]
+    study._thread_local.cached_all_trials = None
+    return ids
 
 
 def write_study_system_attrs(storage: Any, study_id: int, attrs: dict[str, Any]) -> None:

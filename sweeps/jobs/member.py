@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 from models import outcome as outcomes
 
 from sweeps.tracking import curve_worker, run_labels
+from sweeps.tracking.run_batch import RunBatch
 from sweeps import tracking
 from sweeps.errors import SweepError
 from sweeps.storages import writes
@@ -34,30 +35,71 @@ class GivenUp(Exception):
 
 
 class Member:
-    """Starts the child run at construction; ``complete``/``pruned``/``failed`` end it."""
+    """Starts the child run at construction; ``complete``/``pruned``/``failed`` end it.
+
+    Its MLflow calls go through ``runs``: a population job's members share one ``RunBatch``, which
+    creates their runs together (the job then ``link``s each to its trial) and writes their
+    results together; a member without one writes each call at once and links itself. Likewise
+    the trial's record at its end waits in ``pending`` (trial -> attributes and values), if
+    given, for the job's ``record_all``.
+    """
 
     def __init__(self, cfg: DictConfig, trial: optuna.Trial | None, hyperparameters: dict, fingerprint: str,
-                 direction: str = "minimize"):
-        self.cfg, self.trial = cfg, trial
+                 direction: str = "minimize", runs: RunBatch | None = None, pending: dict | None = None):
+        self.cfg, self.trial, self.pending = cfg, trial, pending
         self.uri = cfg.mlflow.tracking_uri
+        self.runs = runs if runs is not None else RunBatch(self.uri, batched=False)
         # the sweeper has made or found it (~1.5 ms a trial to ask again); a single run finds it here
         experiment_id = cfg.trial.get("experiment_id") or tracking.ensure_experiment(
             self.uri, cfg.mlflow.experiment_name, cfg.mlflow.artifact_location
         )
         self.name = name(cfg, trial, hyperparameters)
         tags = {"gammasweep.optuna_study": cfg.trial.study, "gammasweep.trial": trial.number} if trial else {}
-        self.run_id = tracking.start_child(self.uri, experiment_id, cfg.trial.parent_run_id, self.name, tags)
-        if trial is not None:  # first thing: a worker killed from here on leaves a findable run
-            try:
-                _set(trial, records.MLFLOW_RUN_ID, self.run_id)
-            except BaseException:   # given up meanwhile (an interrupted sweeper failed and re-queued
-                with contextlib.suppress(Exception):   # it, then closed the runs it could find)
-                    tracking.finish(self.uri, self.run_id, "KILLED")
-                raise
+        self.run_id = self.runs.start_child(experiment_id, cfg.trial.parent_run_id, self.name, tags)
+        if runs is None:
+            self.link()
         self.axes = run_labels.log_axes(hyperparameters)   # params and metrics: readable plot axes
         self.params = run_params(cfg, hyperparameters, fingerprint) | run_labels.axis_params(self.axes)
         self.reporter = Reporter(cfg.optimized_metric, trial)
         self.direction = direction
+
+    def link(self) -> None:
+        """Record the run's id on the trial, first thing once the run exists: a worker killed from
+        here on leaves a findable run."""
+        if self.trial is None:
+            return
+        try:
+            _set(self.trial, records.MLFLOW_RUN_ID, self.run_id)
+        except BaseException:   # given up meanwhile (an interrupted sweeper failed and re-queued
+            with contextlib.suppress(Exception):   # it, then closed the runs it could find)
+                tracking.finish(self.uri, self.run_id, "KILLED")
+            raise
+
+    @staticmethod
+    def link_all(members: list[Member]) -> None:
+        """``link`` every member, in one transaction; one by one if a trial was given up."""
+        trials = {m.trial: ({records.MLFLOW_RUN_ID: m.run_id}, {}) for m in members if m.trial is not None}
+        try:
+            riding_out(lambda: writes.record_all(trials), "recording the MLflow runs")
+        except optuna.exceptions.UpdateFinishedTrialError:
+            for member in members:
+                member.link()
+
+    @staticmethod
+    def record_all(pending: dict) -> dict[int, Exception]:
+        """Write the members' pending records in one transaction; one by one if a trial was given up
+        meanwhile. Returns the trials (by number) whose record could not be written, with why."""
+        try:
+            riding_out(lambda: writes.record_all(pending), "recording the trials")
+            return {}
+        except optuna.exceptions.UpdateFinishedTrialError:
+            errors = {}
+            for trial, (attrs, values) in pending.items():
+                try:
+                    riding_out(lambda: writes.record(trial, attrs, values), "recording the trial")
+                except Exception as e:  # this trial's, not its neighbours'
+                    errors[trial.number] = e
+            return errors
 
     def complete(self, result) -> float:
         """Log a finished run (trained, diverged or collapsed); returns the objective."""
@@ -75,10 +117,10 @@ class Member:
         if label != self.name:   # renaming costs MLflow a second transaction
             tags[records.RUN_NAME_TAG] = label
         self._still_ours()
-        tracking.log_all(self.uri, self.run_id, self.params, self.history(trained), final, tags)
+        self.runs.log_all(self.run_id, self.params, self.history(trained), final, tags)
         if self.cfg.mlflow.log_curve_png:
             curve_worker.submit(result, self.name, self.uri, self.run_id)
-        tracking.finish(self.uri, self.run_id)
+        self.runs.finish(self.run_id)
         if self.trial is not None:
             attrs = {records.OUTCOME: result.outcome, records.DIVERGED: result.diverged,
                      records.DIVERGED_STEP: result.diverged_step, records.TRAIN_SECONDS: result.seconds,
@@ -112,8 +154,8 @@ class Member:
         if self.trial is not None and self.reporter.unwritten:   # its step-0 value, kept for its curve
             self._record({})
         self._still_ours()
-        tracking.log_all(self.uri, self.run_id, self.params, self.history(trained=False), tags=tags)
-        tracking.finish(self.uri, self.run_id)
+        self.runs.log_all(self.run_id, self.params, self.history(trained=False), tags=tags)
+        self.runs.finish(self.run_id)
         log.info("%s: %s", self.line_head(), message or "pruned")
         return Pruned(message)
 
@@ -127,19 +169,23 @@ class Member:
                 lambda: finished_elsewhere(self.trial.study, self.trial), "checking the trial"):
             raise GivenUp(f"trial {self.trial.number} was failed and re-queued while this job ran it")
 
-    def _record(self, attrs: dict) -> None:
-        """The trial's attributes and its unwritten intermediate values, in one transaction."""
-        values = self.reporter.unwritten
+    def _record(self, attrs: dict, now: bool = False) -> None:
+        """The trial's attributes and its unwritten intermediate values, in one transaction (or
+        left in ``pending`` for the job's ``record_all``)."""
+        values = dict(self.reporter.unwritten)
+        if self.pending is not None and not now:
+            self.pending[self.trial] = (attrs, values)
+            return
         riding_out(lambda: writes.record(self.trial, attrs, values), "recording the trial")
 
     def failed(self) -> None:
         if self.trial is not None and self.reporter.unwritten:   # the curve so far, if it can
             with contextlib.suppress(Exception):
-                self._record({})
-        tracking.log_all(self.uri, self.run_id, self.params, self.history(trained=False), tags={
+                self._record({}, now=True)
+        self.runs.log_all(self.run_id, self.params, self.history(trained=False), tags={
             records.STATE_TAG: "FAILED", records.OUTCOME_TAG: "failed",
             records.RUN_NAME_TAG: run_labels.labelled(self.name, "failed")})
-        tracking.finish(self.uri, self.run_id, "FAILED")
+        self.runs.finish(self.run_id, "FAILED")
 
 
 LAST = "last_"   # the prefix of a metric of a run that did not train: its value when it stopped

@@ -18,9 +18,10 @@ from models.population import train_population
 
 from sweeps.jobs import task
 from sweeps.launch import lifeline
-from sweeps.jobs.builders import build_data, build_model, build_optimizer, check_pairing, optimizer_hyperparameters
+from sweeps.jobs.builders import build_data, build_model, check_pairing, optimizer_hyperparameters
 from sweeps.jobs.member import GivenUp, Member
 from sweeps.jobs.trial_link import Pruned, attach
+from sweeps.tracking.run_batch import RunBatch
 
 
 def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
@@ -28,17 +29,21 @@ def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
     lifeline.hold()   # a job in a process of its own ends when its sweeper is killed
     sweeper = HydraConfig.get().sweeper
     trials = [attach(sweeper, cfg.trial.study, n) for n in cfg.trial.numbers]
-    cfgs = [member_config(cfg, t) for t in trials]
     if not stackable(trials):
-        return [_alone(c) for c in cfgs]
-    shared = cfgs[0]   # the members' common setting (a swept train.seed too): they differ only in optimizer numbers
+        return [_alone(member_config(cfg, t)) for t in trials]
+    # the members' common setting (a swept train.seed too): they differ only in optimizer numbers
+    shared = member_config(cfg, trials[0])
     model, data = build_model(shared), build_data(shared)
     check_pairing(model, data, shared)
-    singles = [build_optimizer(c) for c in cfgs]            # validates every member
+    settings = member_settings(shared, trials)
+    singles = [optimizers.create(shared.optimizer.name, **hp) for hp in settings]   # validates every member
     fingerprint = data.fingerprint if data is not None else "none"
-    members = [Member(c, t, o.hyperparameters, fingerprint, task.direction(sweeper))
-               for c, t, o in zip(cfgs, trials, singles)]
-    stacked = optimizers.create(shared.optimizer.name, **stack([optimizer_hyperparameters(c) for c in cfgs]))
+    runs, pending = RunBatch(shared.mlflow.tracking_uri), {}
+    members = [Member(shared, t, o.hyperparameters, fingerprint, task.direction(sweeper), runs, pending)
+               for t, o in zip(trials, singles)]
+    runs.flush()
+    Member.link_all(members)
+    stacked = optimizers.create(shared.optimizer.name, **stack(settings))
     stopped: dict[int, str] = {}
 
     def on_eval(step: int, metrics: list[dict | None]) -> list[int]:
@@ -64,8 +69,13 @@ def run_population(cfg: DictConfig) -> list[float | Pruned | Exception]:
     except BaseException:
         for member in members:
             member.failed()
+        runs.flush()
         raise
-    return [_finish(m, r, stopped.get(i)) for i, (m, r) in enumerate(zip(members, results))]
+    try:
+        outcomes = [_finish(m, r, stopped.get(i)) for i, (m, r) in enumerate(zip(members, results))]
+    finally:   # what the members before a crash logged is kept
+        unrecorded, unwritten = Member.record_all(pending), runs.flush()
+    return [unrecorded.get(m.trial.number, unwritten.get(m.run_id, out)) for m, out in zip(members, outcomes)]
 
 
 def _finish(member: Member, result, pruned: str | None) -> float | Pruned | Exception:
@@ -87,12 +97,22 @@ def member_config(cfg: DictConfig, trial: optuna.Trial) -> DictConfig:
     return member
 
 
+def member_settings(shared: DictConfig, trials: list[optuna.Trial]) -> list[dict]:
+    """Each member's optimizer hyperparameters: the shared config's, with the member's own sampled
+    ``optimizer.<name>`` values (what ``optimizer_hyperparameters(member_config(...))`` gives,
+    without a copy of the whole config per member)."""
+    base = optimizer_hyperparameters(shared)
+    return [base | {k.removeprefix("optimizer."): v for k, v in t.params.items() if k.startswith("optimizer.")}
+            for t in trials]
+
+
 def stackable(trials: list[optuna.Trial]) -> bool:
     """Members stack when every swept value that differs is a number of the optimizer."""
     keys = {k for t in trials for k in t.params}
     for key in keys:
         values = {t.params.get(key) for t in trials}
-        if len(values) > 1 and not (key.startswith("optimizer.") and all(_is_number(v) for v in values)):
+        if len(values) > 1 and not (key.startswith("optimizer.") and key.count(".") == 1
+                                    and all(_is_number(v) for v in values)):
             return False
     return True
 

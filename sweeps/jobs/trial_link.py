@@ -7,8 +7,10 @@ so median/hyperband pruning works with the basic launcher and with process launc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+from collections.abc import Iterator
 
 import optuna
 
@@ -20,12 +22,26 @@ from sweeps.storages.rdb import open_storage, riding_out
 
 _studies: dict[tuple[str, str], optuna.Study] = {}
 _own: set[tuple[str, str]] = set()   # the sweeper's studies: their tasks run in its process
+_lent: dict[tuple[str, str, int], optuna.Trial] = {}   # the sweeper's live trials of the batch in flight
 
 
 def register(url: str, study: optuna.Study) -> None:
     """Let in-process tasks use the sweeper's own study object (its storage, sampler, pruner)."""
     _studies[(url, study.study_name)] = study
     _own.add((url, study.study_name))
+
+
+@contextlib.contextmanager
+def lent(url: str, study: optuna.Study, trials: list[optuna.Trial]) -> Iterator[None]:
+    """While a batch runs, its jobs in the sweeper's process attach to the sweeper's own live
+    trials, just asked, instead of reading each again from the storage."""
+    keys = [(url, study.study_name, t.number) for t in trials]
+    _lent.update(zip(keys, trials))
+    try:
+        yield
+    finally:
+        for key in keys:
+            _lent.pop(key, None)
 
 
 def attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
@@ -36,6 +52,8 @@ def attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
 
 def _attach(sweeper_cfg, study_name: str, number: int) -> optuna.Trial:
     key = (sweeper_cfg.storage, study_name)
+    if key in _own and (*key, number) in _lent:
+        return _lent[(*key, number)]
     if key not in _studies:  # a worker process: open the storage, prune as the sweeper would
         storage = open_storage(
             sweeper_cfg.storage,

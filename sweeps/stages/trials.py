@@ -22,12 +22,12 @@ from sweeps import disk_full, file_errors, records, tracking
 from sweeps.adapters import optuna_private
 from sweeps.errors import redact
 from sweeps.hydra.plan import StudyPlan
-from sweeps.jobs.trial_link import Pruned, register
+from sweeps.jobs.trial_link import Pruned, lent, register
 from sweeps.launch import signals
 from sweeps.launch.backends import HydraLauncher, died
 from sweeps.launch.population import Population, next_batch
-from sweeps.storages import shared_study
-from sweeps.storages.heartbeat import beating, fail_dead, finished_elsewhere
+from sweeps.storages import shared_study, writes
+from sweeps.storages.heartbeat import beating, fail_dead
 from sweeps.storages.lock import storage_lock
 from sweeps.storages.rdb import open_storage, riding_out, storage_errors
 from sweeps.study import open_study, remaining_budget
@@ -116,16 +116,20 @@ class TrialLoop:
             ids = {optuna_private.trial_id(t): gone[t.number] for t in trials if t.number in gone}
             dead = locked(study, shared_study.lock_name(study.study_name), lambda: fail_dead(study, ids))
             self._close_killed(study, experiment_id, uri, dead)
+        live = [(t, out) for t, out in zip(trials, outcomes) if t.number not in gone]
+        ids = [optuna_private.trial_id(t) for t, _ in live]
+        states = riding_out(lambda: optuna_private.trial_states(study, ids), "checking the trials")
+        elsewhere = {t.number for t, _ in live if states[optuna_private.trial_id(t)].is_finished()}
+        values = {t: float(out) for t, out in live if t.number not in elsewhere and _finite(out)}
+        told = riding_out(lambda: writes.tell_complete(study, values), "recording the results")
         failed = 0
-        for t, outcome in zip(trials, outcomes):
-            if t.number in gone:
-                continue
-            if riding_out(lambda: finished_elsewhere(study, t), "checking a trial"):
+        for t, outcome in live:
+            if t.number in elsewhere:
                 log.warning("Trial %d of %s was failed by another worker (no heartbeat for the "
                             "grace period): its result is dropped; its retry runs it again.",
                             t.number, study.study_name)
                 continue
-            bad = riding_out(lambda: tell(study, t, outcome), "recording a result")
+            bad = False if t.number in told else riding_out(lambda: tell(study, t, outcome), "recording a result")
             failed += bad
             self.progress.told(study, t, *_shown(outcome, bad))
         return failed
@@ -170,7 +174,7 @@ class TrialLoop:
         groups = stackable_groups(trials, k)
         jobs = [plan.overrides + job_overrides(g, study.study_name, *runs) for g in groups]
         try:
-            with beating(study, trials, self.options.heartbeat_interval):
+            with beating(study, trials, self.options.heartbeat_interval), lent(self.options.storage, study, trials):
                 outcomes = self.backend.launch(jobs, groups)
             by_number = dict(zip((t.number for g in groups for t in g), outcomes))
             return [by_number[t.number] for t in trials]   # in the batch's order
@@ -295,6 +299,11 @@ def tell(study: optuna.Study, trial: optuna.Trial, outcome: Any) -> bool:
         return True
     study.tell(trial, value)
     return False
+
+
+def _finite(outcome: Any) -> bool:
+    """An objective value to tell COMPLETE: a finite number (not a failure, a pruning or a bool)."""
+    return isinstance(outcome, (int, float)) and not isinstance(outcome, bool) and math.isfinite(outcome)
 
 
 def _hydra_value(v: Any) -> str:

@@ -93,8 +93,8 @@ class SharedStudy:
                         trials = [self._ask(space) for _ in range(n)]
                     elif grid:   # re-queued trials first (Optuna's ask pops them), then the next points
                         trials = [self._ask(space) for _ in range(min(n, queued))]
-                        trials += [sampler.create(study, i, space, {records.WORKER: WORKER})
-                                   for i in sampler.take(study, n - len(trials))]
+                        trials += sampler.create(study, sampler.take(study, n - len(trials)), space,
+                                                 {records.WORKER: WORKER})
                     else:
                         if self._others_drew(study.get_trials(deepcopy=False)):
                             sampler.reseed_rng()   # fresh entropy, as Optuna does for n_jobs > 1

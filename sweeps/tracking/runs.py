@@ -198,11 +198,18 @@ def filter_literal(value: str) -> str:
 def start_child(
     tracking_uri: str, experiment_id: str, parent_run_id: str | None, name: str, tags: dict[str, str]
 ) -> str:
-    tags = {k: str(v) for k, v in tags.items()}   # a tracking server takes strings only (trial numbers)
+    tags = child_tags(parent_run_id, tags)
+    return client(tracking_uri).create_run(experiment_id, run_name=name, tags=tags).info.run_id
+
+
+def child_tags(parent_run_id: str | None, tags: dict[str, Any]) -> dict[str, str]:
+    """A trial's run's tags: its own, its parent's id and the code's version, all strings (a
+    tracking server takes strings only: trial numbers)."""
+    tags = {k: str(v) for k, v in tags.items()}
     if parent_run_id:
         tags[records.PARENT_TAG] = parent_run_id
     tags.setdefault("mlflow.source.git.commit", code_version())
-    return client(tracking_uri).create_run(experiment_id, run_name=name, tags=tags).info.run_id
+    return tags
 
 
 def log_all(

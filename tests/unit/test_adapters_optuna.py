@@ -6,6 +6,7 @@ function must change before pyproject.toml's bound on Optuna may be raised.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import math
 import time
@@ -248,3 +249,63 @@ def test_batch_writes_store_what_the_public_calls_store(tmp_path):
     with pytest.raises(UpdateFinishedTrialError):
         optuna_private.write_trial_record(rdb, tid, {"late": 1}, {})
     assert "late" not in optuna_private.stored_trial(study, trial).user_attrs
+
+
+def test_a_batch_told_complete_reads_back_as_trials_told_one_by_one(tmp_path):
+    """``TrialModel`` and ``TrialValueModel.value_to_stored_repr``, ``Study._thread_local``: the
+    trials told in one transaction equal those ``study.tell`` tells (state, value, a completion
+    time); one no longer RUNNING is left as it is; states are read in one query."""
+    study = optuna.create_study(storage=_rdb(tmp_path))
+    rdb = optuna_private.batch_writable(optuna_private.storage_of(study))
+    alone, *batch, done = [study.ask({"x": FloatDistribution(0, 1)}) for _ in range(4)]
+    study.tell(alone, 0.25)
+    study.tell(done, state=TrialState.FAIL)
+    ids = [optuna_private.trial_id(t) for t in (alone, *batch, done)]
+    assert optuna_private.trial_states(study, ids) == dict(zip(ids, [TrialState.COMPLETE, TrialState.RUNNING,
+                                                                   TrialState.RUNNING, TrialState.FAIL]))
+    study._thread_local.cached_all_trials = []   # what Study.tell drops before it writes
+    values = {optuna_private.trial_id(t): v for t, v in zip((*batch, done), (0.5, -math.inf, 2.0))}
+    assert optuna_private.write_completes(study, rdb, values) == ids[1:3]
+    assert study._thread_local.cached_all_trials is None
+    told = {t.number: t for t in study.get_trials()}
+    first = told[alone.number]
+    for trial, value in zip(batch, (0.5, -math.inf)):
+        t = told[trial.number]
+        assert (t.state, t.values, t.params) == (first.state, [value], trial.params)
+        assert t.datetime_complete is not None and t.datetime_complete >= t.datetime_start
+    assert told[done.number].state == TrialState.FAIL and told[done.number].values is None
+
+
+def test_trials_added_in_one_transaction_equal_trials_added_one_by_one(tmp_path):
+    """``TrialModel.count_past_trials``, the param, user and system attribute tables, ``_get_trials``
+    and ``Trial.__init__``'s attributes: a batch of templates stored together reads back as the
+    same templates stored by ``add_trial_from``, numbered after them, and each live trial holds
+    what ``optuna.Trial(study, id)`` holds; a clashing distribution is refused as Optuna refuses it."""
+    study = optuna.create_study(storage=_rdb(tmp_path))
+    space = {"lr": FloatDistribution(1e-4, 1, log=True), "g": CategoricalDistribution([0.0, 0.9])}
+
+    def template(i):
+        return FrozenTrial(number=-1, trial_id=-1, state=TrialState.RUNNING, value=None, values=None,
+                           datetime_start=datetime.datetime(2026, 1, 1, 0, 0, i), datetime_complete=None,
+                           params={"lr": 10 ** -i, "g": 0.9}, distributions=space, user_attrs={"w": ["h", i]},
+                           system_attrs={"grid_id": i, "search_space": {"g": [0.0, 0.9]}}, intermediate_values={})
+
+    alone = [optuna_private.add_trial_from(study, template(i)) for i in range(2)]
+    together = optuna_private.add_trials_from(study, [template(i) for i in range(2)])
+    assert [t.number for t in alone + together] == [0, 1, 2, 3]
+    for a, b in zip(alone, together):
+        fa, fb = optuna_private.stored_trial(study, a), optuna_private.stored_trial(study, b)
+        for field in ("state", "params", "distributions", "user_attrs", "system_attrs", "datetime_start"):
+            assert getattr(fa, field) == getattr(fb, field), field
+        fresh = optuna.Trial(study, optuna_private.trial_id(b))
+        assert vars(b).keys() == vars(fresh).keys()
+        assert {k: v for k, v in vars(b).items() if k != "_cached_frozen_trial"} == \
+               {k: v for k, v in vars(fresh).items() if k != "_cached_frozen_trial"}
+        assert b._cached_frozen_trial == fresh._cached_frozen_trial
+    assert [t.number for t in study.get_trials()] == [0, 1, 2, 3]   # Optuna's cache finds them
+    clash = template(5)
+    clash.distributions = {"lr": FloatDistribution(1e-4, 1, log=True), "g": CategoricalDistribution([0.0, 0.5])}
+    clash.params = {"lr": 0.1, "g": 0.5}
+    with pytest.raises(ValueError):
+        optuna_private.add_trials_from(study, [clash])
+    assert len(study.get_trials()) == 4
