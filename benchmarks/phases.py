@@ -47,6 +47,9 @@ PHASES = [
     ("sweeps.tracking", "finish"),
     ("sweeps.tracking.curve_worker", "submit"),
     ("sweeps.tracking.curve_worker", "close"),
+    ("sweeps.tracking.curve_worker", "drain"),
+    ("sweeps.hydra.job_configs", "JobConfigs.load_sweep_config"),
+    ("sweeps.stages.summaries", "summarize"),
 ]
 TOTALS: dict[str, list] = {}
 FIRST: dict[str, float] = {}   # seconds from start to a phase's first call

@@ -65,15 +65,35 @@ def _revision(db: str) -> str | None:
 def fits(run: NewRun | RunResult) -> bool:
     """True if MLflow's own checks (``mlflow.utils.validation``) take every key and value as it
     is; anything else goes through the client, which refuses (or truncates) it in its own way."""
-    from mlflow.utils.validation import _validate_metric, _validate_param, _validate_tag
-
     try:
-        for key, value, timestamp, step in getattr(run, "metrics", ()):
-            _validate_metric(key, float(value), timestamp, step)
-        return (all(_validate_tag(k, str(v)).value == str(v) for k, v in run.tags.items())
-                and all(_validate_param(k, str(v)).value == str(v) for k, v in getattr(run, "params", {}).items()))
+        return (all(_metric_key(k) and isinstance(v, float) and isinstance(ts, int) and ts >= 0 and isinstance(s, int)
+                    for k, v, ts, s in getattr(run, "metrics", ()))
+                and all(_tag(k, str(v)) for k, v in run.tags.items())
+                and all(_param(k, str(v)) for k, v in getattr(run, "params", {}).items()))
     except Exception:  # MlflowException: a name or a length MLflow refuses
         return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _metric_key(key: str) -> bool:
+    from mlflow.utils.validation import _validate_metric
+
+    _validate_metric(key, 0.0, 0, 0)
+    return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag(key: str, value: str) -> bool:
+    from mlflow.utils.validation import _validate_tag
+
+    return _validate_tag(key, value).value == value
+
+
+@functools.lru_cache(maxsize=4096)
+def _param(key: str, value: str) -> bool:
+    from mlflow.utils.validation import _validate_param
+
+    return _validate_param(key, value).value == value
 
 
 def insert_runs(db: Path, experiment_id: str, runs: list[NewRun]) -> None:

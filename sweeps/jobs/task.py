@@ -15,6 +15,7 @@ from sweeps.checks import check_batch_size, check_run, check_training
 from sweeps.launch import lifeline
 from sweeps.terminal import console
 from sweeps.jobs.member import Member
+from sweeps.tracking.run_batch import RunBatch
 from sweeps.jobs.trial_link import Pruned, attach
 
 
@@ -47,8 +48,11 @@ def run(cfg: DictConfig) -> float | Pruned:
         check_batch_size(cfg, data)
     sweeper = HydraConfig.get().sweeper
     trial = attach(sweeper, cfg.trial.study, cfg.trial.number) if cfg.trial.study else None
+    runs = RunBatch(cfg.mlflow.tracking_uri)   # the run created in one transaction, ended in one more
     member = Member(cfg, trial, optimizer.hyperparameters, data.fingerprint if data is not None else "none",
-                    direction(sweeper))
+                    direction(sweeper), runs)
+    runs.flush()
+    member.link()
     try:
         check_training(cfg)   # a swept value out of range crashes its trial, with its MLflow run
         result = train(
@@ -59,8 +63,17 @@ def run(cfg: DictConfig) -> float | Pruned:
             score_test=cfg.train.score_test, eval_subset=cfg.train.eval_subset,
         )
     except optuna.TrialPruned as e:
-        return member.pruned(str(e))
+        return _written(runs, member, member.pruned(str(e)))
     except BaseException:
         member.failed()
+        runs.flush()
         raise
-    return member.complete(result)
+    return _written(runs, member, member.complete(result))
+
+
+def _written(runs: RunBatch, member: Member, outcome):
+    """``outcome`` once the run's results are written; the store's error if they could not be."""
+    error = runs.flush().get(member.run_id)
+    if error is not None:
+        raise error
+    return outcome

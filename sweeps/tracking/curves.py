@@ -4,7 +4,8 @@ It is drawn for every trial, so it must cost milliseconds, not the half second o
 pyplot figure (the report draws those): one bare Agg figure per layout is made once per process
 and reused, only its lines, limits and title changing from run to run (~25 ms a run, ~75 ms for
 a new figure each time); tick labels are plain text (the default 10^k labels go through
-mathtext's parser), and the title sits at a fixed height (no search through the tick labels).
+mathtext's parser), and the title, the axis labels and the legend sit at fixed places (no search
+through the tick labels or the data); the PNG is compressed fast (level 1: 10 % larger).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def plot_run(result, title: str, path: Path) -> Path:
         start.set_data(result.trajectory[:1, 0], result.trajectory[:1, 1])
         walk.axes.relim()
         walk.axes.autoscale_view()
-    fig.savefig(path)
+    fig.canvas.print_png(path, pil_kwargs={"compress_level": 1})   # savefig's bbox and colour handling: not needed here
     return path
 
 
@@ -60,7 +61,8 @@ def _figure(has_path: bool):
     ax = fig.add_subplot(1, 2 if has_path else 1, 1)
     lines = [ax.plot([], [], label=key.replace("_", " "))[0] for key in _CURVES]
     ax.set(xlabel="step", ylabel="loss")
-    ax.legend(fontsize=8)
+    _fixed_labels(ax)
+    ax.legend(fontsize=8, loc="upper right")   # "best" searches the data for a free corner at every draw
     path_ax = None
     if has_path:
         p = fig.add_subplot(1, 2, 2)
@@ -68,6 +70,13 @@ def _figure(has_path: bool):
         start = p.plot([], [], "k^")[0]
         p.plot(0, 0, "r*")
         p.set(xlabel="θ1", ylabel="θ2")
+        _fixed_labels(p)
         p.set_title("path (start ▲, optimum ★)", fontsize=9, y=1.0)
         path_ax = (walk, start)
     return fig, ax, lines, path_ax
+
+
+def _fixed_labels(ax) -> None:
+    """Axis labels at fixed places: else every draw measures all tick labels to place them."""
+    ax.xaxis.set_label_coords(0.5, -0.12)
+    ax.yaxis.set_label_coords(-0.13, 0.5)
