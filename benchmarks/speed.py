@@ -83,7 +83,7 @@ def items_1_2(quick: bool) -> list[tuple]:
     print(f"\n$ overhead.run: binary_mlp grids ({load()})", flush=True)
     runs = {big: overhead.run(big, steps)}
     if not quick:
-        runs |= {n: overhead.run(n, 100) for n in (256, 4096)}
+        runs |= {n: overhead.run(n, steps) for n in (256, 4096)}
     after = {n: 1000 * (r["wall"] - r["train"] - r["startup"]) / n for n, r in sorted(runs.items())}
     for n, r in sorted(runs.items()):
         print(f"{n:6d} trials: wall {r['wall']:.1f} s, training {r['train']:.1f} s, "

@@ -30,7 +30,7 @@ from sweeps.errors import (
     EXIT_FAILED,
     redact,
 )
-from sweeps.hydra import parts, reporting
+from sweeps.hydra import parts
 from sweeps.hydra.job_configs import JobConfigs
 from sweeps.hydra.plan import StudyPlan
 from sweeps.jobs.builders import USER_ERRORS
@@ -112,7 +112,10 @@ class OptunaSweeper(Sweeper):
             self.loop.options = options[plan.name]   # the part's options for its studies
             summaries.append(self._run_study(plan))
         self.loop.options = o
-        if o.report and (any(s["added"] for s in summaries) or not reporting.current(o, plans[0].cfg)):
+        if not o.report:
+            return summaries
+        from sweeps.hydra import reporting   # the analysis (pandas, scipy, scikit-learn: ~1.5 s) when a report is due
+        if any(s["added"] for s in summaries) or not reporting.current(o, plans[0].cfg):
             self.report_path, self.changed = reporting.write(o, plans[0].cfg)   # also when a killed sweep left none
         return summaries
 
